@@ -1,0 +1,11 @@
+import { Lsrc, Ltyped, Lcfg, Lptr, Lcore, type Node } from '../ir/languages.js';
+type E = Node<typeof Ltyped, 'Binary'>;
+declare const e: E;
+const t: string = e.ty.k; const l = e.left; const lt = l.ty; const op: string = e.op;
+type P = Node<typeof Lsrc, 'Program'>;
+declare const p: P; const k: string = p.items[0].kind;
+type B = Node<typeof Lcfg, 'BasicBlock'>; declare const b: B; const tk: string = b.term.kind;
+type A = Node<typeof Lptr, 'AddrOf'>; declare const a: A; const pk = a.place.ty;
+type L = Node<typeof Ltyped, 'Let'>; declare const lt2: L; const lty = lt2.ty.k; const id: number = lt2.id;
+type C = Node<typeof Lcore, 'ClassDecl'>; declare const c: C; const df: string | null = c.dropFn;
+export {};

@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Bundles the TypeScript sources into dist/ with esbuild, so the CLI starts fast
+// (no TypeScript loader at run time). Runs on `npm install` (prepare) and before tests.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+if (!existsSync(join(root, 'tools/cli.ts'))) {
+  console.log('build: tools/cli.ts not present yet, nothing to bundle');
+  process.exit(0);
+}
+await build({
+  entryPoints: [join(root, 'tools/cli.ts')],
+  outfile: join(root, 'dist/cli.mjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: 'linked',
+  packages: 'external',
+  logLevel: 'warning',
+});

@@ -49,6 +49,8 @@ export const BUILTINS = {
   'string.parse_i64': { args: ['recv*'], doc: 'Option<i64> of the whole text as a decimal integer' },
   'str.len': { args: ['str'], doc: 'length in bytes (i64)' },
   // regions (spec §6)
+  'region.new': { args: ['i64'], doc: 'reserves a region block of n usable bytes (panics if it cannot): Region' },
+  'region.free': { args: ['region'], doc: 'releases the whole block, O(1)' },
   'region.alloc': { args: ['region', 'T'], doc: 'bump-allocates the value: Option<*mut T>, None when full' },
   // threads and concurrency (spec §8)
   spawn: { args: ['concurrent fn() -> T'], doc: 'starts a thread: Thread<T>' },

@@ -9,8 +9,11 @@
 // - Types are data (ir/types.ts), never nodes.
 // - `Name.ref` (from Lresolved on) says what a name denotes, as a `NameRef` below.
 // - Binding ids (`id` on Let, Param, For, IfLet, WhileLet, Lambda params, RegionStmt)
-//   are unique within a function; locals are referred to by id from then on.
+//   are unique within a function; locals are referred to by id from then on. Id 0 is
+//   reserved for `this` in methods (`Name{name:'this', ref:{k:'local',id:0}}`); the
+//   explicit `this` Param appears in lower-methods.
 
+import type { Ty } from './types.js';
 import { defineLanguage, extendLanguage, withCategoryFields, type LangDecl, type NodeOf, type Language } from './lang.js';
 
 /** What a resolved name denotes. */
@@ -20,6 +23,11 @@ export type NameRef =
   | { k: 'fn'; name: string }          // a top-level function (or, after lower-methods, `Class.method`)
   | { k: 'extern'; name: string }      // an `extern "C"` function
   | { k: 'builtin'; name: string };    // println, Some, None, spawn, ... (ir/builtins.ts)
+
+/** Lsource: the program text, the input of the first pass (parse). */
+export const Lsource = defineLanguage('Lsource', 'source text', {
+  Source: { SourceText: { path: 'string', text: 'string' } },
+});
 
 /** Lsrc: the surface syntax as parsed (spec §1–§9); names are plain strings. */
 export const Lsrc = defineLanguage('Lsrc', 'surface syntax, as parsed', {
@@ -251,4 +259,21 @@ export const Lcfg = defineLanguage('Lcfg', 'control-flow graphs over flat operan
 export type Node<L extends Language, K extends string> = L extends Language<infer D extends LangDecl> ? NodeOf<D, K> : never;
 
 /** All languages, in pipeline order (the pass list in passes/pipeline.ts refers to these). */
-export const LANGUAGES: readonly Language[] = [Lsrc, Lresolved, Ltyped, Lnocompound, Lnofor, Lnosugar, Lptr, Lnomethods, Lcore, Lcfg];
+export const LANGUAGES: readonly Language[] = [Lsource, Lsrc, Lresolved, Ltyped, Lnocompound, Lnofor, Lnosugar, Lptr, Lnomethods, Lcore, Lcfg];
+
+type CfgOperand = Node<typeof Lcfg, 'Const'> | Node<typeof Lcfg, 'Copy'> | Node<typeof Lcfg, 'Move'> | Node<typeof Lcfg, 'FnRef'>;
+
+/** The type of an Lcfg operand. */
+export function operandTy(op: { kind: string; [f: string]: unknown }): Ty {
+  const o = op as CfgOperand;
+  switch (o.kind) {
+    case 'Const': case 'FnRef': return o.ty;
+    case 'Copy': case 'Move': return o.place.ty;
+  }
+  throw new Error(`operandTy: ${op.kind} is not an operand`);
+}
+
+/** The type of an Lcfg rvalue (Use has its operand's type; the others carry `ty`). */
+export function rvalueTy(rv: { kind: string; [f: string]: unknown }): Ty {
+  return rv.kind === 'Use' ? operandTy(rv.op as CfgOperand) : (rv.ty as Ty);
+}

@@ -12,8 +12,9 @@ if (!existsSync(join(root, 'tools/cli.ts'))) {
   process.exit(0);
 }
 await build({
-  entryPoints: [join(root, 'tools/cli.ts')],
-  outfile: join(root, 'dist/cli.mjs'),
+  entryPoints: { cli: join(root, 'tools/cli.ts'), api: join(root, 'tools/api.ts') },
+  outdir: join(root, 'dist'),
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',

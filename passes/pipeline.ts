@@ -1,0 +1,40 @@
+// The pipeline: every pass, in order, in one list. `zeta-nano passes` prints it.
+// Each pass reads the language the previous one wrote (checked by `--verify-each`).
+
+import type { Pass } from './pass.js';
+import { parsePass } from './parse.js';
+import { resolveNamesPass } from './resolve-names.js';
+import { checkTypesPass } from './check-types.js';
+import { checkUnsafePass } from './check-unsafe.js';
+import { desugarCompoundAssignPass } from './desugar-compound-assign.js';
+import { desugarForPass } from './desugar-for.js';
+import { desugarOptionSugarPass } from './desugar-option-sugar.js';
+import { resolvePointersPass } from './resolve-pointers.js';
+import { lowerMethodsPass } from './lower-methods.js';
+import { lowerBuiltinsPass } from './lower-builtins.js';
+import { explicateControlPass } from './explicate-control.js';
+
+export const PIPELINE: readonly Pass[] = [
+  parsePass,                   // Lsource     -> Lsrc
+  resolveNamesPass,            // Lsrc        -> Lresolved
+  checkTypesPass,              // Lresolved   -> Ltyped
+  checkUnsafePass,             // Ltyped      (E0030)
+  desugarCompoundAssignPass,   // Ltyped      -> Lnocompound
+  desugarForPass,              // Lnocompound -> Lnofor
+  desugarOptionSugarPass,      // Lnofor      -> Lnosugar
+  resolvePointersPass,         // Lnosugar    -> Lptr
+  lowerMethodsPass,            // Lptr        -> Lnomethods
+  lowerBuiltinsPass,           // Lnomethods  -> Lcore
+  explicateControlPass,        // Lcore       -> Lcfg
+];
+
+/** Checks that consecutive passes agree on languages (run by the tests). */
+export function checkPipelineChain(passes: readonly Pass[] = PIPELINE): string[] {
+  const problems: string[] = [];
+  for (let i = 1; i < passes.length; i++) {
+    if (passes[i].from !== passes[i - 1].to) {
+      problems.push(`${passes[i].name} reads ${passes[i].from.name} but ${passes[i - 1].name} writes ${passes[i - 1].to.name}`);
+    }
+  }
+  return problems;
+}

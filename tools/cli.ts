@@ -1,0 +1,176 @@
+// The `zeta-nano` command line: compile, run, check, passes.
+// Exit status: 0 success, 1 the program has errors (diagnostics printed), 2 bad usage
+// or unreadable input, 70 internal compiler error (a bug: please report it).
+
+import { Command, Option, CommanderError } from 'commander';
+import { readFileSync, writeFileSync, renameSync, mkdtempSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { renderHuman, renderJson, type SourceFile } from '../ir/diagnostics.js';
+import { printIR } from '../ir/print.js';
+import { Lcfg } from '../ir/languages.js';
+import type { AnyNode } from '../ir/lang.js';
+import { PIPELINE } from '../passes/pipeline.js';
+import { runPipeline, InternalCompilerError, type PipelineOptions } from './driver.js';
+import { getBackend, BackendUnavailable, type BackendName } from '../backends/index.js';
+import '../backends/register.js';
+
+class ExitError extends Error { constructor(readonly code: number) { super(`exit ${code}`); } }
+
+interface CommonOpts {
+  errorFormat: 'human' | 'json';
+  verifyEach?: boolean;
+  dumpAfter?: string;
+  timePasses?: boolean;
+}
+
+function readSource(file: string): SourceFile {
+  try {
+    return { path: file, text: readFileSync(file, 'utf8') };
+  } catch (e) {
+    process.stderr.write(`error: cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code ?? e}\n`);
+    throw new ExitError(2);
+  }
+}
+
+/** Runs the front and middle end; prints diagnostics, dumps and timings; returns the Lcfg module. */
+function frontToCfg(file: string, o: CommonOpts, extra: PipelineOptions = {}): AnyNode {
+  const src = readSource(file);
+  const dumpAfter = o.dumpAfter === undefined ? undefined : o.dumpAfter === 'all' ? 'all' as const : o.dumpAfter.split(',');
+  if (Array.isArray(dumpAfter)) {
+    const unknown = dumpAfter.filter((n) => !PIPELINE.some((p) => p.name === n));
+    if (unknown.length) {
+      process.stderr.write(`error: --dump-after: no pass named ${unknown.map((u) => `\`${u}\``).join(', ')} (see \`zeta-nano passes\`)\n`);
+      throw new ExitError(2);
+    }
+  }
+  let res;
+  try {
+    res = runPipeline(src, { verifyEach: o.verifyEach, dumpAfter, timePasses: o.timePasses, ...extra });
+  } catch (e) {
+    if (e instanceof InternalCompilerError) {
+      process.stderr.write(`internal compiler error: pass \`${e.pass}\`: ${e.detail}\n` +
+        `note: this is a bug in zeta-nano; please report it with the input file\n`);
+      throw new ExitError(70);
+    }
+    throw e;
+  }
+  for (const d of res.dumps) process.stderr.write(`;; ---- IR after ${d.pass} ----\n${d.text}\n`);
+  if (o.timePasses) {
+    const total = res.timings.reduce((s, t) => s + t.ms, 0);
+    for (const t of res.timings) process.stderr.write(`${t.ms.toFixed(2).padStart(10)} ms  ${t.pass}\n`);
+    process.stderr.write(`${total.toFixed(2).padStart(10)} ms  total\n`);
+  }
+  if (res.diagnostics.length > 0) {
+    process.stderr.write(o.errorFormat === 'json' ? renderJson(src, res.diagnostics) : renderHuman(src, res.diagnostics));
+    throw new ExitError(1);
+  }
+  if (!res.ir) throw new ExitError(1);
+  return res.ir;
+}
+
+/** Writes a file atomically: a temporary beside it, then a rename. */
+function writeAtomic(path: string, text: string): void {
+  const tmp = join(dirname(resolve(path)), `.${basename(path)}.${process.pid}.tmp`);
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+function defaultOut(file: string): string {
+  return basename(file).replace(/\.zeta$/, '') || 'a.out';
+}
+
+const program = new Command();
+program
+  .name('zeta-nano')
+  .description('A nanopass compiler for Zeta (C and LLVM backends).')
+  .version('0.1.0')
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+const withCommon = (c: Command) => c
+  .addOption(new Option('--error-format <format>', 'diagnostics format').choices(['human', 'json']).default('human'))
+  .option('--verify-each', 'validate the IR after every pass against its language')
+  .option('--dump-after <passes>', 'print the IR after these passes (comma-separated names, or "all") to stderr')
+  .option('--time-passes', 'print the time each pass takes');
+
+const withBackend = (c: Command) => c
+  .addOption(new Option('--backend <backend>', 'code generator').choices(['c', 'llvm']).default('c'))
+  .addOption(new Option('-O, --opt-level <level>', 'optimisation level').choices(['0', '2']).default('2'))
+  .option('--sanitize <list>', 'build with sanitizers, e.g. address,undefined or thread');
+
+withBackend(withCommon(program.command('compile')
+  .description('compile a Zeta file to an executable (or C, IR)')
+  .argument('<file>', 'the .zeta source file')
+  .option('-o, --output <path>', 'output path (default: the file name without .zeta)')
+  .addOption(new Option('--emit <what>', 'what to write').choices(['exe', 'c', 'ir', 'llvm-ir']).default('exe'))))
+  .action((file: string, o: CommonOpts & { output?: string; emit: string; backend: BackendName; optLevel: string; sanitize?: string }) => {
+    const module = frontToCfg(file, o);
+    if (o.emit === 'ir') {
+      const text = printIR(Lcfg, module) + '\n';
+      if (o.output) writeAtomic(o.output, text); else process.stdout.write(text);
+      return;
+    }
+    const backend = getBackend(o.emit === 'c' ? 'c' : o.emit === 'llvm-ir' ? 'llvm' : o.backend);
+    const buildOpts = { optLevel: Number(o.optLevel) as 0 | 2, sanitize: o.sanitize ? o.sanitize.split(',') : [] };
+    if (o.emit === 'c' || o.emit === 'llvm-ir') {
+      const text = backend.emitText(module, buildOpts);
+      if (o.output) writeAtomic(o.output, text); else process.stdout.write(text);
+      return;
+    }
+    backend.build(module, { ...buildOpts, out: o.output ?? defaultOut(file) });
+  });
+
+withBackend(withCommon(program.command('run')
+  .description('compile a Zeta file and run it; arguments after `--` go to the program')
+  .argument('<file>', 'the .zeta source file')
+  .argument('[args...]', 'program arguments')))
+  .action((file: string, args: string[], o: CommonOpts & { backend: BackendName; optLevel: string; sanitize?: string }) => {
+    const module = frontToCfg(file, o);
+    const dir = mkdtempSync(join(tmpdir(), 'zeta-run-'));
+    try {
+      const exe = join(dir, defaultOut(file));
+      getBackend(o.backend).build(module, { out: exe, optLevel: Number(o.optLevel) as 0 | 2, sanitize: o.sanitize ? o.sanitize.split(',') : [] });
+      const r = spawnSync(exe, args, { stdio: 'inherit' });
+      throw new ExitError(r.status ?? (r.signal ? 128 : 1));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+withCommon(program.command('check')
+  .description('check a Zeta file for errors without generating code')
+  .argument('<file>', 'the .zeta source file'))
+  .action((file: string, o: CommonOpts) => { frontToCfg(file, o); });
+
+program.command('passes')
+  .description('list the pipeline: each pass with its description and languages')
+  .action(() => {
+    const w = Math.max(...PIPELINE.map((p) => p.name.length));
+    for (const p of PIPELINE) {
+      process.stdout.write(`${p.name.padEnd(w)}  ${`${p.from.name} -> ${p.to.name}`.padEnd(28)}  ${p.description}\n`);
+    }
+  });
+
+function main(): number {
+  try {
+    program.parse(process.argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof ExitError) return e.code;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof BackendUnavailable) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof InternalCompilerError) {
+      process.stderr.write(`internal compiler error: pass \`${e.pass}\`: ${e.detail}\n`);
+      return 70;
+    }
+    process.stderr.write(`internal compiler error: ${e instanceof Error ? e.stack : String(e)}\n`);
+    return 70;
+  }
+}
+
+process.exitCode = main();

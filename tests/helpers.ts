@@ -1,0 +1,29 @@
+// Shared test helpers: run the built CLI, write temporary programs.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+
+export const ROOT = join(import.meta.dirname, '..');
+export const CONFORMANCE = join(ROOT, '..', 'shared', 'conformance');
+
+export interface Run { status: number; stdout: string; stderr: string }
+
+/** Runs `zeta-nano ARGS` (the bundled CLI, as users run it). */
+export function zeta(args: string[], opts: { cwd?: string; input?: string } = {}): Run {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/zeta-nano.mjs'), ...args], {
+    cwd: opts.cwd ?? ROOT, encoding: 'utf8', input: opts.input, timeout: 120_000,
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function tempDir(prefix = 'zeta-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Writes a Zeta program to a fresh temporary directory; returns its path. */
+export function writeProgram(text: string, name = 'prog.zeta'): string {
+  const file = join(tempDir(), name);
+  writeFileSync(file, text);
+  return file;
+}

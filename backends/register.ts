@@ -1,5 +1,13 @@
 // Registers the backends the CLI can use.
 import { registerBackend, BackendUnavailable } from './index.js';
+import { emitC } from './c/emit-c.js';
+import { compileCSync } from './c/toolchain.js';
+
+registerBackend('c', () => ({
+  name: 'c',
+  emitText: (module) => emitC(module as Parameters<typeof emitC>[0]),
+  build: (module, o) => compileCSync(emitC(module as Parameters<typeof emitC>[0]), o.out, { optLevel: o.optLevel, sanitize: o.sanitize }),
+}));
 
 registerBackend('llvm', () => {
   throw new BackendUnavailable('the LLVM backend (--backend=llvm) is not available yet; use --backend=c');

@@ -22,7 +22,10 @@ export type NameRef =
   | { k: 'global'; name: string }      // a `static`
   | { k: 'fn'; name: string }          // a top-level function (or, after lower-methods, `Class.method`)
   | { k: 'extern'; name: string }      // an `extern "C"` function
-  | { k: 'builtin'; name: string };    // println, Some, None, spawn, ... (ir/builtins.ts)
+  | { k: 'builtin'; name: string }     // println, Some, None, spawn, ... (ir/builtins.ts)
+  // an unknown name, E0002 already reported; only between resolve-names and check-types
+  // (which stops the pipeline), so later passes never see it
+  | { k: 'unknown'; name: string };
 
 /** Lsource: the program text, the input of the first pass (parse). */
 export const Lsource = defineLanguage('Lsource', 'source text', {

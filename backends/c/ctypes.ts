@@ -1,0 +1,167 @@
+// Type layout for the C backend: the C type of every Zeta type, and the struct
+// definitions the generated file needs, emitted in dependency order.
+//
+// Layout (plain C data, no boxing, no type info):
+//   ints -> int8_t..uint64_t, f32/f64 -> float/double, bool -> bool,
+//   str -> zrt_str {ptr, len}, String -> zrt_string {ptr, len, cap},
+//   Vec<T> -> struct {T* ptr; int64_t len, cap} (one per element type),
+//   Box<T>, *T, *mut T -> T*, [T; N] -> struct {T a[N]} (so it copies by value),
+//   Option<T> -> struct {bool some; T val}, except a nullable pointer when T is a pointer,
+//   a Box or a runtime handle, class -> struct, fn values -> zrt_fn {code, env},
+//   Region/Thread/Channel/Mutex/Guard -> pointers to runtime objects, Atomic<T> -> struct {_Atomic T v}.
+//
+// Structs are declared (`typedef struct X X;`) when first named and defined when a complete
+// type is first needed; a definition first completes the types it holds by value, so the
+// definitions come out in dependency order. Types reached only through pointers are defined
+// at the end (`finish`), which lets recursive classes point at each other.
+
+import type { Ty } from '../../ir/types.js';
+import type { Lcfg, Node } from '../../ir/languages.js';
+import { InternalError } from '../../passes/pass.js';
+import { CNames, cIdent, cIntType, tyMnemonic } from './names.js';
+
+type ClassDef = Node<typeof Lcfg, 'ClassDef'>;
+
+interface StructEntry {
+  readonly name: string;
+  readonly ty: Ty;
+  state: 'declared' | 'defining' | 'defined';
+}
+
+/** Option<T> is a nullable pointer when T's C representation is a non-null pointer. */
+export function isNullableOption(t: Ty): boolean {
+  if (t.k !== 'option') return false;
+  switch (t.of.k) {
+    case 'ptr': case 'box': case 'thread': case 'channel': case 'mutex': case 'guard': case 'region': return true;
+    default: return false;
+  }
+}
+
+/** The C field name of a class field. */
+export const fieldName = (name: string) => `f_${cIdent(name)}`;
+
+export class CTypes {
+  /** `typedef struct X X;` lines */
+  readonly forwards: string[] = [];
+  /** struct definitions, in dependency order */
+  readonly defs: string[] = [];
+  private readonly structs = new Map<string, StructEntry>();
+  private readonly memo = new WeakMap<Ty, string>();
+  private readonly classNames = new Map<string, string>();
+
+  constructor(private readonly classes: ReadonlyMap<string, ClassDef>, private readonly names: CNames) {}
+
+  /** The C type of a value of type t; any struct it names is defined before the functions. */
+  c(t: Ty): string {
+    const hit = this.memo.get(t);
+    if (hit !== undefined) return hit;
+    const s = this.compute(t);
+    this.memo.set(t, s);
+    return s;
+  }
+
+  /** The C type that a pointer to t points to (struct types need not be complete here). */
+  pointee(t: Ty): string {
+    switch (t.k) {
+      case 'void': case 'never': return 'void';
+      case 'vec': case 'array': case 'class': case 'atomic': return this.struct(t, false);
+      case 'option': return isNullableOption(t) ? this.pointee(t.of) : this.struct(t, false);
+      default: return this.c(t);
+    }
+  }
+
+  /** The name of a class's struct. */
+  className(name: string): string {
+    let n = this.classNames.get(name);
+    if (n === undefined) {
+      n = this.names.unique(`zs_${cIdent(name)}`);
+      this.classNames.set(name, n);
+    }
+    return n;
+  }
+
+  classDef(name: string): ClassDef {
+    const c = this.classes.get(name);
+    if (!c) throw new InternalError(`C backend: unknown class ${name}`);
+    return c;
+  }
+
+  /** Defines every struct declared so far (types only reached through pointers). */
+  finish(): void {
+    for (const e of this.structs.values()) if (e.state === 'declared') this.define(e);
+  }
+
+  private compute(t: Ty): string {
+    switch (t.k) {
+      case 'int': return cIntType(t.name);
+      case 'float': return t.name === 'f32' ? 'float' : 'double';
+      case 'bool': return 'bool';
+      case 'str': return 'zrt_str';
+      case 'string': return 'zrt_string';
+      case 'void': case 'never': return 'void';
+      case 'region': return 'zrt_region*';
+      case 'fn': return 'zrt_fn';
+      case 'thread': return 'zrt_thread*';
+      case 'channel': return 'zrt_channel*';
+      case 'mutex': case 'guard': return 'zrt_mutex*';
+      case 'ptr': return `${this.pointee(t.to)}*`;
+      case 'box': return `${this.pointee(t.of)}*`;
+      case 'option': return isNullableOption(t) ? this.c(t.of) : this.struct(t, true);
+      case 'vec': case 'array': case 'class': case 'atomic': return this.struct(t, true);
+      case 'infer': throw new InternalError('C backend: an inference variable reached the backend');
+    }
+  }
+
+  /** The key of a struct type: types with the same C layout share one struct. */
+  private structKey(t: Ty): string {
+    switch (t.k) {
+      case 'class': return `class ${t.name}`;
+      case 'vec': return `vec ${this.pointee(t.of)}`;
+      case 'array': return `array ${this.c(t.elem)} ${t.n}`;
+      case 'option': return `option ${this.c(t.of)}`;
+      case 'atomic': return `atomic ${this.c(t.of)}`;
+      default: throw new InternalError(`C backend: ${t.k} is not a struct type`);
+    }
+  }
+
+  private struct(t: Ty, complete: boolean): string {
+    const key = this.structKey(t);
+    let e = this.structs.get(key);
+    if (!e) {
+      const name = t.k === 'class' ? this.className(t.name) : this.names.unique(`zt_${tyMnemonic(t)}`);
+      e = { name, ty: t, state: 'declared' };
+      this.structs.set(key, e);
+      this.forwards.push(`typedef struct ${name} ${name};`);
+    }
+    if (complete) {
+      if (e.state === 'defining') {
+        throw new InternalError(`C backend: type ${e.name} contains itself by value`);
+      }
+      if (e.state === 'declared') this.define(e);
+    }
+    return e.name;
+  }
+
+  private define(e: StructEntry): void {
+    e.state = 'defining';
+    const t = e.ty;
+    let body: string[];
+    let comment = '';
+    switch (t.k) {
+      case 'class': {
+        const def = this.classDef(t.name);
+        comment = ` /* class ${t.name} */`;
+        body = def.fields.map((f) => `  ${this.c(f.ty)} ${fieldName(f.name)};`);
+        if (body.length === 0) body = ['  char f__empty; /* C structs cannot be empty */'];
+        break;
+      }
+      case 'vec': body = [`  ${this.pointee(t.of)}* ptr;`, '  int64_t len;', '  int64_t cap;']; break;
+      case 'array': body = [`  ${this.c(t.elem)} a[${Math.max(t.n, 1)}];`]; break;
+      case 'option': body = ['  bool some;', `  ${this.c(t.of)} val;`]; break;
+      case 'atomic': body = [`  _Atomic(${this.c(t.of)}) v;`]; break;
+      default: throw new InternalError(`C backend: ${t.k} is not a struct type`);
+    }
+    this.defs.push(`struct ${e.name} {${comment}\n${body.join('\n')}\n};`);
+    e.state = 'defined';
+  }
+}

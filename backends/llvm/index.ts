@@ -1,0 +1,191 @@
+// The LLVM backend (`--backend=llvm`): Lcfg Module -> LLVM module in-process (emit.ts, with
+// llvm-bindings) -> verifyModule -> bitcode -> `opt -O2|-O0` -> `llc -filetype=obj` -> `cc`
+// with the C runtime (runtime-c/, compiled with the same flags as for the C backend).
+//
+// llvm-bindings is an optional native dependency: it is loaded on first use, and a machine
+// without it (or without opt/llc) gets a BackendUnavailable that says how to install it,
+// while the C backend keeps working.
+//
+// A module that fails verifyModule is an internal compiler error naming the functions
+// that are broken, never a silent miscompile. The executable is written atomically: a
+// temporary file in the output's directory, then a rename.
+
+import { execFile, execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { AnyNode } from '../../ir/lang.js';
+import { InternalError } from '../../passes/pass.js';
+import type { Backend, BuildOptions } from '../index.js';
+import { cFlags, findRuntimeDir } from '../c/toolchain.js';
+import { hostTarget, loadLlvm } from './bindings.js';
+import { emitModule, type EmittedModule } from './emit.js';
+import { findTools } from './tools.js';
+
+/**
+ * Sanitizers the LLVM backend instruments itself: the function attribute that opts a
+ * function in, and the opt passes (in LLVM 14 `asan-module` instruments the functions as
+ * well as the globals; adding `function(asan)` would instrument the instrumentation).
+ */
+const INSTRUMENTED: Record<string, { attribute: string; passes: string }> = {
+  address: { attribute: 'sanitize_address', passes: 'require<asan-globals-md>,asan-module' },
+  thread: { attribute: 'sanitize_thread', passes: 'tsan-module,function(tsan)' },
+};
+
+function checkSanitizers(sanitize: readonly string[]): void {
+  for (const s of sanitize) {
+    // `undefined` instruments C source; the LLVM IR we emit has explicit checks instead, so it
+    // applies to the runtime only (compiled and linked with -fsanitize=undefined)
+    if (!(s in INSTRUMENTED) && s !== 'undefined') {
+      throw new InternalError(`LLVM backend: unknown sanitizer \`${s}\` (supported: address, thread, undefined)`);
+    }
+  }
+}
+
+/** Builds, verifies and returns the LLVM module of an Lcfg module. */
+function emitVerified(module: AnyNode, opts: BuildOptions): EmittedModule {
+  const llvm = loadLlvm();
+  checkSanitizers(opts.sanitize);
+  const emitted = emitModule(llvm, hostTarget(llvm), module, 'zeta', { sanitizeAddress: opts.sanitize.includes('address') });
+  if (llvm.verifyModule(emitted.module)) {
+    // verifyModule reports to stderr; name the broken functions in the error itself
+    const broken = emitted.functions.filter((f) => llvm.verifyFunction(f.fn)).map((f) => f.name);
+    throw new InternalError(`LLVM backend: the generated module does not verify` +
+      (broken.length ? ` (broken function${broken.length > 1 ? 's' : ''}: ${broken.join(', ')})` : ' (module-level problem)') +
+      '; the verifier\'s report is above');
+  }
+  return emitted;
+}
+
+/**
+ * Textual IR with the sanitizer attributes added to every function definition
+ * (llvm-bindings 0.4.2 cannot set function attributes; the IR parser accepts them inline).
+ */
+function withAttributes(ir: string, sanitize: readonly string[]): string {
+  const attrs = sanitize.filter((s) => s in INSTRUMENTED).map((s) => INSTRUMENTED[s].attribute);
+  if (attrs.length === 0) return ir;
+  return ir.replace(/^(define [^\n]*?)\s*\{$/gm, `$1 ${attrs.join(' ')} {`);
+}
+
+/** The LLVM IR text of the module (what `--emit=llvm-ir` writes). */
+export function emitLlvmIr(module: AnyNode, opts: BuildOptions): string {
+  return withAttributes(emitVerified(module, opts).module.print(), opts.sanitize);
+}
+
+type Step = [cmd: string, args: string[]];
+
+/** The build as a sequence of commands, so the blocking and the asynchronous builds share it. */
+function* buildSteps(module: AnyNode, opts: BuildOptions & { out: string }): Generator<Step, void, void> {
+  const llvm = loadLlvm();
+  const tools = findTools();
+  const emitted = emitVerified(module, opts);
+  const o = `-O${opts.optLevel}`;
+  const runtime = yield* runtimeObject(opts);
+  const outPath = resolve(opts.out);
+  const work = mkdtempSync(join(tmpdir(), 'zeta-nano-llvm-'));
+  const tmpOut = join(dirname(outPath), `.${basename(outPath)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const instrument = opts.sanitize.filter((s) => s in INSTRUMENTED);
+    let input: string;
+    if (instrument.length) {
+      input = join(work, 'program.ll');
+      writeFileSync(input, withAttributes(emitted.module.print(), opts.sanitize));
+    } else {
+      input = join(work, 'program.bc');
+      llvm.WriteBitcodeToFile(emitted.module, input);
+    }
+    const optimized = join(work, 'program.opt.bc');
+    const passes = [`default<O${opts.optLevel}>`, ...instrument.map((s) => INSTRUMENTED[s].passes)].join(',');
+    yield [tools.opt, [`-passes=${passes}`, input, '-o', optimized]];
+    const object = join(work, 'program.o');
+    yield [tools.llc, [o, '-filetype=obj', '--relocation-model=pic', optimized, '-o', object]];
+    yield [tools.cc, [...linkFlags(opts), object, runtime, '-lm', '-pthread', '-o', tmpOut]];
+    renameSync(tmpOut, outPath);
+  } finally {
+    rmSync(tmpOut, { force: true });
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function linkFlags(opts: BuildOptions): string[] {
+  return cFlags({ optLevel: opts.optLevel, sanitize: opts.sanitize }).filter((f) => f.startsWith('-fsanitize') || f === '-fno-omit-frame-pointer');
+}
+
+/**
+ * runtime-c/zeta_rt.c compiled with the C backend's flags for these options, cached by a
+ * hash of the compiler, the flags and the runtime sources (the C backend's cache scheme).
+ */
+function* runtimeObject(opts: BuildOptions): Generator<Step, string, void> {
+  const cc = process.env.CC ?? 'cc';
+  const flags = cFlags({ optLevel: opts.optLevel, sanitize: opts.sanitize });
+  const runtimeDir = findRuntimeDir();
+  const h = createHash('sha256');
+  h.update(cc).update('\0').update(flags.join(' ')).update('\0');
+  for (const f of ['zeta_rt.h', 'zeta_rt.c']) h.update(readFileSync(join(runtimeDir, f)));
+  const cacheDir = join(tmpdir(), 'zeta-nano-runtime-cache');
+  mkdirSync(cacheDir, { recursive: true });
+  const rt = join(cacheDir, `zeta_rt-${h.digest('hex').slice(0, 24)}.o`);
+  if (!existsSync(rt)) {
+    const tmp = `${rt}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      yield [findTools().cc, [...flags, '-c', join(runtimeDir, 'zeta_rt.c'), '-o', tmp]];
+      renameSync(tmp, rt); // concurrent builds may race; each rename installs a complete file
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  }
+  return rt;
+}
+
+function toolError(cmd: string, detail: string, stderr: string): InternalError {
+  return new InternalError(`LLVM backend: ${basename(cmd)} failed (${detail}):\n${stderr}`);
+}
+
+function runSync([cmd, args]: Step): void {
+  try {
+    execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  } catch (e) {
+    const err = e as { status?: number; stderr?: Buffer; message: string };
+    throw toolError(cmd, String(err.status ?? err.message), err.stderr?.toString() ?? '');
+  }
+}
+
+function runAsync([cmd, args]: Step): Promise<void> {
+  return new Promise((res, rej) => {
+    execFile(cmd, args, { maxBuffer: 64 << 20 }, (err, _stdout, stderr) => {
+      if (err) rej(toolError(cmd, String(err.code ?? err.message), stderr));
+      else res();
+    });
+  });
+}
+
+/** Builds the executable `opts.out` (blocking). */
+export function buildLlvm(module: AnyNode, opts: BuildOptions & { out: string }): void {
+  for (const step of buildSteps(module, opts)) runSync(step);
+}
+
+/** Builds the executable `opts.out` without blocking on the external tools (for parallel builds). */
+export async function buildLlvmAsync(module: AnyNode, opts: BuildOptions & { out: string }): Promise<void> {
+  const steps = buildSteps(module, opts);
+  for (let step = steps.next(); !step.done;) {
+    try {
+      await runAsync(step.value);
+    } catch (e) {
+      steps.throw(e); // runs the generator's cleanup, then rethrows
+    }
+    step = steps.next();
+  }
+}
+
+/** The LLVM backend, for backends/register.ts. */
+export function llvmBackend(): Backend {
+  // fail early, with the install hint, when llvm-bindings is missing (opt/llc/cc are
+  // looked for when building, so --emit=llvm-ir works without them)
+  loadLlvm();
+  return {
+    name: 'llvm',
+    emitText: emitLlvmIr,
+    build: buildLlvm,
+  };
+}

@@ -1,0 +1,485 @@
+// A reference interpreter of Lcfg: runs a module as the backends would, so a lowering
+// can be tested without a C compiler and the backends can be tested against it
+// (differential testing). It follows the Lcfg contract (ir/languages.ts, the Lcfg brief):
+// wrapping integer arithmetic, checked division and indexing, deep Copy, Move as a
+// transfer, drop glue calling user drop functions, regions with C-like sizes.
+//
+// Values: integers are bigints, floats numbers (f32 rounded with Math.fround), `str` a
+// JS string. Every value that can be pointed into (locals, fields, elements, a Box's or
+// an Option's content) sits in a slot `o[k]` of a JS object or array, and a pointer is
+// that pair. Not modelled: externs, pointer/integer casts, real threads (`spawn` runs the
+// thread to completion at once, channels are unbounded; a receive that would block forever
+// is reported as a deadlock).
+
+import { operandTy, type Lcfg, type Node } from './languages.js';
+import type { Cat } from './lang.js';
+import { intRange, isSigned, type Ty, type TyOf } from './types.js';
+
+type D = typeof Lcfg.decl;
+type Module = Node<typeof Lcfg, 'Module'>;
+type FnDef = Node<typeof Lcfg, 'FnDef'>;
+type Place = Cat<D, 'Place'>;
+type Operand = Cat<D, 'Operand'>;
+type Rvalue = Cat<D, 'Rvalue'>;
+
+export interface RunOptions {
+  /** program arguments after the program name */
+  args?: readonly string[];
+  /** stop with an error after this many executed blocks (guards tests against endless loops) */
+  maxBlocks?: number;
+}
+
+export interface RunResult { stdout: string; stderr: string; status: number }
+
+/** The interpreter met something it does not model, or the program broke the Lcfg contract. */
+export class InterpreterError extends Error {}
+
+class Panic { constructor(readonly message: string) {} }
+class Exit { constructor(readonly status: number) {} }
+
+type Slot = Record<string | number, Value>;
+interface Ptr { t: 'ptr'; o: Slot; k: string | number }
+type Value =
+  | bigint | number | boolean | string | undefined
+  | { t: 'agg'; f: Value[] }
+  | { t: 'opt'; some: boolean; v: Value }
+  | { t: 'box'; v: Value }
+  | { t: 'vec'; items: Value[] }
+  | { t: 'string'; s: string }
+  | Ptr
+  | { t: 'fn'; name: string; env: Value | null }
+  | { t: 'region'; cap: number; used: number }
+  | { t: 'atomic'; v: Value }
+  | { t: 'mutex'; v: Value }
+  | { t: 'guard'; m: { v: Value } }
+  | { t: 'chan'; q: Value[]; closed: boolean }
+  | { t: 'thread'; result: Value };
+type Obj = Exclude<Value, bigint | number | boolean | string | undefined>;
+
+const obj = (v: Value): Obj => {
+  if (typeof v !== 'object' || v === null) throw new InterpreterError(`expected a heap value, got ${String(v)}`);
+  return v;
+};
+
+/** Deep copy (the language's copy): heap contents are duplicated, pointers and handles are not. */
+function deepCopy(v: Value): Value {
+  if (typeof v !== 'object' || v === null) return v;
+  switch (v.t) {
+    case 'agg': return { t: 'agg', f: v.f.map(deepCopy) };
+    case 'opt': return v.some ? { t: 'opt', some: true, v: deepCopy(v.v) } : { t: 'opt', some: false, v: undefined };
+    case 'box': return { t: 'box', v: deepCopy(v.v) };
+    case 'vec': return { t: 'vec', items: v.items.map(deepCopy) };
+    case 'string': return { t: 'string', s: v.s };
+    default: return v;
+  }
+}
+
+const utf8Len = (s: string) => Buffer.byteLength(s, 'utf8');
+
+/** Floats as spec §10 prints them: shortest round-trip digits, JS layout, no `+` in exponents. */
+export function formatFloat(x: number, name: 'f32' | 'f64'): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  let y = x;
+  if (name === 'f32') {
+    for (let p = 1; p <= 9; p++) {
+      const c = Number(x.toPrecision(p));
+      if (Math.fround(c) === x) { y = c; break; }
+    }
+  }
+  return String(y).replace('e+', 'e');
+}
+
+function wrap(v: bigint, t: TyOf<'int'>): bigint {
+  const bits = Number(t.name.slice(1));
+  return isSigned(t) ? BigInt.asIntN(bits, v) : BigInt.asUintN(bits, v);
+}
+
+/** C-like size and alignment, for region allocation (spec §6: bump with correct alignment). */
+function sizeAlign(t: Ty, classes: Map<string, readonly Ty[]>): [number, number] {
+  switch (t.k) {
+    case 'int': { const n = Number(t.name.slice(1)) / 8; return [n, n]; }
+    case 'float': return t.name === 'f32' ? [4, 4] : [8, 8];
+    case 'bool': return [1, 1];
+    case 'str': case 'fn': return [16, 8];
+    case 'string': case 'vec': return [24, 8];
+    case 'array': { const [s, a] = sizeAlign(t.elem, classes); return [s * t.n, a]; }
+    case 'option': {
+      if (t.of.k === 'ptr' || t.of.k === 'box') return [8, 8];
+      const [s, a] = sizeAlign(t.of, classes);
+      const off = Math.ceil(1 / a) * a;
+      return [Math.ceil((off + s) / a) * a, a];
+    }
+    case 'class': {
+      let off = 0, align = 1;
+      for (const f of classes.get(t.name) ?? []) {
+        const [s, a] = sizeAlign(f, classes);
+        off = Math.ceil(off / a) * a + s;
+        align = Math.max(align, a);
+      }
+      return [Math.max(1, Math.ceil(off / align) * align), align];
+    }
+    default: return [8, 8];
+  }
+}
+
+interface FnInfo { fn: FnDef; pos: Map<number, number> }
+
+/** Runs `m` (its `init`, then `main`) and returns what it printed and its exit status. */
+export function interpret(m: Module, opts: RunOptions = {}): RunResult {
+  const out: string[] = [];
+  const err: string[] = [];
+  const args = opts.args ?? [];
+  let budget = opts.maxBlocks ?? 50_000_000;
+  const fns = new Map<string, FnInfo>();
+  for (const f of m.fns) fns.set(f.name, { fn: f, pos: new Map(f.locals.map((l, i) => [l.id, i])) });
+  const classFields = new Map(m.classes.map((c) => [c.name, c.fields.map((f) => f.name)]));
+  const classTys = new Map(m.classes.map((c) => [c.name, c.fields.map((f) => f.ty)]));
+  const dropFns = new Map(m.classes.map((c) => [c.name, c.dropFn]));
+  const globals: Slot = {};
+
+  const show = (v: Value, t: Ty): string => {
+    switch (t.k) {
+      case 'int': case 'bool': case 'str': return String(v);
+      case 'float': return formatFloat(v as number, t.name);
+      case 'string': return (v as { s: string }).s;
+      default: throw new InterpreterError(`cannot print a ${t.k}`);
+    }
+  };
+
+  const call = (name: string, argv: Value[]): Value => {
+    const info = fns.get(name);
+    if (!info) throw new InterpreterError(`no function ${name} (externs are not interpreted)`);
+    const { fn, pos } = info;
+    const frame: Value[] = new Array(fn.locals.length);
+    fn.params.forEach((p, i) => { frame[pos.get(p)!] = argv[i]; });
+    const local = (id: number) => {
+      const i = pos.get(id);
+      if (i === undefined) throw new InterpreterError(`${fn.name}: local ${id} is not declared`);
+      return i;
+    };
+
+    const loc = (p: Place): Ptr => {
+      switch (p.kind) {
+        case 'LocalPlace': return { t: 'ptr', o: frame as unknown as Slot, k: local(p.id) };
+        case 'GlobalPlace': return { t: 'ptr', o: globals, k: p.name };
+        case 'FieldPlace': {
+          const base = obj(get(loc(p.base)));
+          if (base.t !== 'agg' || p.base.ty.k !== 'class') throw new InterpreterError('field of a non-class');
+          return { t: 'ptr', o: base.f as unknown as Slot, k: classFields.get(p.base.ty.name)!.indexOf(p.field) };
+        }
+        case 'IndexPlace': {
+          const base = obj(get(loc(p.base)));
+          const arr = base.t === 'agg' ? base.f : base.t === 'vec' ? base.items : null;
+          if (arr === null) throw new InterpreterError('index of a non-array');
+          const i = operand(p.index) as bigint;
+          if (i < 0n || i >= BigInt(arr.length)) throw new Panic('index out of bounds');
+          return { t: 'ptr', o: arr as unknown as Slot, k: Number(i) };
+        }
+        case 'DerefPlace': {
+          const v = obj(operandRef(p.ptr));
+          if (v.t === 'ptr') return v;
+          if (v.t === 'box') return { t: 'ptr', o: v as unknown as Slot, k: 'v' };
+          throw new InterpreterError(`dereferencing a ${v.t}`);
+        }
+        case 'PayloadPlace': return { t: 'ptr', o: obj(get(loc(p.base))) as unknown as Slot, k: 'v' };
+      }
+    };
+    const get = (p: Ptr): Value => p.o[p.k];
+    // the pointer a DerefPlace goes through is read for its address only (a Box is not copied)
+    const operandRef = (op: Operand): Value => (op.kind === 'Copy' || op.kind === 'Move' ? get(loc(op.place)) : operand(op));
+
+    const operand = (op: Operand): Value => {
+      switch (op.kind) {
+        case 'Const': {
+          const t = op.ty;
+          if (t.k === 'int') return BigInt(op.value as string);
+          if (t.k === 'float') return t.name === 'f32' ? Math.fround(op.value as number) : op.value as number;
+          return op.value as Value;
+        }
+        case 'Copy': return deepCopy(get(loc(op.place)));
+        case 'Move': return get(loc(op.place));
+        case 'FnRef': return { t: 'fn', name: op.name, env: null };
+      }
+    };
+
+    const rvalue = (rv: Rvalue): Value => {
+      switch (rv.kind) {
+        case 'Use': return operand(rv.op);
+        case 'BinOp': return binop(rv.op, operand(rv.left), operand(rv.right), operandTy(rv.left), rv.ty);
+        case 'UnOp': {
+          const v = operand(rv.operand);
+          const t = rv.ty;
+          if (rv.op === '!') return !v;
+          if (t.k === 'int') return wrap(rv.op === '-' ? -(v as bigint) : ~(v as bigint), t);
+          return t.k === 'float' && t.name === 'f32' ? Math.fround(-(v as number)) : -(v as number);
+        }
+        case 'CastOp': return cast(operand(rv.op), operandTy(rv.op), rv.ty);
+        case 'Ref': return loc(rv.place);
+        case 'CallFn': return call(rv.fn, rv.args.map(operand));
+        case 'CallValue': {
+          const f = obj(operand(rv.callee));
+          if (f.t !== 'fn') throw new InterpreterError('calling a non-function');
+          const argv = rv.args.map(operand);
+          return call(f.name, f.env === null ? argv : [f.env, ...argv]);
+        }
+        case 'Closure': return { t: 'fn', name: rv.fn, env: operand(rv.env) };
+        case 'Aggregate': return { t: 'agg', f: rv.ops.map(operand) };
+        case 'Repeat': {
+          const v = operand(rv.op);
+          return { t: 'agg', f: Array.from({ length: rv.count }, (_, i) => (i === 0 ? v : deepCopy(v))) };
+        }
+        case 'MakeSome': return { t: 'opt', some: true, v: operand(rv.op) };
+        case 'MakeNone': return { t: 'opt', some: false, v: undefined };
+        case 'IsSome': return (obj(operand(rv.op)) as { some: boolean }).some;
+        case 'Builtin': return builtin(rv.op, rv.args, rv.ty);
+      }
+    };
+
+    const builtin = (op: string, as: readonly Operand[], ty: Ty): Value => {
+      const a = as.map(operand);
+      const recv = (i: number) => obj(get(obj(a[i]) as Ptr));
+      const t0 = () => operandTy(as[0]);
+      switch (op) {
+        case 'print': out.push(show(a[0], t0())); return undefined;
+        case 'println': out.push(show(a[0], t0()), '\n'); return undefined;
+        case 'print_fixed': out.push((a[0] as number).toFixed(Number(a[1]))); return undefined;
+        case 'panic': throw new Panic(a[0] as string);
+        case 'exit': throw new Exit(Number(a[0]));
+        case 'arg_count': return BigInt(args.length);
+        case 'arg': {
+          const i = a[0] as bigint;
+          if (i < 0n || i >= BigInt(args.length)) throw new Panic('argument index out of range');
+          return { t: 'string', s: args[Number(i)] };
+        }
+        case 'sqrt': case 'floor': case 'ceil': {
+          const r = Math[op](a[0] as number);
+          return ty.k === 'float' && ty.name === 'f32' ? Math.fround(r) : r;
+        }
+        case 'abs': return typeof a[0] === 'bigint' ? wrap(a[0] < 0n ? -a[0] : a[0], ty as TyOf<'int'>) : Math.abs(a[0] as number);
+        case 'min': return (a[0] as number) <= (a[1] as number) ? a[0] : a[1];
+        case 'max': return (a[0] as number) >= (a[1] as number) ? a[0] : a[1];
+        case 'option.unwrap': {
+          const o = recv(0) as { some: boolean; v: Value };
+          if (!o.some) throw new Panic('unwrap of None');
+          return deepCopy(o.v);
+        }
+        case 'box.new': return { t: 'box', v: a[0] };
+        case 'vec.new': case 'vec.with_capacity': return { t: 'vec', items: [] };
+        case 'vec.filled': return { t: 'vec', items: Array.from({ length: Number(a[0]) }, (_, i) => (i === 0 ? a[1] : deepCopy(a[1]))) };
+        case 'vec.push': (recv(0) as { items: Value[] }).items.push(a[1]); return undefined;
+        case 'vec.pop': {
+          const items = (recv(0) as { items: Value[] }).items;
+          return items.length === 0 ? { t: 'opt', some: false, v: undefined } : { t: 'opt', some: true, v: items.pop() };
+        }
+        case 'vec.len': return BigInt((recv(0) as { items: Value[] }).items.length);
+        case 'vec.clear': (recv(0) as { items: Value[] }).items.length = 0; return undefined;
+        case 'string.from': return { t: 'string', s: a[0] as string };
+        case 'string.append': (recv(0) as { s: string }).s += show(a[1], operandTy(as[1])); return undefined;
+        case 'string.len': return BigInt(utf8Len((recv(0) as { s: string }).s));
+        case 'string.parse_i64': {
+          const s = (recv(0) as { s: string }).s;
+          const [lo, hi] = intRange('i64');
+          if (!/^[+-]?[0-9]+$/.test(s)) return { t: 'opt', some: false, v: undefined };
+          const n = BigInt(s);
+          return n < lo || n > hi ? { t: 'opt', some: false, v: undefined } : { t: 'opt', some: true, v: n };
+        }
+        case 'str.len': return BigInt(utf8Len(a[0] as string));
+        case 'region.new': return { t: 'region', cap: Number(a[0]), used: 0 };
+        case 'region.free': return undefined;
+        case 'region.alloc': {
+          const r = obj(a[0]) as { cap: number; used: number };
+          const [size, align] = sizeAlign(operandTy(as[1]), classTys);
+          const start = Math.ceil(r.used / align) * align;
+          if (start + size > r.cap) return { t: 'opt', some: false, v: undefined };
+          r.used = start + size;
+          const cell: Slot = { v: a[1] };
+          return { t: 'opt', some: true, v: { t: 'ptr', o: cell, k: 'v' } };
+        }
+        case 'spawn': {
+          const f = obj(a[0]) as { name: string; env: Value | null };
+          return { t: 'thread', result: call(f.name, f.env === null ? [] : [f.env]) };
+        }
+        case 'thread.join': return deepCopy((recv(0) as { result: Value }).result);
+        case 'channel.new': return { t: 'chan', q: [], closed: false };
+        case 'channel.send': {
+          const c = recv(0) as { q: Value[]; closed: boolean };
+          if (c.closed) return false;
+          c.q.push(a[1]);
+          return true;
+        }
+        case 'channel.recv': {
+          const c = recv(0) as { q: Value[]; closed: boolean };
+          if (c.q.length > 0) return { t: 'opt', some: true, v: c.q.shift() };
+          if (c.closed) return { t: 'opt', some: false, v: undefined };
+          throw new InterpreterError('deadlock: receive on an empty open channel (threads run to completion when spawned)');
+        }
+        case 'channel.close': (recv(0) as { closed: boolean }).closed = true; return undefined;
+        case 'mutex.new': return { t: 'mutex', v: a[0] };
+        case 'mutex.lock': return { t: 'guard', m: recv(0) as { v: Value } };
+        case 'guard.value': return { t: 'ptr', o: (recv(0) as { m: Slot }).m, k: 'v' };
+        case 'atomic.new': return { t: 'atomic', v: a[0] };
+        case 'atomic.load': return (recv(0) as { v: Value }).v;
+        case 'atomic.store': (recv(0) as { v: Value }).v = a[1]; return undefined;
+        case 'atomic.fetch_add': case 'atomic.fetch_sub': case 'atomic.swap': {
+          const at = recv(0) as { v: Value };
+          const old = at.v;
+          const t = operandTy(as[1]);
+          if (op === 'atomic.swap') at.v = a[1];
+          else if (t.k === 'int') at.v = wrap(op === 'atomic.fetch_add' ? (old as bigint) + (a[1] as bigint) : (old as bigint) - (a[1] as bigint), t);
+          return old;
+        }
+        case 'atomic.compare_exchange': {
+          const at = recv(0) as { v: Value };
+          if (at.v !== a[1]) return false;
+          at.v = a[2];
+          return true;
+        }
+        default: throw new InterpreterError(`builtin ${op} is not interpreted`);
+      }
+    };
+
+    // run the blocks
+    let b = 0;
+    for (;;) {
+      if (--budget < 0) throw new InterpreterError('block budget exhausted (endless loop?)');
+      const block = fn.blocks[b];
+      for (const s of block.stmts) {
+        if (s.kind === 'Assign') { const v = rvalue(s.value); const p = loc(s.place); p.o[p.k] = v; }
+        else if (s.kind === 'Eval') rvalue(s.value);
+        else dropPlace(loc(s.place), s.place.ty);
+      }
+      const t = block.term;
+      switch (t.kind) {
+        case 'Goto': b = t.target; break;
+        case 'Branch': b = operand(t.cond) ? t.then : t.else; break;
+        case 'Return': return t.value === null ? undefined : operand(t.value);
+        case 'Unreachable': throw new InterpreterError(`${fn.name}: reached an Unreachable terminator in bb${b}`);
+      }
+    }
+  };
+
+  /** Drop glue (spec §5.3): a class's drop function first, then its fields in order; heap contents. */
+  const dropPlace = (p: Ptr, t: Ty): void => {
+    const v = p.o[p.k];
+    switch (t.k) {
+      case 'class': {
+        const dropFn = dropFns.get(t.name);
+        if (dropFn) call(dropFn, [p]);
+        const agg = obj(p.o[p.k]) as { f: Value[] };
+        (classTys.get(t.name) ?? []).forEach((ft, i) => dropPlace({ t: 'ptr', o: agg.f as unknown as Slot, k: i }, ft));
+        return;
+      }
+      case 'array': { const agg = obj(v) as { f: Value[] }; agg.f.forEach((_, i) => dropPlace({ t: 'ptr', o: agg.f as unknown as Slot, k: i }, t.elem)); return; }
+      case 'box': dropPlace({ t: 'ptr', o: obj(v) as unknown as Slot, k: 'v' }, t.of); return;
+      case 'vec': { const items = (obj(v) as { items: Value[] }).items; items.forEach((_, i) => dropPlace({ t: 'ptr', o: items as unknown as Slot, k: i }, t.of)); return; }
+      case 'option': if ((obj(v) as { some: boolean }).some) dropPlace({ t: 'ptr', o: obj(v) as unknown as Slot, k: 'v' }, t.of); return;
+      default: return;
+    }
+  };
+
+  function cast(v: Value, from: Ty, to: Ty): Value {
+    if (to.k === 'int') {
+      if (from.k === 'int') return wrap(v as bigint, to);
+      if (from.k === 'bool') return v ? 1n : 0n;
+      if (from.k === 'float') {
+        const x = v as number;
+        if (Number.isNaN(x)) return 0n;
+        const [lo, hi] = intRange(to.name);
+        if (x === Infinity) return hi;
+        if (x === -Infinity) return lo;
+        const n = BigInt(Math.trunc(x));
+        return n < lo ? lo : n > hi ? hi : n;
+      }
+    }
+    if (to.k === 'float') {
+      const x = from.k === 'int' ? Number(v as bigint) : v as number;
+      return to.name === 'f32' ? Math.fround(x) : x;
+    }
+    if (to.k === 'ptr' && from.k === 'ptr') return v;
+    throw new InterpreterError(`cast from ${from.k} to ${to.k} is not interpreted`);
+  }
+
+  function binop(op: string, l: Value, r: Value, lt: Ty, ty: Ty): Value {
+    if (lt.k === 'int') {
+      const a = l as bigint, b = r as bigint;
+      switch (op) {
+        case '==': return a === b;
+        case '!=': return a !== b;
+        case '<': return a < b;
+        case '<=': return a <= b;
+        case '>': return a > b;
+        case '>=': return a >= b;
+        case '<<': case '>>': {
+          const bits = BigInt(Number(lt.name.slice(1)));
+          const amount = BigInt.asUintN(64, b) % bits;
+          if (op === '<<') return wrap(a << amount, lt);
+          return isSigned(lt) ? a >> amount : BigInt.asUintN(Number(bits), a) >> amount;
+        }
+        case '/': case '%': {
+          if (b === 0n) throw new Panic('division by zero');
+          if (isSigned(lt) && b === -1n && a === intRange(lt.name)[0]) throw new Panic('overflow');
+          return op === '/' ? a / b : a % b;
+        }
+        case '+': return wrap(a + b, lt);
+        case '-': return wrap(a - b, lt);
+        case '*': return wrap(a * b, lt);
+        case '&': return wrap(a & b, lt);
+        case '|': return wrap(a | b, lt);
+        case '^': return wrap(a ^ b, lt);
+      }
+    }
+    if (lt.k === 'float') {
+      const a = l as number, b = r as number;
+      const f = (x: number) => (lt.name === 'f32' ? Math.fround(x) : x);
+      switch (op) {
+        case '==': return a === b;
+        case '!=': return a !== b;
+        case '<': return a < b;
+        case '<=': return a <= b;
+        case '>': return a > b;
+        case '>=': return a >= b;
+        case '+': return f(a + b);
+        case '-': return f(a - b);
+        case '*': return f(a * b);
+        case '/': return f(a / b);
+        case '%': return f(a % b);
+      }
+    }
+    if (lt.k === 'bool') {
+      switch (op) {
+        case '==': return l === r;
+        case '!=': return l !== r;
+        case '&': return (l as boolean) && (r as boolean);
+        case '|': return (l as boolean) || (r as boolean);
+        case '^': return l !== r;
+      }
+    }
+    if (lt.k === 'str' || lt.k === 'string') {
+      const text = (x: Value) => (typeof x === 'string' ? x : (x as { s: string }).s);
+      if (op === '==') return text(l) === text(r);
+      if (op === '!=') return text(l) !== text(r);
+    }
+    if (lt.k === 'ptr') {
+      const p = l as Ptr;
+      if (op === '==' || op === '!=') { const q = r as Ptr; const same = p.o === q.o && p.k === q.k; return op === '==' ? same : !same; }
+      if ((op === '+' || op === '-') && typeof p.k === 'number') {
+        const n = Number(r as bigint);
+        return { t: 'ptr', o: p.o, k: op === '+' ? p.k + n : p.k - n };
+      }
+    }
+    throw new InterpreterError(`binary ${op} on ${lt.k} (${ty.k}) is not interpreted`);
+  }
+
+  try {
+    if (m.init !== null) call(m.init, []);
+    const status = call(m.main, []);
+    return { stdout: out.join(''), stderr: err.join(''), status: typeof status === 'bigint' ? Number(BigInt.asIntN(32, status)) : 0 };
+  } catch (e) {
+    if (e instanceof Panic) { err.push(`panic: ${e.message}\n`); return { stdout: out.join(''), stderr: err.join(''), status: 101 }; }
+    if (e instanceof Exit) return { stdout: out.join(''), stderr: err.join(''), status: e.status };
+    throw e;
+  }
+}

@@ -1,0 +1,107 @@
+// check-unsafe: the operations of spec §9 are allowed only in an unsafe context (E0030).
+//
+// The unsafe operations are `delete`, pointer arithmetic (`p + n`, `p - n`, `p += n`),
+// casts between pointers and integers, and calls of `extern "C"` functions and of
+// functions or methods declared `unsafe`. An unsafe context is the body of an `unsafe { }`
+// block, of an `unsafe` function or method, or of an `unsafe` lambda (spec §8), and
+// everything lexically inside one, lambdas included. The check needs the types (a `+` is
+// pointer arithmetic only when its left operand is a pointer), so it runs after
+// check-types; it only reports, and returns its input unchanged.
+
+import type { AnyNode, Span } from '../ir/lang.js';
+import { Ltyped, type Node, type NameRef } from '../ir/languages.js';
+import { rewriter } from '../ir/traverse.js';
+import type { Ty } from '../ir/types.js';
+import type { Diagnostics } from '../ir/diagnostics.js';
+import { definePass } from './pass.js';
+
+type N<K extends string> = Node<typeof Ltyped, K>;
+
+/** Unsafe functions, and unsafe methods by class, of a program. */
+interface UnsafeTable { fns: ReadonlySet<string>; methods: ReadonlyMap<string, ReadonlySet<string>> }
+
+function unsafeTable(program: N<'Program'>): UnsafeTable {
+  const fns = new Set<string>();
+  const methods = new Map<string, Set<string>>();
+  for (const item of program.items) {
+    if (item.kind === 'FnDecl' && item.unsafe) fns.add(item.name);
+    if (item.kind === 'ClassDecl') methods.set(item.name, new Set(item.methods.filter((m) => m.unsafe).map((m) => m.name)));
+  }
+  return { fns, methods };
+}
+
+/** The class a method receiver auto-derefs to, if any. */
+function receiverClass(t: Ty): string | null {
+  while (t.k === 'ptr' || t.k === 'box' || t.k === 'guard') t = t.k === 'ptr' ? t.to : t.of;
+  return t.k === 'class' ? t.name : null;
+}
+
+function checkProgram(program: N<'Program'>, diag: Diagnostics): void {
+  const table = unsafeTable(program);
+  const report = (span: Span, what: string, label: string) =>
+    diag.error('E0030', span, `${what} is unsafe`, { label, help: 'wrap it in `unsafe { ... }`' });
+  // the context is true inside an unsafe block, function or lambda
+  const walk = rewriter<boolean>(Ltyped, {
+    FnDecl: (node: N<'FnDecl'>, next, inUnsafe) => next(node, inUnsafe || node.unsafe),
+    Lambda: (node: N<'Lambda'>, next, inUnsafe) => next(node, inUnsafe || node.unsafe),
+    Unsafe: (node: N<'Unsafe'>, next) => next(node, true),
+    Delete: (node: N<'Delete'>, next, inUnsafe) => {
+      if (!inUnsafe) report(node.span, '`delete`', 'unsafe operation');
+      return next(node);
+    },
+    Binary: (node: N<'Binary'>, next, inUnsafe) => {
+      if (!inUnsafe && (node.op === '+' || node.op === '-') && node.left.ty.k === 'ptr') {
+        report(node.span, 'pointer arithmetic', 'pointer arithmetic');
+      }
+      return next(node);
+    },
+    CompoundAssign: (node: N<'CompoundAssign'>, next, inUnsafe) => {
+      if (!inUnsafe && (node.op === '+' || node.op === '-') && node.target.ty.k === 'ptr') {
+        report(node.span, 'pointer arithmetic', 'pointer arithmetic');
+      }
+      return next(node);
+    },
+    Cast: (node: N<'Cast'>, next, inUnsafe) => {
+      const from = node.expr.ty.k;
+      const to = node.ty.k;
+      if (!inUnsafe && ((from === 'ptr' && to === 'int') || (from === 'int' && to === 'ptr'))) {
+        report(node.span, from === 'ptr' ? 'casting a pointer to an integer' : 'casting an integer to a pointer', 'pointer/integer cast');
+      }
+      return next(node);
+    },
+    Call: (node: N<'Call'>, next, inUnsafe) => {
+      const callee = node.callee;
+      if (!inUnsafe) {
+        if (callee.kind === 'Name') {
+          const ref = callee.ref as NameRef;
+          if (ref.k === 'extern') report(node.span, `call to extern function \`${ref.name}\``, 'call to an extern function');
+          else if (ref.k === 'fn' && table.fns.has(ref.name)) report(node.span, `call to unsafe function \`${ref.name}\``, 'call to an unsafe function');
+        } else if (callee.kind === 'Path' && table.methods.get(callee.owner)?.has(callee.member)) {
+          report(node.span, `call to unsafe method \`${callee.owner}::${callee.member}\``, 'call to an unsafe method');
+        }
+      }
+      return next(node);
+    },
+    MethodCall: (node: N<'MethodCall'>, next, inUnsafe) => {
+      if (!inUnsafe) {
+        const cls = receiverClass(node.object.ty);
+        if (cls && table.methods.get(cls)?.has(node.method)) {
+          report(node.span, `call to unsafe method \`${cls}.${node.method}\``, 'call to an unsafe method');
+        }
+      }
+      return next(node);
+    },
+  });
+  walk(program, false);
+}
+
+export const checkUnsafePass = definePass<N<'Program'>, N<'Program'>>({
+  name: 'check-unsafe',
+  description: 'unsafe operations outside `unsafe` (E0030)',
+  from: Ltyped,
+  to: Ltyped,
+  run: (program, ctx) => {
+    checkProgram(program, ctx.diag);
+    return program;
+  },
+});

@@ -1,0 +1,91 @@
+// desugar-option-sugar: `if let`, `while let` and `??` become explicit Option tests.
+//
+// Later passes then see Options only through OptIsSome (a test) and OptPayload (the
+// payload of a value known to be Some), and need no pattern binding of their own:
+//   if let Some(v) = e {A} else {B}  =>  { tmp := e; if OptIsSome(tmp) { v := OptPayload(tmp); A } else {B} }
+//   while let Some(v) = e {A}        =>  loop { tmp := e; if !OptIsSome(tmp) { break; } v := OptPayload(tmp); A }
+//   e ?? f                           =>  { tmp := e; if OptIsSome(tmp) { OptPayload(tmp) } else { f } }
+// When `e` is a plain place (a variable, a field of one, ...), nothing can run between
+// the test and the read, so the place is used directly instead of a copy in `tmp`: that
+// saves a (possibly deep) copy of the whole Option. `f` may diverge (`return`, `break`,
+// `panic`): it then has type never and the `if` has the type of the payload.
+
+import type { AnyNode, Span } from '../ir/lang.js';
+import { Lnofor, Lnosugar, type Node } from '../ir/languages.js';
+import { rewriter } from '../ir/traverse.js';
+import { T, type Ty } from '../ir/types.js';
+import { definePass, invariant } from './pass.js';
+
+type N<K extends string> = Node<typeof Lnofor, K>;
+type Expr = AnyNode & { readonly ty: Ty };
+interface Ctx { freshId(): number }
+
+/** A place that reads the same value twice in a row: no calls, no effects. */
+function isPlainPlace(e: AnyNode): boolean {
+  switch (e.kind) {
+    case 'Name': { const k = (e as N<'Name'>).ref as { k: string }; return k.k === 'local' || k.k === 'global'; }
+    case 'Field': return isPlainPlace((e as N<'Field'>).object);
+    case 'Index': { const ix = e as N<'Index'>; return isPlainPlace(ix.object) && (ix.index.kind === 'IntLit' || isPlainPlace(ix.index)); }
+    case 'Star': return isPlainPlace((e as N<'Star'>).operand);
+    default: return false;
+  }
+}
+
+/**
+ * Makes `opt` (an Option) readable twice: itself when it is a plain place, else a fresh
+ * local bound to it. Returns the statements to run first, the test and the payload read.
+ */
+function examine(opt: Expr, span: Span, ctx: Ctx) {
+  invariant(opt.ty.k === 'option', 'if let / while let / ?? examine an Option', opt);
+  const payloadTy = opt.ty.of;
+  let setup: AnyNode[] = [];
+  let subject = opt;
+  if (!isPlainPlace(opt)) {
+    const id = ctx.freshId();
+    setup = [{ kind: 'Let', span, name: '__opt', mut: false, id, ty: opt.ty, init: opt }];
+    subject = { kind: 'Name', span, name: '__opt', ref: { k: 'local', id }, ty: opt.ty };
+  }
+  return {
+    setup,
+    isSome: { kind: 'OptIsSome', span, value: subject, ty: T.bool } as Expr,
+    payload: { kind: 'OptPayload', span, value: subject, ty: payloadTy } as Expr,
+    bindPayload: (name: string, id: number): AnyNode =>
+      ({ kind: 'Let', span, name, mut: false, id, ty: payloadTy, init: { kind: 'OptPayload', span, value: subject, ty: payloadTy } }),
+  };
+}
+
+const withSetup = (setup: AnyNode[], tail: Expr, span: Span): Expr =>
+  setup.length === 0 ? tail : { kind: 'Block', span, stmts: setup, tail, ty: tail.ty };
+
+const desugar = rewriter<Ctx>(Lnofor, {
+  IfLet: (node: N<'IfLet'>, next, ctx) => {
+    const { name, id, value, then, else: otherwise, span, ty } = next(node);
+    const x = examine(value, span, ctx);
+    const thenBlock = { ...then, stmts: [x.bindPayload(name, id), ...then.stmts] };
+    return withSetup(x.setup, { kind: 'If', span, cond: x.isSome, then: thenBlock, else: otherwise, ty }, span);
+  },
+  WhileLet: (node: N<'WhileLet'>, next, ctx) => {
+    const { name, id, value, body, span } = next(node);
+    const x = examine(value, span, ctx);
+    const breakBlock = { kind: 'Block', span, stmts: [{ kind: 'ExprStmt', span, expr: { kind: 'Break', span, ty: T.never } }], tail: null, ty: T.void };
+    const stopWhenNone = { kind: 'ExprStmt', span, expr: {
+      kind: 'If', span, cond: { kind: 'Unary', span, op: '!', operand: x.isSome, ty: T.bool }, then: breakBlock, else: null, ty: T.void,
+    } };
+    const loopBody = { ...body, stmts: [...x.setup, stopWhenNone, x.bindPayload(name, id), ...body.stmts] };
+    return { kind: 'Loop', span, body: loopBody };
+  },
+  Coalesce: (node: N<'Coalesce'>, next, ctx) => {
+    const { left, right, span, ty } = next(node);
+    const x = examine(left, span, ctx);
+    const block = (tail: Expr): Expr => ({ kind: 'Block', span: tail.span, stmts: [], tail, ty: tail.ty });
+    return withSetup(x.setup, { kind: 'If', span, cond: x.isSome, then: block(x.payload), else: block(right), ty }, span);
+  },
+});
+
+export const desugarOptionSugarPass = definePass<N<'Program'>, Node<typeof Lnosugar, 'Program'>>({
+  name: 'desugar-option-sugar',
+  description: '`if let`, `while let` and `??` become explicit Option tests',
+  from: Lnofor,
+  to: Lnosugar,
+  run: (program, ctx) => desugar(program, ctx) as Node<typeof Lnosugar, 'Program'>,
+});

@@ -1,0 +1,105 @@
+// explicate-control: turns the last tree language into the final IR (Lcore → Lcfg).
+//
+// Backends, the reference interpreter and the memory-model analyses (liveness, delete
+// tracking, drop insertion) all want code as a control-flow graph of basic blocks over
+// typed locals with flat operands, where evaluation order and every jump are explicit.
+// This pass makes them explicit once: nested expressions become statements on
+// temporaries, `if`/`while`/`loop`/`&&`/`||`/`break`/`continue`/`return` become jumps
+// between blocks, and a region frees its block on every way out of it.
+//
+// Module level: classes → ClassDef, externs → ExternDef, functions (with lifted methods)
+// → FnDef, statics → GlobalDef plus one init function `static.init` that evaluates their
+// initializers in declaration order (`static` is a keyword, so the name cannot clash with
+// a user function or a `Class.method`). Per function see explicate-control/*.ts.
+
+import type { AnyNode } from '../ir/lang.js';
+import { Lcore, Lcfg, type Node } from '../ir/languages.js';
+import { definePass, invariant, type PassContext } from './pass.js';
+import { FunctionBuilder, type FnDef } from './explicate-control/function-builder.js';
+import { FnLowering, type ModuleInfo } from './explicate-control/lower-function.js';
+
+type N<K extends string> = Node<typeof Lcore, K>;
+type M<K extends string> = Node<typeof Lcfg, K>;
+
+/** The name of the function that initializes the statics (Module.init). */
+export const STATIC_INIT_FN = 'static.init';
+
+function lowerFunction(f: N<'FnDecl'>, info: ModuleInfo, ctx: PassContext): FnDef {
+  const fb = new FunctionBuilder(f.span, () => ctx.freshId());
+  const lower = new FnLowering(fb, info);
+  const params = f.params.map((p) => lower.declareParam(p));
+  const fnScope = fb.pushScope('fn');
+  const value = lower.lowerBlock(f.body);
+  fb.popScope(fnScope, f.body.span);
+  if (!fb.isDead) {
+    const end = { start: f.body.span.end, end: f.body.span.end };
+    // a non-void function cannot fall off its end (the checker guarantees a return) unless
+    // its body block has a tail value
+    if (f.ret.k === 'void') fb.terminate({ kind: 'Return', span: end, value: null });
+    else if (value !== null) fb.terminate({ kind: 'Return', span: end, value });
+    else fb.terminate({ kind: 'Unreachable', span: end });
+  }
+  return fb.finish(f.name, params, f.ret, f.unsafe);
+}
+
+/** `static.init`: stores each static's initial value, in declaration order. */
+function lowerStaticInit(statics: readonly N<'StaticDecl'>[], info: ModuleInfo, ctx: PassContext, span: AnyNode['span']): FnDef {
+  const fb = new FunctionBuilder(span, () => ctx.freshId());
+  const scope = fb.pushScope('fn');
+  for (const s of statics) {
+    if (fb.isDead) break;
+    // each initializer numbered its bindings on its own: give them fresh ids
+    const lower = new FnLowering(fb, info, new Map());
+    lower.assignTo({ kind: 'GlobalPlace', span: s.span, name: s.name, ty: s.ty }, s.init);
+  }
+  fb.popScope(scope, span);
+  if (!fb.isDead) fb.terminate({ kind: 'Return', span, value: null });
+  return fb.finish(STATIC_INIT_FN, [], { k: 'void' }, false);
+}
+
+export const explicateControlPass = definePass<N<'Program'>, M<'Module'>>({
+  name: 'explicate-control',
+  description: 'expressions flattened into basic blocks of simple statements (Lcore → Lcfg)',
+  from: Lcore,
+  to: Lcfg,
+  run(program, ctx) {
+    const classFields = new Map<string, readonly string[]>();
+    for (const it of program.items) if (it.kind === 'ClassDecl') classFields.set(it.name, it.fields.map((f) => f.name));
+    const info: ModuleInfo = { classFields };
+
+    const classes: M<'ClassDef'>[] = [];
+    const globals: M<'GlobalDef'>[] = [];
+    const externs: M<'ExternDef'>[] = [];
+    const fns: FnDef[] = [];
+    const statics: N<'StaticDecl'>[] = [];
+    for (const it of program.items) {
+      switch (it.kind) {
+        case 'ClassDecl':
+          invariant(it.methods.length === 0, `class ${it.name} still has methods (lower-methods lifts them)`, it);
+          classes.push({
+            kind: 'ClassDef', span: it.span, name: it.name, traits: it.traits, dropFn: it.dropFn,
+            fields: it.fields.map((f) => ({ kind: 'LocalField', span: f.span, name: f.name, ty: f.ty })),
+          });
+          break;
+        case 'StaticDecl':
+          globals.push({ kind: 'GlobalDef', span: it.span, name: it.name, ty: it.ty, mut: it.mut });
+          statics.push(it);
+          break;
+        case 'ExternFn':
+          externs.push({ kind: 'ExternDef', span: it.span, name: it.name, params: it.params.map((p) => p.ty), ret: it.ret });
+          break;
+        case 'FnDecl':
+          fns.push(lowerFunction(it, info, ctx));
+          break;
+        default:
+          invariant(false, `unexpected item ${(it as AnyNode).kind}`, it);
+      }
+    }
+    let init: string | null = null;
+    if (statics.length > 0) {
+      fns.push(lowerStaticInit(statics, info, ctx, program.span));
+      init = STATIC_INIT_FN;
+    }
+    return { kind: 'Module', span: program.span, classes, globals, externs, fns, main: 'main', init };
+  },
+});

@@ -1,0 +1,555 @@
+// Lowers the body of one Lcore function into a FunctionBuilder: statements and control
+// flow into blocks and jumps, expressions into flat operands (Const, Copy/Move of a place,
+// FnRef) computed by rvalues into temporaries, and place expressions (`a.b[i].c`, `*p`)
+// into nested Place nodes without copying their base.
+//
+// Evaluation order is left to right, as written. An operand that reads a place is read
+// where the consuming statement runs, so when a later sibling may write memory
+// (`x + f(*mut x)`) the read is first copied into a temporary (see effects.ts).
+// An assignment evaluates its right side before the place it stores into (as Rust does).
+//
+// Unreachable code (after `return`, `break`, `continue`, a panic) is not lowered: once
+// the current block is dead, the rest of the enclosing block's statements are skipped,
+// and values of diverging expressions are never needed.
+
+import type { Cat, Span } from '../../ir/lang.js';
+import type { Lcore, NameRef, Node } from '../../ir/languages.js';
+import { operandTy } from '../../ir/languages.js';
+import { BUILTINS, isBuiltin } from '../../ir/builtins.js';
+import { T, isSigned, tyEq, type Ty } from '../../ir/types.js';
+import { InternalError, invariant } from '../pass.js';
+import { EffectOracle } from './effects.js';
+import {
+  hasNoValue, type CfgOperand, type CfgPlace, type CfgRvalue, type FunctionBuilder, type LocalPlace,
+} from './function-builder.js';
+
+type CoreD = typeof Lcore.decl;
+export type CoreExpr = Cat<CoreD, 'Expr'>;
+export type CoreStmt = Cat<CoreD, 'Stmt'>;
+type N<K extends string> = Node<typeof Lcore, K>;
+
+/** What lowering a function needs to know about the whole program. */
+export interface ModuleInfo {
+  /** class name -> its field names in declaration order */
+  readonly classFields: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Default region capacity (spec §6): 1 MiB. */
+const DEFAULT_REGION_CAPACITY = '1048576';
+
+const use = (op: CfgOperand): CfgRvalue => ({ kind: 'Use', span: op.span, op });
+const copy = (place: CfgPlace): CfgOperand => ({ kind: 'Copy', span: place.span, place });
+const move = (place: CfgPlace): CfgOperand => ({ kind: 'Move', span: place.span, place });
+
+export class FnLowering {
+  private readonly effects = new EffectOracle();
+
+  /**
+   * `renumber`: when set, every binding gets a fresh id (the static initializers share one
+   * init function, but their bindings were numbered independently).
+   */
+  constructor(
+    private readonly fb: FunctionBuilder,
+    private readonly info: ModuleInfo,
+    private readonly renumber: Map<number, number> | null = null,
+  ) {}
+
+  // ------------------------------------------------------------ locals
+  private declare(id: number, name: string, ty: Ty, mut: boolean, span: Span): LocalPlace | null {
+    let lid = id;
+    if (this.renumber) { lid = this.fb.freshLocalId(); this.renumber.set(id, lid); }
+    return this.fb.declareLocal(lid, name, ty, mut, span) ? { kind: 'LocalPlace', span, id: lid, ty } : null;
+  }
+
+  private localId(id: number, at: CoreExpr): number {
+    if (!this.renumber) return id;
+    const lid = this.renumber.get(id);
+    invariant(lid !== undefined, `local ${id} used before its declaration`, at);
+    return lid;
+  }
+
+  declareParam(p: N<'Param'>): number {
+    const place = this.declare(p.id, p.name, p.ty, p.mut, p.span);
+    invariant(place !== null, `parameter ${p.name} has no value type`, p);
+    return place.id;
+  }
+
+  // ------------------------------------------------------------ statements
+  /** Lowers statements in order, stopping where the code becomes unreachable. */
+  lowerStmts(stmts: readonly CoreStmt[]): void {
+    for (const s of stmts) {
+      if (this.fb.isDead) return;
+      this.lowerStmt(s);
+    }
+  }
+
+  private lowerStmt(s: CoreStmt): void {
+    switch (s.kind) {
+      case 'Let': {
+        const place = this.declare(s.id, s.name, s.ty, s.mut, s.span);
+        if (place === null) this.discard(s.init);
+        else this.assignTo(place, s.init);
+        return;
+      }
+      case 'Assign': return this.lowerAssign(s);
+      case 'ExprStmt': return this.discard(s.expr);
+      case 'While': return this.lowerWhile(s);
+      case 'Loop': return this.lowerLoop(s.body, s.span);
+      case 'Delete': {
+        const place = this.lowerPlace(s.target);
+        if (!this.fb.isDead) this.fb.emit({ kind: 'Drop', span: s.span, place });
+        return;
+      }
+      case 'RegionStmt': return this.lowerRegion(s);
+      default: throw new InternalError(`explicate-control: unexpected statement ${(s as CoreStmt).kind}`, undefined, s);
+    }
+  }
+
+  /** Stores the value of `e` into `place` (nothing when `e` diverges). */
+  assignTo(place: CfgPlace, e: CoreExpr): void {
+    if (hasNoValue(e.ty)) { this.discard(e); return; }
+    const rv = this.lowerRvalue(e);
+    if (rv !== null && !this.fb.isDead) this.fb.emit({ kind: 'Assign', span: e.span, place, value: rv });
+  }
+
+  /**
+   * `target = value`: the value is computed first, then the place. When computing the place
+   * may write memory, or may panic (an index) after a value with side effects, the value is
+   * first stored into a temporary so that order is visible to every backend.
+   */
+  private lowerAssign(s: N<'Assign'>): void {
+    if (hasNoValue(s.value.ty)) { this.discard(s.value); return; }
+    let rv = this.lowerRvalue(s.value);
+    if (rv === null || this.fb.isDead) return;
+    const sideEffects = rv.kind === 'CallFn' || rv.kind === 'CallValue' || rv.kind === 'Builtin';
+    if (this.effects.mayWrite(s.target) || (sideEffects && hasIndex(s.target))) {
+      const now = rv.kind !== 'Use' ? this.materialize(rv, s.value.ty, s.value.span)! : rv.op.kind === 'Copy' ? this.spill(rv.op) : rv.op;
+      rv = use(now);
+    }
+    const place = this.lowerPlace(s.target);
+    if (!this.fb.isDead) this.fb.emit({ kind: 'Assign', span: s.span, place, value: rv });
+  }
+
+  /**
+   * Evaluates `e` for its effects only. A value is still kept in a temporary when producing
+   * it did something (a call, an operation that may panic), so later passes can drop it.
+   */
+  private discard(e: CoreExpr): void {
+    if (isRvalueKind(e)) {
+      const rv = this.lowerRvalue(e);
+      if (rv === null || this.fb.isDead) return;
+      if (rv.kind !== 'Use') { this.materialize(rv, e.ty, e.span); return; }
+      this.discardOperand(rv.op, e.span);
+      return;
+    }
+    const op = this.lowerExpr(e);
+    if (op !== null && !this.fb.isDead) this.discardOperand(op, e.span);
+  }
+
+  /** A read of an array or Vec element is bounds-checked: it happens even when unused. */
+  private discardOperand(op: CfgOperand, span: Span): void {
+    if ((op.kind === 'Copy' || op.kind === 'Move') && placeMayPanic(op.place)) {
+      const t = this.fb.temp(op.place.ty, span);
+      this.fb.emit({ kind: 'Assign', span, place: t, value: use(op) });
+    }
+  }
+
+  private lowerWhile(s: N<'While'>): void {
+    if (s.cond.kind === 'BoolLit' && s.cond.value) return this.lowerLoop(s.body, s.span);
+    const head = this.fb.newBlock(), body = this.fb.newBlock(), exit = this.fb.newBlock();
+    this.fb.goto(head, s.span);
+    this.fb.switchTo(head);
+    this.lowerCond(s.cond, body, exit);
+    this.fb.switchTo(body);
+    this.lowerLoopBody(s.body, exit, head, s.span);
+    this.fb.switchTo(exit);
+  }
+
+  private lowerLoop(bodyBlock: N<'Block'>, span: Span): void {
+    const head = this.fb.newBlock(), exit = this.fb.newBlock();
+    this.fb.goto(head, span);
+    this.fb.switchTo(head);
+    this.lowerLoopBody(bodyBlock, exit, head, span);
+    this.fb.switchTo(exit);
+  }
+
+  /** The body of a loop, in a loop scope; falling off its end jumps back to `head`. */
+  private lowerLoopBody(body: N<'Block'>, exit: number, head: number, span: Span): void {
+    const scope = this.fb.pushScope('loop', exit, head);
+    this.lowerBlock(body);
+    this.fb.popScope(scope, span);
+    if (!this.fb.isDead) this.fb.goto(head, span);
+  }
+
+  /**
+   * `region r(cap) { body }`: `r = region.new(cap)`, the body, and `region.free(r)` on every
+   * way out of the body (an exit action of the region's scope).
+   */
+  private lowerRegion(s: N<'RegionStmt'>): void {
+    let cap: CfgOperand = { kind: 'Const', span: s.span, value: DEFAULT_REGION_CAPACITY, ty: T.i64 };
+    if (s.capacity !== null) {
+      cap = this.operand(s.capacity);
+      if (this.fb.isDead) return;
+      if (!tyEq(s.capacity.ty, T.i64)) cap = this.materialize({ kind: 'CastOp', span: s.capacity.span, op: cap, ty: T.i64 }, T.i64, s.capacity.span)!;
+    }
+    const r = this.declare(s.id, s.name, T.region, false, s.span)!;
+    this.fb.emit({ kind: 'Assign', span: s.span, place: r, value: { kind: 'Builtin', span: s.span, op: 'region.new', args: [cap], ty: T.region } });
+    const scope = this.fb.pushScope('region');
+    this.fb.addExit((fb, span) => fb.emit({
+      kind: 'Eval', span, value: { kind: 'Builtin', span, op: 'region.free', args: [copy(r)], ty: T.void },
+    }));
+    this.lowerBlock(s.body);
+    this.fb.popScope(scope, s.span);
+  }
+
+  // ------------------------------------------------------------ blocks and jumps
+  /** A block expression in its own scope; its tail's operand (null without a value or when it diverges). */
+  lowerBlock(b: N<'Block'>): CfgOperand | null {
+    return this.inBlockScope(b, (tail) => this.lowerExpr(tail), (op) => (op.kind === 'Copy' ? this.spill(op) : op));
+  }
+
+  /** A block with a value, as the rvalue of its tail (so `x := { ...; a + b }` needs no temporary). */
+  private lowerBlockRvalue(b: N<'Block'>): CfgRvalue | null {
+    return this.inBlockScope(b, (tail) => this.lowerRvalue(tail), (rv) => {
+      if (rv.kind !== 'Use') return use(this.materialize(rv, b.ty, b.span)!);
+      return rv.op.kind === 'Copy' ? use(this.spill(rv.op)) : rv;
+    });
+  }
+
+  /**
+   * Lowers a block's statements and tail in a new scope. When the scope has exit actions,
+   * `settle` first fixes the tail's value (reads places now), since the exits run before
+   * the value is used.
+   */
+  private inBlockScope<R>(b: N<'Block'>, tail: (e: CoreExpr) => R | null, settle: (r: R) => R): R | null {
+    const scope = this.fb.pushScope('block');
+    this.lowerStmts(b.stmts);
+    let r: R | null = null;
+    if (b.tail !== null && !this.fb.isDead) r = tail(b.tail);
+    if (r !== null && scope.exits.length > 0 && !this.fb.isDead) r = settle(r);
+    this.fb.popScope(scope, b.span);
+    return this.fb.isDead ? null : r;
+  }
+
+  private lowerReturn(e: N<'Return'>): null {
+    let value: CfgOperand | null = null;
+    if (e.value !== null) value = this.lowerExpr(e.value);
+    if (this.fb.isDead) return null;
+    if (value !== null && value.kind === 'Copy' && this.fb.hasExitsFrom(0)) value = this.spill(value);
+    this.fb.runExits(0, e.span);
+    this.fb.terminateAndContinueDead({ kind: 'Return', span: e.span, value });
+    return null;
+  }
+
+  private lowerJump(e: N<'Break'> | N<'Continue'>): null {
+    const loop = this.fb.innermostLoop();
+    invariant(loop >= 0, `${e.kind.toLowerCase()} outside a loop`, e);
+    const scope = this.fb.scopeAt(loop);
+    this.fb.runExits(loop + 1, e.span);
+    const target = e.kind === 'Break' ? scope.breakTarget : scope.continueTarget;
+    this.fb.terminateAndContinueDead({ kind: 'Goto', span: e.span, target });
+    return null;
+  }
+
+  /** Jumps to `then` when the boolean `e` is true, else to `otherwise` (&&, || and ! become jumps). */
+  lowerCond(e: CoreExpr, then: number, otherwise: number): void {
+    if (e.kind === 'Binary' && (e.op === '&&' || e.op === '||')) {
+      const mid = this.fb.newBlock();
+      if (e.op === '&&') this.lowerCond(e.left, mid, otherwise);
+      else this.lowerCond(e.left, then, mid);
+      this.fb.switchTo(mid);
+      this.lowerCond(e.right, then, otherwise);
+      return;
+    }
+    if (e.kind === 'Unary' && e.op === '!') return this.lowerCond(e.operand, otherwise, then);
+    if (e.kind === 'BoolLit') return this.fb.goto(e.value ? then : otherwise, e.span);
+    const op = this.operand(e);
+    this.fb.branch(op, then, otherwise, e.span);
+  }
+
+  /** `if` as an expression: each arm that does not diverge stores its value in one result temporary. */
+  private lowerIf(e: N<'If'>): CfgOperand | null {
+    const result = hasNoValue(e.ty) ? null : this.fb.temp(e.ty, e.span, true);
+    const thenB = this.fb.newBlock();
+    const elseB = e.else !== null ? this.fb.newBlock() : -1;
+    const join = this.fb.newBlock();
+    this.lowerCond(e.cond, thenB, elseB === -1 ? join : elseB);
+    const arm = (block: number, body: CoreExpr) => {
+      this.fb.switchTo(block);
+      const v = this.lowerExpr(body);
+      if (this.fb.isDead) return;
+      if (result !== null) {
+        invariant(v !== null, 'an if arm without a value', body);
+        this.fb.emit({ kind: 'Assign', span: body.span, place: result, value: use(v) });
+      }
+      this.fb.goto(join, body.span);
+    };
+    arm(thenB, e.then);
+    if (e.else !== null) arm(elseB, e.else);
+    this.fb.switchTo(join);
+    return result === null || this.fb.isDead ? null : move(result);
+  }
+
+  /** `a && b` / `a || b` as a value: the right side runs only when it decides the result. */
+  private lowerShortCircuit(e: N<'Binary'>): CfgOperand | null {
+    const result = this.fb.temp(T.bool, e.span, true);
+    const left = this.operand(e.left);
+    if (this.fb.isDead) return null;
+    this.fb.emit({ kind: 'Assign', span: e.left.span, place: result, value: use(left) });
+    const rhs = this.fb.newBlock(), join = this.fb.newBlock();
+    const test = copy(result);
+    if (e.op === '&&') this.fb.branch(test, rhs, join, e.span);
+    else this.fb.branch(test, join, rhs, e.span);
+    this.fb.switchTo(rhs);
+    const right = this.operand(e.right);
+    if (!this.fb.isDead) {
+      this.fb.emit({ kind: 'Assign', span: e.right.span, place: result, value: use(right) });
+      this.fb.goto(join, e.span);
+    }
+    this.fb.switchTo(join);
+    return move(result);
+  }
+
+  // ------------------------------------------------------------ expressions
+  /**
+   * The operand holding the value of `e`, or null when it has none (void, or it diverged).
+   * Effects are emitted into the current block.
+   */
+  lowerExpr(e: CoreExpr): CfgOperand | null {
+    const op = this.lowerExprInner(e);
+    if (e.ty.k === 'never' && !this.fb.isDead) this.fb.terminateAndContinueDead({ kind: 'Unreachable', span: e.span });
+    return op;
+  }
+
+  private lowerExprInner(e: CoreExpr): CfgOperand | null {
+    switch (e.kind) {
+      case 'IntLit': return { kind: 'Const', span: e.span, value: e.value, ty: e.ty };
+      case 'FloatLit': return { kind: 'Const', span: e.span, value: e.value, ty: e.ty };
+      case 'StrLit': return { kind: 'Const', span: e.span, value: e.value, ty: e.ty };
+      case 'BoolLit': return { kind: 'Const', span: e.span, value: e.value, ty: e.ty };
+      case 'Name': {
+        const ref = e.ref as NameRef;
+        switch (ref.k) {
+          case 'local': return hasNoValue(e.ty) ? null : copy({ kind: 'LocalPlace', span: e.span, id: this.localId(ref.id, e), ty: e.ty });
+          case 'global': return copy({ kind: 'GlobalPlace', span: e.span, name: ref.name, ty: e.ty });
+          case 'fn': case 'extern': return { kind: 'FnRef', span: e.span, name: ref.name, ty: e.ty };
+          default: throw new InternalError(`explicate-control: name ${e.name} refers to a ${ref.k}`, undefined, e);
+        }
+      }
+      case 'Field': case 'Index': case 'Deref': case 'OptPayload': {
+        const place = this.lowerPlace(e);
+        return this.fb.isDead ? null : copy(place);
+      }
+      case 'If': return this.lowerIf(e);
+      case 'Block': return this.lowerBlock(e);
+      case 'Return': return this.lowerReturn(e);
+      case 'Break': case 'Continue': return this.lowerJump(e);
+      case 'Lambda': throw new InternalError('lambdas are lowered by desugar-lambdas (not yet implemented)', undefined, e);
+      case 'Binary':
+        if (e.op === '&&' || e.op === '||') return this.lowerShortCircuit(e);
+        break;
+      default:
+        if (!isRvalueKind(e)) throw new InternalError(`explicate-control: unexpected expression ${e.kind}`, undefined, e);
+        break;
+    }
+    const rv = this.lowerRvalue(e);
+    return rv === null || this.fb.isDead ? null : this.materialize(rv, e.ty, e.span);
+  }
+
+  /** The operand of an expression whose value is needed (a placeholder only in unreachable code). */
+  operand(e: CoreExpr): CfgOperand {
+    const op = this.lowerExpr(e);
+    if (op !== null) return op;
+    invariant(this.fb.isDead, `a value of type void is used`, e);
+    return { kind: 'Const', span: e.span, value: 0, ty: e.ty };
+  }
+
+  /**
+   * Operands of several expressions evaluated left to right. A place read is kept for the
+   * consumer only when no later operand may write memory; otherwise it is copied now.
+   */
+  private operands(es: readonly CoreExpr[]): CfgOperand[] {
+    const n = es.length;
+    const laterWrites: boolean[] = new Array(n);
+    let later = false;
+    for (let i = n - 1; i >= 0; i--) { laterWrites[i] = later; later ||= this.effects.mayWrite(es[i]); }
+    const ops: CfgOperand[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const op = this.operand(es[i]);
+      ops[i] = laterWrites[i] && op.kind === 'Copy' && !this.fb.isDead ? this.spill(op) : op;
+    }
+    return ops;
+  }
+
+  /** An rvalue's value as an operand: a temporary read once (Move), or nothing for void/never. */
+  private materialize(rv: CfgRvalue, ty: Ty, span: Span): CfgOperand | null {
+    if (rv.kind === 'Use') return rv.op;
+    if (hasNoValue(ty)) {
+      this.fb.emit({ kind: 'Eval', span, value: rv });
+      if (ty.k === 'never' || (rv.kind === 'Builtin' && isBuiltin(rv.op) && 'diverges' in BUILTINS[rv.op])) {
+        this.fb.terminateAndContinueDead({ kind: 'Unreachable', span });
+      }
+      return null;
+    }
+    const t = this.fb.temp(ty, span);
+    this.fb.emit({ kind: 'Assign', span, place: t, value: rv });
+    return move(t);
+  }
+
+  /** Reads an operand now, into a temporary. */
+  private spill(op: CfgOperand): CfgOperand {
+    const t = this.fb.temp(operandTy(op), op.span);
+    this.fb.emit({ kind: 'Assign', span: op.span, place: t, value: use(op) });
+    return move(t);
+  }
+
+  /**
+   * The rvalue computing `e` (its sub-expressions' effects emitted first), or null when it
+   * diverged. Expressions that are not operations become `Use` of their operand.
+   */
+  lowerRvalue(e: CoreExpr): CfgRvalue | null {
+    const rv = this.lowerRvalueInner(e);
+    return this.fb.isDead ? null : rv;
+  }
+
+  private lowerRvalueInner(e: CoreExpr): CfgRvalue | null {
+    const span = e.span;
+    switch (e.kind) {
+      case 'Unary': {
+        const lit = e.operand;
+        if (e.op === '-' && lit.kind === 'IntLit' && lit.ty.k === 'int' && isSigned(lit.ty)) {
+          return use({ kind: 'Const', span, value: negateDecimal(lit.value), ty: e.ty });
+        }
+        if (e.op === '-' && lit.kind === 'FloatLit') return use({ kind: 'Const', span, value: -lit.value, ty: e.ty });
+        return { kind: 'UnOp', span, op: e.op, operand: this.operand(e.operand), ty: e.ty };
+      }
+      case 'Binary': {
+        if (e.op === '&&' || e.op === '||') break;
+        const [left, right] = this.operands([e.left, e.right]);
+        return { kind: 'BinOp', span, op: e.op, left, right, ty: e.ty };
+      }
+      case 'Cast': {
+        const op = this.operand(e.expr);
+        return tyEq(e.expr.ty, e.ty) ? use(op) : { kind: 'CastOp', span, op, ty: e.ty };
+      }
+      case 'Call': {
+        const callee = e.callee;
+        const ref = callee.kind === 'Name' ? callee.ref as NameRef : null;
+        if (ref !== null && (ref.k === 'fn' || ref.k === 'extern')) {
+          return { kind: 'CallFn', span, fn: ref.name, args: this.operands(e.args), ty: e.ty };
+        }
+        const [fn, ...args] = this.operands([callee, ...e.args]);
+        return { kind: 'CallValue', span, callee: fn, args, ty: e.ty };
+      }
+      case 'StructLit': {
+        const order = this.info.classFields.get(e.className);
+        invariant(order !== undefined, `unknown class ${e.className}`, e);
+        invariant(order.length === e.fields.length, `struct literal of ${e.className} does not give every field`, e);
+        // evaluated in source order, stored in declaration order
+        const values = this.operands(e.fields.map((f) => f.value));
+        const byName = new Map<string, CfgOperand>();
+        e.fields.forEach((f, i) => byName.set(f.name, values[i]));
+        const ops = order.map((name) => {
+          const op = byName.get(name);
+          invariant(op !== undefined, `struct literal of ${e.className} lacks field ${name}`, e);
+          return op;
+        });
+        return { kind: 'Aggregate', span, ops, ty: e.ty };
+      }
+      case 'ArrayLit': return { kind: 'Aggregate', span, ops: this.operands(e.elems), ty: e.ty };
+      case 'ArrayRepeat': return { kind: 'Repeat', span, op: this.operand(e.value), count: e.count, ty: e.ty };
+      case 'OptSome': return { kind: 'MakeSome', span, op: this.operand(e.value), ty: e.ty };
+      case 'OptNone': return { kind: 'MakeNone', span, ty: e.ty };
+      case 'OptIsSome': return { kind: 'IsSome', span, op: this.operand(e.value), ty: e.ty };
+      case 'Block': if (!hasNoValue(e.ty)) return this.lowerBlockRvalue(e); break;
+      case 'AddrOf': return { kind: 'Ref', span, place: this.lowerPlace(e.place), mut: e.mut, ty: e.ty };
+      case 'Builtin': {
+        invariant(isBuiltin(e.op), `unknown builtin ${e.op}`, e);
+        return { kind: 'Builtin', span, op: e.op, args: this.operands(e.args), ty: e.ty };
+      }
+      default: break;
+    }
+    const op = this.lowerExpr(e);
+    return op === null ? null : use(op);
+  }
+
+  // ------------------------------------------------------------ places
+  /**
+   * The place an lvalue-like expression denotes, its index operands evaluated now. Any
+   * other expression is evaluated into a temporary, which is the place.
+   */
+  lowerPlace(e: CoreExpr): CfgPlace {
+    const span = e.span;
+    switch (e.kind) {
+      case 'Name': {
+        const ref = e.ref as NameRef;
+        if (ref.k === 'local') return { kind: 'LocalPlace', span, id: this.localId(ref.id, e), ty: e.ty };
+        if (ref.k === 'global') return { kind: 'GlobalPlace', span, name: ref.name, ty: e.ty };
+        break;
+      }
+      case 'Field': return { kind: 'FieldPlace', span, base: this.lowerPlace(e.object), field: e.name, ty: e.ty };
+      case 'Index': {
+        let base = this.lowerPlace(e.object);
+        // the base's own operands (`p` in `(*p)[i]`) are read before the index runs
+        if (this.effects.mayWrite(e.index)) base = this.freeze(base);
+        return { kind: 'IndexPlace', span, base, index: this.operand(e.index), ty: e.ty };
+      }
+      case 'Deref': return { kind: 'DerefPlace', span, ptr: this.operand(e.ptr), ty: e.ty };
+      case 'OptPayload': return { kind: 'PayloadPlace', span, base: this.lowerPlace(e.value), ty: e.ty };
+      default: break;
+    }
+    const t = this.fb.temp(e.ty, span);
+    this.assignTo(t, e);
+    return t;
+  }
+
+  /** The same place with every operand inside it read now (into temporaries). */
+  private freeze(p: CfgPlace): CfgPlace {
+    if (this.fb.isDead) return p;
+    switch (p.kind) {
+      case 'LocalPlace': case 'GlobalPlace': return p;
+      case 'FieldPlace': return { ...p, base: this.freeze(p.base) };
+      case 'PayloadPlace': return { ...p, base: this.freeze(p.base) };
+      case 'IndexPlace': {
+        const base = this.freeze(p.base);
+        return { ...p, base, index: p.index.kind === 'Copy' ? this.spill(p.index) : p.index };
+      }
+      case 'DerefPlace': return { ...p, ptr: p.ptr.kind === 'Copy' ? this.spill(p.ptr) : p.ptr };
+    }
+  }
+}
+
+/** Expressions lowered to an operation (an rvalue) rather than directly to an operand. */
+function isRvalueKind(e: CoreExpr): boolean {
+  switch (e.kind) {
+    case 'Unary': case 'Cast': case 'Call': case 'StructLit': case 'ArrayLit': case 'ArrayRepeat':
+    case 'OptSome': case 'OptNone': case 'OptIsSome': case 'AddrOf': case 'Builtin':
+      return true;
+    case 'Binary': return e.op !== '&&' && e.op !== '||';
+    default: return false;
+  }
+}
+
+function hasIndex(e: CoreExpr): boolean {
+  switch (e.kind) {
+    case 'Index': return true;
+    case 'Field': return hasIndex(e.object);
+    case 'OptPayload': return hasIndex(e.value);
+    default: return false;
+  }
+}
+
+/** Reading this place may panic (it indexes an array or Vec: bounds check). */
+function placeMayPanic(p: CfgPlace): boolean {
+  switch (p.kind) {
+    case 'IndexPlace': return true;
+    case 'FieldPlace': case 'PayloadPlace': return placeMayPanic(p.base);
+    default: return false;
+  }
+}
+
+/** `-v` of a decimal literal, as a decimal string. */
+function negateDecimal(v: string): string {
+  if (v.startsWith('-')) return v.slice(1);
+  return /^0+$/.test(v) ? '0' : `-${v}`;
+}

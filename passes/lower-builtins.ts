@@ -1,0 +1,99 @@
+// lower-builtins: every use of a built-in becomes an explicit Builtin node (ir/builtins.ts).
+//
+// The backends and the interpreter then implement one table of operations instead of
+// knowing Zeta's method syntax. `v.push(x)` is `Builtin vec.push(*mut v, x)`: receivers
+// are passed as pointers with the mutability the table gives (a temporary receiver is
+// stored in a local first), `Vec<i32>::new()` is `vec.new`, `println(x)` is `println`.
+// Options get their own nodes: `Some(x)` is OptSome, `None` OptNone, `o.is_some()`
+// OptIsSome. Constants need no op: `Ordering::Relaxed` is its i32 value and `a.len()` of
+// an array is N. Atomic operations without an ordering get SeqCst (spec §8). The
+// `value` of a Guard is the target of the pointer `guard.value` returns. `unsafe { b }`
+// is just `b`, check-unsafe having run.
+
+import type { AnyNode, Span } from '../ir/lang.js';
+import { Lnomethods, Lcore, type Node } from '../ir/languages.js';
+import { rewriter, type Rewriter } from '../ir/traverse.js';
+import { BUILTINS, isBuiltin, ORDERING, type BuiltinName } from '../ir/builtins.js';
+import { GENERIC_BY_NAME, ptr, showTy, T, type Ty } from '../ir/types.js';
+import { definePass, invariant } from './pass.js';
+import { withReceiverPointer } from './lower-methods.js';
+
+type N<K extends string> = Node<typeof Lnomethods, K>;
+type Expr = AnyNode & { readonly ty: Ty };
+interface Ctx { freshId(): number }
+
+const builtin = (op: BuiltinName, args: readonly AnyNode[], ty: Ty, span: Span): Expr => ({ kind: 'Builtin', span, op, args, ty });
+const i32Lit = (value: number, span: Span): Expr => ({ kind: 'IntLit', span, value: String(value), suffix: null, ty: T.i32 });
+
+/** The op of `Owner::member` (`Vec<i32>::new` is `vec.new`, `String::from` is `string.from`). */
+function staticOp(path: N<'Path'>): BuiltinName {
+  const owner = path.owner === 'String' ? 'string' : GENERIC_BY_NAME[path.owner];
+  const op = `${owner}.${path.member}`;
+  invariant(owner && isBuiltin(op), `${path.owner}::${path.member} is a built-in`, path);
+  return op;
+}
+
+/** `o.m(args)` on a built-in type, the receiver already a value (not a pointer). */
+function lowerMethod(call: N<'MethodCall'>, ctx: Ctx): Expr {
+  const { object, method, args, span, ty } = call;
+  const t = object.ty;
+  if (t.k === 'option' && (method === 'is_some' || method === 'is_none')) {
+    const test: Expr = { kind: 'OptIsSome', span, value: object, ty: T.bool };
+    return method === 'is_some' ? test : { kind: 'Unary', span, op: '!', operand: test, ty: T.bool };
+  }
+  if (t.k === 'array' && method === 'len') {
+    const n: Expr = { kind: 'IntLit', span, value: String(t.n), suffix: null, ty: T.i64 };
+    // the array need not be read, but what computes it must still run
+    return object.kind === 'Name' ? n : { kind: 'Block', span, stmts: [{ kind: 'ExprStmt', span, expr: object }], tail: n, ty: T.i64 };
+  }
+  const op = `${t.k}.${method}`;
+  invariant(isBuiltin(op), `${showTy(t)} has a built-in method ${method}`, call);
+  const shape: readonly string[] = BUILTINS[op].args;
+  const extra = shape.at(-1) === 'ordering' && args.length < shape.length - 1 ? [i32Lit(ORDERING.SeqCst, span)] : [];
+  if (!shape[0].startsWith('recv')) return builtin(op, [object, ...args, ...extra], ty, span);
+  return withReceiverPointer(object, shape[0] === 'recv*mut', span, ctx, (recv) => builtin(op, [recv, ...args, ...extra], ty, span));
+}
+
+export const lowerBuiltinsPass = definePass<N<'Program'>, Node<typeof Lcore, 'Program'>>({
+  name: 'lower-builtins',
+  description: 'built-in functions, methods and constructors become Builtin, OptSome and OptNone nodes',
+  from: Lnomethods,
+  to: Lcore,
+  run: (program, ctx) => {
+    const lower: Rewriter<Ctx> = rewriter<Ctx>(Lnomethods, {
+      Call: (node: N<'Call'>, next, c): AnyNode => {
+        const { callee, span, ty } = node;
+        const ref = callee.kind === 'Name' ? (callee.ref as { k: string; name?: string }) : null;
+        if (callee.kind !== 'Path' && ref?.k !== 'builtin') return next(node);
+        // the callee names the operation; only the arguments are rewritten
+        const args = node.args.map((a) => lower(a, c));
+        if (callee.kind === 'Path') return builtin(staticOp(callee), args, ty, span);
+        if (ref!.name === 'Some') return { kind: 'OptSome', span, value: args[0], ty };
+        invariant(isBuiltin(ref!.name!), `${ref!.name} is a built-in function`, node);
+        return builtin(ref!.name, args, ty, span);
+      },
+      Name: (node: N<'Name'>) => {
+        const ref = node.ref as { k: string; name?: string };
+        if (ref.k !== 'builtin') return node;
+        invariant(ref.name === 'None', `built-in ${node.name} is only called, never used as a value`, node);
+        return { kind: 'OptNone', span: node.span, ty: node.ty };
+      },
+      Path: (node: N<'Path'>) => {
+        invariant(node.owner === 'Ordering' && Object.hasOwn(ORDERING, node.member), `${node.owner}::${node.member} is only called`, node);
+        return i32Lit(ORDERING[node.member as keyof typeof ORDERING], node.span);
+      },
+      MethodCall: (node: N<'MethodCall'>, next, c) => lowerMethod(next(node), c),
+      Field: (node: N<'Field'>, next, c) => {
+        const f = next(node);
+        if (f.object.ty.k !== 'guard') return f;
+        invariant(f.name === 'value', 'resolve-pointers leaves only `g.value` on a Guard', node);
+        // `g.value` is writable through the guard even when `g` is not mut (spec §8)
+        return withReceiverPointer(f.object, false, f.span, c, (recv) => ({
+          kind: 'Deref', span: f.span, ty: f.ty, ptr: builtin('guard.value', [recv], ptr(f.ty, true), f.span),
+        }));
+      },
+      Unsafe: (node: N<'Unsafe'>, next) => next(node).body,
+    });
+    return lower(program, ctx) as Node<typeof Lcore, 'Program'>;
+  },
+});

@@ -1,0 +1,382 @@
+// resolve-names: says what every name denotes (spec §3, §4) and gives every binding an id.
+//
+// Later passes must not care about spelling, shadowing or scopes: after this pass a local is
+// its id (unique within its function; lambdas share their function's ids, so a capture is
+// the same id inside and out), and every other name is a NameRef to a static, a function,
+// an extern or a built-in. Inside a method, `this` is local 0, and the bare field `count`
+// and the bare call `greet()` become `this.count` and `this.greet()` (a bare call of a
+// static method of the same class becomes `Class::m()`), so no later pass has to know
+// which bare names are members.
+//
+// Lookup order: locals (innermost first), then the members of the enclosing class, then
+// statics, functions and externs of the file (all visible everywhere: no forward
+// declarations), then built-ins — so a user function or extern named `abs` wins over the
+// built-in. Unknown names are E0002 (with a "did you mean" help when a visible name is
+// close). The pass does not stop the pipeline on E0002: an unknown name becomes a
+// `{k:'unknown'}` ref that check-types types as `never` without a second error, so one run
+// also reports the type errors of the rest of the program (spec §11). Unknown class names
+// in type annotations likewise become `never` after their E0002.
+
+import type { AnyNode, Span } from '../ir/lang.js';
+import { Lsrc, Lresolved, type Node, type NameRef } from '../ir/languages.js';
+import { rewriter } from '../ir/traverse.js';
+import { GENERIC_BY_NAME, T, type Ty } from '../ir/types.js';
+import { FREE_BUILTINS, ORDERING } from '../ir/builtins.js';
+import type { Diagnostics } from '../ir/diagnostics.js';
+import { definePass } from './pass.js';
+
+type S<K extends string> = Node<typeof Lsrc, K>;
+type R<K extends string> = Node<typeof Lresolved, K>;
+
+const FREE_BUILTIN_SET: ReadonlySet<string> = new Set(FREE_BUILTINS);
+/** Owners of `Owner::member` paths that are not user classes. */
+const BUILTIN_OWNERS: ReadonlySet<string> = new Set(['Vec', 'Box', 'String', 'Channel', 'Mutex', 'Atomic', 'Ordering']);
+
+interface ClassMembers { fields: ReadonlySet<string>; methods: ReadonlyMap<string, { isStatic: boolean }> }
+
+/** The method being resolved, when inside a class. */
+interface MethodScope { className: string; members: ClassMembers; isStatic: boolean }
+
+/** Levenshtein distance, stopping early above `max`. */
+function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      best = Math.min(best, cur[j]);
+    }
+    if (best > max) return max + 1;
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** The closest of `candidates` to `name`, if close enough to be a likely typo. */
+export function closestName(name: string, candidates: Iterable<string>): string | null {
+  const max = Math.max(1, Math.floor(name.length / 3));
+  let best: string | null = null;
+  let bestD = max + 1;
+  for (const c of candidates) {
+    if (c === name) continue;
+    const d = editDistance(name, c, max);
+    if (d < bestD) { best = c; bestD = d; }
+  }
+  return best;
+}
+
+/** Suggestions are computed for the first few unknown names only: they scan every visible name. */
+const MAX_SUGGESTIONS = 50;
+
+class Resolver {
+  readonly classes = new Map<string, ClassMembers>();
+  readonly statics = new Set<string>();
+  readonly fns = new Set<string>();
+  readonly externs = new Set<string>();
+  /** name -> ids of the locals in scope with that name, innermost last */
+  private locals = new Map<string, number[]>();
+  /** per open scope, the names it declared (to pop them in O(declared)) */
+  private scopes: string[][] = [];
+  private nextId = 1;
+  method: MethodScope | null = null;
+  private suggestions = 0;
+
+  constructor(readonly diag: Diagnostics) {}
+
+  // ---------------------------------------------------------------- items
+  collect(program: S<'Program'>): void {
+    const seen = new Map<string, string>();
+    const define = (name: string, what: string, span: Span) => {
+      const before = seen.get(name);
+      if (before) {
+        this.diag.error('E0002', span, `the name \`${name}\` is defined more than once`,
+          { label: `\`${name}\` redefined here`, notes: [`note: it is already a ${before}`] });
+      } else seen.set(name, what);
+    };
+    for (const item of program.items) {
+      switch (item.kind) {
+        case 'FnDecl': define(item.name, 'function', item.span); this.fns.add(item.name); break;
+        case 'ExternFn': define(item.name, 'extern function', item.span); this.externs.add(item.name); break;
+        case 'StaticDecl': define(item.name, 'static', item.span); this.statics.add(item.name); break;
+        case 'ClassDecl': {
+          define(item.name, 'class', item.span);
+          const fields = new Set<string>();
+          for (const f of item.fields) {
+            if (fields.has(f.name)) this.diag.error('E0002', f.span, `field \`${f.name}\` is declared more than once in \`${item.name}\``);
+            fields.add(f.name);
+          }
+          const methods = new Map<string, { isStatic: boolean }>();
+          for (const m of item.methods) {
+            if (methods.has(m.name)) this.diag.error('E0002', m.span, `method \`${m.name}\` is defined more than once in \`${item.name}\``);
+            else if (fields.has(m.name)) this.diag.error('E0002', m.span, `\`${item.name}\` has both a field and a method named \`${m.name}\``);
+            methods.set(m.name, { isStatic: m.isStatic });
+          }
+          this.classes.set(item.name, { fields, methods });
+          break;
+        }
+      }
+    }
+  }
+
+  /** Starts a function (or a static's initializer): fresh locals, ids from 1. */
+  enterFunction(method: MethodScope | null): void {
+    this.locals = new Map();
+    this.scopes = [];
+    this.nextId = 1;
+    this.method = method;
+  }
+
+  // ---------------------------------------------------------------- scopes
+  push(): void { this.scopes.push([]); }
+  pop(): void {
+    for (const name of this.scopes.pop() ?? []) {
+      const ids = this.locals.get(name)!;
+      ids.pop();
+      if (ids.length === 0) this.locals.delete(name);
+    }
+  }
+  /** Declares a local in the innermost scope; shadowing is allowed. */
+  bind(name: string): number {
+    const id = this.nextId++;
+    const ids = this.locals.get(name);
+    if (ids) ids.push(id); else this.locals.set(name, [id]);
+    this.scopes[this.scopes.length - 1].push(name);
+    return id;
+  }
+  local(name: string): number | undefined {
+    const ids = this.locals.get(name);
+    return ids ? ids[ids.length - 1] : undefined;
+  }
+
+  // ---------------------------------------------------------------- names
+  /** A member of the enclosing class usable by its bare name (none in static methods but static calls). */
+  member(name: string): 'field' | 'method' | 'static' | null {
+    const m = this.method;
+    if (!m) return null;
+    if (m.members.fields.has(name)) return m.isStatic ? null : 'field';
+    const method = m.members.methods.get(name);
+    if (!method) return null;
+    if (method.isStatic) return 'static';
+    return m.isStatic ? null : 'method';
+  }
+
+  global(name: string): NameRef | null {
+    if (this.statics.has(name)) return { k: 'global', name };
+    if (this.fns.has(name)) return { k: 'fn', name };
+    if (this.externs.has(name)) return { k: 'extern', name };
+    if (FREE_BUILTIN_SET.has(name)) return { k: 'builtin', name };
+    return null;
+  }
+
+  unknown(name: string, span: Span, what = 'name'): void {
+    let help: string | undefined;
+    if (this.suggestions++ < MAX_SUGGESTIONS) {
+      const m = this.method;
+      const close = closestName(name, [
+        ...this.locals.keys(),
+        ...(m && !m.isStatic ? [...m.members.fields, ...m.members.methods.keys()] : []),
+        ...this.statics, ...this.fns, ...this.externs, ...FREE_BUILTINS,
+      ]);
+      if (close) help = `did you mean \`${close}\`?`;
+    }
+    const m = this.method;
+    const notes: string[] = [];
+    if (m?.isStatic && (m.members.fields.has(name) || m.members.methods.has(name))) {
+      notes.push(`note: \`${name}\` is a member of \`${m.className}\`, but a static method has no \`this\``);
+    }
+    this.diag.error('E0002', span, `cannot find ${what} \`${name}\` in this scope`, { label: 'not found', help, notes });
+  }
+
+  unknownType(name: string, span: Span): void {
+    const close = closestName(name, this.classes.keys());
+    this.diag.error('E0002', span, `cannot find type \`${name}\``,
+      { label: 'unknown type', help: close ? `did you mean \`${close}\`?` : undefined });
+  }
+
+  /** Checks the class names in a type annotation; an unknown one becomes `never` (after E0002). */
+  type(t: Ty, span: Span): Ty {
+    switch (t.k) {
+      case 'class':
+        if (this.classes.has(t.name)) return t;
+        this.unknownType(t.name, span);
+        return T.never;
+      case 'ptr': { const to = this.type(t.to, span); return to === t.to ? t : { ...t, to }; }
+      case 'array': { const elem = this.type(t.elem, span); return elem === t.elem ? t : { ...t, elem }; }
+      case 'fn': {
+        const params = t.params.map((p) => this.type(p, span));
+        const ret = this.type(t.ret, span);
+        return ret === t.ret && params.every((p, i) => p === t.params[i]) ? t : { ...t, params, ret };
+      }
+      case 'option': case 'box': case 'vec': case 'thread': case 'channel': case 'mutex': case 'atomic': case 'guard': {
+        const of = this.type(t.of, span);
+        return of === t.of ? t : { ...t, of };
+      }
+      default: return t;
+    }
+  }
+  typeOrNull(t: Ty | null, span: Span): Ty | null { return t === null ? null : this.type(t, span); }
+}
+
+const thisName = (span: Span): AnyNode => ({ kind: 'Name', span, name: 'this', ref: { k: 'local', id: 0 } });
+
+function resolveProgram(program: S<'Program'>, diag: Diagnostics): R<'Program'> {
+  const r = new Resolver(diag);
+  r.collect(program);
+
+  const param = (p: S<'Param'>): R<'Param'> => ({ ...p, ty: r.typeOrNull(p.ty, p.span), id: r.bind(p.name) });
+  /** Params of a function, lambda or extern: duplicates are errors. */
+  const params = (ps: readonly S<'Param'>[]): R<'Param'>[] => {
+    const seen = new Set<string>();
+    return ps.map((p) => {
+      if (seen.has(p.name)) diag.error('E0002', p.span, `parameter \`${p.name}\` is declared more than once`);
+      seen.add(p.name);
+      return param(p);
+    });
+  };
+  const scoped = <X>(f: () => X): X => { r.push(); try { return f(); } finally { r.pop(); } };
+
+  const rw: (n: AnyNode) => AnyNode = (n) => resolveNode(n);
+  const resolveNode: (n: AnyNode) => AnyNode = rewriter<void>(Lsrc, {
+    FnDecl: (node: S<'FnDecl'>) => {
+      r.enterFunction(r.method); // r.method is set by ClassDecl for methods, null otherwise
+      return scoped(() => {
+        const ps = params(node.params);
+        const body = rw(node.body);
+        return { ...node, params: ps, ret: r.type(node.ret, node.span), body };
+      });
+    },
+    ExternFn: (node: S<'ExternFn'>) => {
+      r.enterFunction(null);
+      return scoped(() => ({ ...node, params: params(node.params), ret: r.type(node.ret, node.span) }));
+    },
+    StaticDecl: (node: S<'StaticDecl'>) => {
+      r.enterFunction(null);
+      return scoped(() => ({ ...node, ty: r.type(node.ty, node.span), init: rw(node.init) }));
+    },
+    ClassDecl: (node: S<'ClassDecl'>) => {
+      const members = r.classes.get(node.name)!;
+      // fields are not bindings; they get ids 1..n within their class
+      const fields = node.fields.map((f, i) => ({ ...f, ty: r.type(f.ty!, f.span), id: i + 1 }));
+      const methods = node.methods.map((m) => {
+        r.method = { className: node.name, members, isStatic: m.isStatic };
+        const out = rw(m);
+        r.method = null;
+        return out;
+      });
+      return { ...node, fields, methods };
+    },
+    Block: (node: S<'Block'>, next) => scoped(() => next(node)),
+    Let: (node: S<'Let'>) => {
+      const init = rw(node.init);
+      return { ...node, ty: r.typeOrNull(node.ty, node.span), init, id: r.bind(node.name) };
+    },
+    For: (node: S<'For'>) => {
+      const start = rw(node.start);
+      const end = rw(node.end);
+      return scoped(() => ({ ...node, start, end, id: r.bind(node.name), body: rw(node.body) }));
+    },
+    WhileLet: (node: S<'WhileLet'>) => {
+      const value = rw(node.value);
+      return scoped(() => ({ ...node, value, id: r.bind(node.name), body: rw(node.body) }));
+    },
+    IfLet: (node: S<'IfLet'>) => {
+      const value = rw(node.value);
+      const [id, then] = scoped(() => [r.bind(node.name), rw(node.then)] as const);
+      return { ...node, value, id, then, else: node.else && rw(node.else) };
+    },
+    RegionStmt: (node: S<'RegionStmt'>) => {
+      const capacity = node.capacity && rw(node.capacity);
+      return scoped(() => ({ ...node, capacity, id: r.bind(node.name), body: rw(node.body) }));
+    },
+    Lambda: (node: S<'Lambda'>) => scoped(() => {
+      const ps = params(node.params);
+      return { ...node, params: ps, ret: r.typeOrNull(node.ret, node.span), body: rw(node.body) };
+    }),
+    Cast: (node: S<'Cast'>, next) => ({ ...next(node), ty: r.type(node.ty, node.span) }),
+    Path: (node: S<'Path'>) => {
+      const tyArgs = node.tyArgs.map((t) => r.type(t, node.span));
+      const cls = r.classes.get(node.owner);
+      if (cls) {
+        const m = cls.methods.get(node.member);
+        if (!m) {
+          const close = closestName(node.member, [...cls.methods.keys()].filter((k) => cls.methods.get(k)!.isStatic));
+          diag.error('E0002', node.span, `no static method \`${node.member}\` in class \`${node.owner}\``,
+            { label: 'not found', help: close ? `did you mean \`${node.owner}::${close}\`?` : undefined });
+        } else if (!m.isStatic) {
+          diag.error('E0002', node.span, `\`${node.owner}::${node.member}\` is not a static method`,
+            { label: 'needs an object', help: `call it on a value: \`x.${node.member}(...)\`` });
+        }
+      } else if (node.owner === 'Ordering') {
+        if (!Object.hasOwn(ORDERING, node.member)) {
+          diag.error('E0002', node.span, `no ordering \`Ordering::${node.member}\``,
+            { help: `the orderings are ${Object.keys(ORDERING).map((o) => `\`${o}\``).join(', ')}` });
+        }
+      } else if (!BUILTIN_OWNERS.has(node.owner)) {
+        const close = closestName(node.owner, [...r.classes.keys(), ...BUILTIN_OWNERS]);
+        diag.error('E0002', node.span, `cannot find type \`${node.owner}\``,
+          { label: 'unknown type', help: close ? `did you mean \`${close}\`?` : undefined });
+      }
+      return tyArgs.every((t, i) => t === node.tyArgs[i]) ? node : { ...node, tyArgs };
+    },
+    StructLit: (node: S<'StructLit'>, next) => {
+      if (!r.classes.has(node.className)) {
+        if (node.className in GENERIC_BY_NAME || node.className === 'String') {
+          diag.error('E0002', node.span, `\`${node.className}\` is a built-in type, not a class`,
+            { help: `build one with \`${node.className}::new(...)\`` });
+        } else r.unknownType(node.className, node.span);
+      }
+      return next(node);
+    },
+    Call: (node: S<'Call'>, next) => {
+      const callee = node.callee;
+      if (callee.kind === 'Name' && callee.name !== 'this' && r.local(callee.name) === undefined) {
+        const member = r.member(callee.name);
+        if (member === 'method') {
+          const args = node.args.map((a) => rw(a));
+          return { kind: 'MethodCall', span: node.span, object: thisName(callee.span), method: callee.name, args };
+        }
+        if (member === 'static') {
+          const path = { kind: 'Path', span: callee.span, owner: r.method!.className, tyArgs: [], member: callee.name };
+          return { kind: 'Call', span: node.span, callee: path, args: node.args.map((a) => rw(a)) };
+        }
+      }
+      return next(node);
+    },
+    Name: (node: S<'Name'>) => {
+      const { name, span } = node;
+      if (name === 'this') {
+        if (r.method && !r.method.isStatic) return { ...node, ref: { k: 'local', id: 0 } };
+        diag.error('E0002', span, '`this` is only available in methods',
+          { label: r.method ? 'a static method has no `this`' : 'not inside a method' });
+        return { ...node, ref: { k: 'unknown', name } };
+      }
+      const id = r.local(name);
+      if (id !== undefined) return { ...node, ref: { k: 'local', id } };
+      const member = r.member(name);
+      if (member === 'field') return { kind: 'Field', span, object: thisName(span), name };
+      if (member === 'method' || member === 'static') {
+        diag.error('E0002', span, `method \`${name}\` can only be called`,
+          { label: 'not a value', help: `call it: \`${name}(...)\`, or wrap it in a lambda` });
+        return { ...node, ref: { k: 'unknown', name } };
+      }
+      const ref = r.global(name);
+      if (ref) return { ...node, ref };
+      r.unknown(name, span);
+      return { ...node, ref: { k: 'unknown', name } };
+    },
+  });
+  return rw(program) as unknown as R<'Program'>;
+}
+
+export const resolveNamesPass = definePass<S<'Program'>, R<'Program'>>({
+  name: 'resolve-names',
+  description: 'resolves every name to a binding id, a global, a function or a built-in (E0002)',
+  from: Lsrc,
+  to: Lresolved,
+  // E0002 does not stop the pipeline: check-types (which does stop) reports the type errors
+  // of the same run too (spec §11: as many independent errors as possible)
+  stopOnError: false,
+  run: (program, ctx) => resolveProgram(program, ctx.diag),
+});

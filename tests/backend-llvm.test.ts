@@ -1,0 +1,446 @@
+// The LLVM backend (backends/llvm): hand-built Lcfg modules for the scalar core (calls,
+// loops, wrapping, division and bounds panics, casts, globals), the verifier turning a
+// broken module into an internal error, --emit=llvm-ir and sanitizers, and a differential
+// test that compiles every example and runnable conformance program with both backends
+// and compares stdout and exit status.
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { AnyNode } from '../ir/lang.js';
+import { T, ptr, type Ty } from '../ir/types.js';
+import { ORDERING } from '../ir/builtins.js';
+import { InternalError } from '../passes/pass.js';
+import { buildLlvm, buildLlvmAsync, emitLlvmIr, llvmBackend } from '../backends/llvm/index.js';
+import { getBackend, BackendUnavailable, type Backend } from '../backends/index.js';
+import '../backends/register.js';
+import { runPipeline } from '../tools/driver.js';
+import { CONFORMANCE, ROOT, tempDir } from './helpers.js';
+
+const execFileP = promisify(execFile);
+
+// ---------------------------------------------------------------- a tiny Lcfg builder
+const sp = { start: 0, end: 0 };
+type Place = AnyNode & { ty: Ty };
+
+class Fn {
+  readonly locals: AnyNode[] = [];
+  readonly params: number[] = [];
+  readonly blocks: { stmts: AnyNode[]; term: AnyNode | null }[] = [];
+  private nextId = 1;
+  constructor(readonly name: string, readonly ret: Ty) { this.block(); }
+
+  local(name: string, ty: Ty): Place {
+    const id = this.nextId++;
+    this.locals.push({ kind: 'LocalDef', span: sp, id, name, ty, mut: true });
+    return { kind: 'LocalPlace', span: sp, id, ty };
+  }
+  param(name: string, ty: Ty): Place {
+    const p = this.local(name, ty);
+    this.params.push(p.id as number);
+    return p;
+  }
+  block(): number { this.blocks.push({ stmts: [], term: null }); return this.blocks.length - 1; }
+  assign(b: number, place: Place, value: AnyNode): void { this.blocks[b].stmts.push({ kind: 'Assign', span: sp, place, value }); }
+  eval(b: number, value: AnyNode): void { this.blocks[b].stmts.push({ kind: 'Eval', span: sp, value }); }
+  /** Lcfg operands are flat: an rvalue is computed into a temporary first, then moved. */
+  operand(b: number, v: AnyNode): AnyNode {
+    if (['Const', 'Copy', 'Move', 'FnRef'].includes(v.kind)) return v;
+    const t = this.local(`t${this.nextId}`, v.ty as Ty);
+    this.assign(b, t, v);
+    return { kind: 'Move', span: sp, place: t };
+  }
+  term(b: number, term: AnyNode): void { this.blocks[b].term = term; }
+  def(): AnyNode {
+    return {
+      kind: 'FnDef', span: sp, name: this.name, params: this.params, ret: this.ret, unsafe: false, locals: this.locals,
+      blocks: this.blocks.map((bb, id) => ({ kind: 'BasicBlock', span: sp, id, stmts: bb.stmts, term: bb.term ?? { kind: 'Unreachable', span: sp } })),
+    };
+  }
+}
+
+const c = (value: string | number | boolean, ty: Ty = T.i32): AnyNode =>
+  ({ kind: 'Const', span: sp, value: typeof value === 'number' && ty.k === 'int' ? String(value) : value, ty });
+const copy = (place: Place): AnyNode => ({ kind: 'Copy', span: sp, place });
+const use = (op: AnyNode): AnyNode => ({ kind: 'Use', span: sp, op });
+const bin = (op: string, left: AnyNode, right: AnyNode, ty: Ty): AnyNode => ({ kind: 'BinOp', span: sp, op, left, right, ty });
+const un = (op: string, operand: AnyNode, ty: Ty): AnyNode => ({ kind: 'UnOp', span: sp, op, operand, ty });
+const cast = (op: AnyNode, ty: Ty): AnyNode => ({ kind: 'CastOp', span: sp, op, ty });
+const call = (fn: string, args: AnyNode[], ty: Ty): AnyNode => ({ kind: 'CallFn', span: sp, fn, args, ty });
+const builtin = (op: string, args: AnyNode[], ty: Ty = T.void): AnyNode => ({ kind: 'Builtin', span: sp, op, args, ty });
+const println = (op: AnyNode) => builtin('println', [op]);
+const ret = (value: AnyNode | null = null): AnyNode => ({ kind: 'Return', span: sp, value });
+const goto = (target: number): AnyNode => ({ kind: 'Goto', span: sp, target });
+const branch = (cond: AnyNode, then: number, els: number): AnyNode => ({ kind: 'Branch', span: sp, cond, then, else: els });
+
+function moduleOf(fns: Fn[], extra: Partial<Record<'globals' | 'classes' | 'externs', AnyNode[]>> & { init?: string } = {}): AnyNode {
+  return {
+    kind: 'Module', span: sp, classes: extra.classes ?? [], globals: extra.globals ?? [], externs: extra.externs ?? [],
+    fns: fns.map((f) => f.def()), main: 'main', init: extra.init ?? null,
+  };
+}
+
+/** A main that prints each value computed by `body` (which appends statements to block 0). */
+function printing(body: (f: Fn, print: (op: AnyNode) => void) => void): AnyNode {
+  const f = new Fn('main', T.void);
+  body(f, (v) => f.eval(0, println(f.operand(0, v))));
+  f.term(0, ret());
+  return moduleOf([f]);
+}
+
+interface Ran { status: number | null; stdout: string; stderr: string }
+
+async function buildAndRun(m: AnyNode, opts: { optLevel?: 0 | 2; sanitize?: string[]; args?: string[] } = {}): Promise<Ran> {
+  const exe = join(tempDir('zeta-llvm-'), 'prog');
+  await buildLlvmAsync(m, { optLevel: opts.optLevel ?? 2, sanitize: opts.sanitize ?? [], out: exe });
+  return runExe(exe, opts.args ?? []);
+}
+
+async function runExe(exe: string, args: string[]): Promise<Ran> {
+  try {
+    const r = await execFileP(exe, args, { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' } });
+    return { status: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { status: typeof err.code === 'number' ? err.code : null, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
+}
+
+// ---------------------------------------------------------------- the scalar core
+describe('LLVM backend: hand-built Lcfg', () => {
+  it('compiles a recursive fib; main -> i32 is the exit status', async () => {
+    const fib = new Fn('fib', T.i32);
+    const n = fib.param('n', T.i32);
+    const small = fib.local('small', T.bool);
+    const a = fib.local('a', T.i32);
+    const [base, rec] = [fib.block(), fib.block()];
+    fib.assign(0, small, bin('<', copy(n), c(2), T.bool));
+    fib.term(0, branch(copy(small), base, rec));
+    fib.term(base, ret(copy(n)));
+    const t = fib.local('t', T.i32);
+    fib.assign(rec, t, bin('-', copy(n), c(1), T.i32));
+    fib.assign(rec, a, call('fib', [copy(t)], T.i32));
+    fib.assign(rec, t, bin('-', copy(n), c(2), T.i32));
+    fib.assign(rec, t, call('fib', [copy(t)], T.i32));
+    fib.assign(rec, a, bin('+', copy(a), copy(t), T.i32));
+    fib.term(rec, ret(copy(a)));
+    const main = new Fn('main', T.i32);
+    const r = main.local('r', T.i32);
+    main.assign(0, r, call('fib', [c(10)], T.i32));
+    main.eval(0, println(copy(r)));
+    main.term(0, ret(copy(r)));
+    const run = await buildAndRun(moduleOf([fib, main]));
+    expect(run).toEqual({ status: 55, stdout: '55\n', stderr: '' });
+  });
+
+  it('runs loops over blocks (sum of 1..=100, at -O0 and -O2)', async () => {
+    const f = new Fn('main', T.void);
+    const i = f.local('i', T.i64);
+    const sum = f.local('sum', T.i64);
+    const more = f.local('more', T.bool);
+    const [head, body, done] = [f.block(), f.block(), f.block()];
+    f.assign(0, i, use(c(1, T.i64)));
+    f.assign(0, sum, use(c(0, T.i64)));
+    f.term(0, goto(head));
+    f.assign(head, more, bin('<=', copy(i), c(100, T.i64), T.bool));
+    f.term(head, branch(copy(more), body, done));
+    f.assign(body, sum, bin('+', copy(sum), copy(i), T.i64));
+    f.assign(body, i, bin('+', copy(i), c(1, T.i64), T.i64));
+    f.term(body, goto(head));
+    f.eval(done, println(copy(sum)));
+    f.term(done, ret());
+    const m = moduleOf([f]);
+    const [o0, o2] = await Promise.all([buildAndRun(m, { optLevel: 0 }), buildAndRun(m, { optLevel: 2 })]);
+    expect(o0).toEqual({ status: 0, stdout: '5050\n', stderr: '' });
+    expect(o2).toEqual(o0);
+  });
+
+  it('wraps integer arithmetic and masks shift amounts', async () => {
+    const m = printing((f, print) => {
+      const x = f.local('x', T.i32);
+      f.assign(0, x, use(c(2147483647)));
+      print(bin('+', copy(x), c(1), T.i32));                        // -2147483648
+      const u = f.local('u', T.u8);
+      f.assign(0, u, use(c(250, T.u8)));
+      print(bin('+', copy(u), c(10, T.u8), T.u8));                  // 4
+      print(bin('*', c(3000000000, T.i64), c(4, T.i64), T.i64));    // 12000000000
+      print(bin('*', c('9223372036854775807', T.i64), c(2, T.i64), T.i64)); // -2
+      print(un('-', c('-2147483648'), T.i32));                      // -2147483648
+      print(un('~', c(0), T.i32));                                  // -1
+      print(bin('<<', c(1), c(33, T.u8), T.i32));                   // 1 << (33 % 32) = 2
+      print(bin('>>', c(-16), c(2, T.i64), T.i32));                 // -4 (arithmetic)
+      print(bin('>>', c(4294967280, T.u32), c(36), T.u32));         // 0xfffffff0 >> 4
+      print(bin('<<', c(1, T.u64), c(-1, T.i32), T.u64));           // 1 << 63
+      print(c('18446744073709551615', T.u64));
+      print(c('-9223372036854775808', T.i64));
+      print(bin('<', c(-1), c(1), T.bool));                         // signed: true
+      print(bin('<', c(4294967295, T.u32), c(1, T.u32), T.bool));   // unsigned: false
+    });
+    const run = await buildAndRun(m);
+    expect(run.stdout).toBe(['-2147483648', '4', '12000000000', '-2', '-2147483648', '-1', '2', '-4', '268435455',
+      '9223372036854775808', '18446744073709551615', '-9223372036854775808', 'true', 'false', ''].join('\n'));
+    expect(run.status).toBe(0);
+  });
+
+  it('divides like the spec: truncating, remainder takes the dividend sign', async () => {
+    const m = printing((f, print) => {
+      print(bin('/', c(7), c(2), T.i32));
+      print(bin('/', c(-7), c(2), T.i32));
+      print(bin('%', c(-7), c(2), T.i32));
+      print(bin('/', c(250, T.u8), c(7, T.u8), T.u8));
+      print(bin('%', c(7.5, T.f64), c(2, T.f64), T.f64));
+      print(bin('/', c(1, T.f64), c(0, T.f64), T.f64));             // inf: no panic for floats
+    });
+    const run = await buildAndRun(m);
+    expect(run).toEqual({ status: 0, stdout: '3\n-3\n-1\n35\n1.5\ninf\n', stderr: '' });
+  });
+
+  for (const [what, l, r, ty, msg] of [
+    ['division by zero', 7, 0, T.i32, 'division by zero'],
+    ['unsigned remainder by zero', 7, 0, T.u64, 'division by zero'],
+    ['MIN / -1', '-2147483648', -1, T.i32, 'overflow'],
+    ['i8 MIN % -1', -128, -1, T.i8, 'overflow'],
+  ] as const) {
+    it(`panics on ${what} (exit 101, \`panic: ${msg}\`)`, async () => {
+      const f = new Fn('main', T.void);
+      const a = f.local('a', ty);
+      const b = f.local('b', ty);
+      f.assign(0, a, use(c(l, ty)));
+      f.assign(0, b, use(c(r, ty)));
+      f.eval(0, println(c('before', T.str)));
+      f.eval(0, println(f.operand(0, bin(what.includes('%') || what.includes('remainder') ? '%' : '/', copy(a), copy(b), ty))));
+      f.eval(0, println(c('after', T.str)));
+      f.term(0, ret());
+      const run = await buildAndRun(moduleOf([f]));
+      expect(run).toEqual({ status: 101, stdout: 'before\n', stderr: `panic: ${msg}\n` });
+    });
+  }
+
+  it('bounds-checks array indexing with the runtime\'s message', async () => {
+    const f = new Fn('main', T.void);
+    const arr = f.local('arr', { k: 'array', elem: T.i32, n: 3 });
+    const i = f.local('i', T.i64);
+    f.assign(0, arr, { kind: 'Aggregate', span: sp, ops: [c(10), c(20), c(30)], ty: arr.ty });
+    f.assign(0, i, use(c(2, T.i64)));
+    f.eval(0, println(copy({ kind: 'IndexPlace', span: sp, base: arr, index: copy(i), ty: T.i32 })));
+    f.assign(0, i, use(c(-1, T.i64)));
+    f.eval(0, println(copy({ kind: 'IndexPlace', span: sp, base: arr, index: copy(i), ty: T.i32 })));
+    f.term(0, ret());
+    const run = await buildAndRun(moduleOf([f]));
+    expect(run).toEqual({ status: 101, stdout: '30\n', stderr: 'panic: index out of bounds: the len is 3 but the index is -1\n' });
+  });
+
+  it('casts: truncation, extension, saturating float->int (NaN -> 0), bool and int->float', async () => {
+    const m = printing((f, print) => {
+      print(cast(c(300), T.u8));                                    // 44
+      print(cast(c(-1), T.u32));                                    // 4294967295
+      print(cast(c(-1, T.i8), T.i64));                              // -1 (sign-extends)
+      print(cast(c(255, T.u8), T.i64));                             // 255 (zero-extends)
+      print(cast(c(300.7, T.f64), T.u8));                           // 255
+      print(cast(c(-5.5, T.f64), T.u8));                            // 0
+      print(cast(c(7.9, T.f64), T.i32));                            // 7
+      print(cast(c(-7.9, T.f64), T.i32));                           // -7
+      print(cast(c(NaN, T.f64), T.i32));                            // 0
+      print(cast(c(1e20, T.f64), T.i64));                           // i64 max
+      print(cast(c(-1e20, T.f32), T.i64));                          // i64 min
+      print(cast(c(true, T.bool), T.i32));                          // 1
+      print(cast(c(-3), T.f64));                                    // -3
+      print(cast(c(4294967295, T.u32), T.f64));                     // 4294967295
+      print(cast(c(0.1, T.f64), T.f32));                            // 0.1 as f32
+    });
+    const run = await buildAndRun(m);
+    expect(run.stdout.split('\n')).toEqual(['44', '4294967295', '-1', '255', '255', '0', '7', '-7', '0',
+      '9223372036854775807', '-9223372036854775808', '1', '-3', '4294967295', '0.1', '']);
+  });
+
+  it('initializes globals in the init function before main', async () => {
+    const init = new Fn('__init', T.void);
+    const g = { kind: 'GlobalPlace', span: sp, name: 'LIMIT', ty: T.i64 } as Place;
+    init.assign(0, g, bin('*', c(6, T.i64), c(7, T.i64), T.i64));
+    init.term(0, ret());
+    const main = new Fn('main', T.void);
+    main.eval(0, println(copy(g)));
+    main.term(0, ret());
+    const m = moduleOf([init, main], { globals: [{ kind: 'GlobalDef', span: sp, name: 'LIMIT', ty: T.i64, mut: false }], init: '__init' });
+    expect(await buildAndRun(m)).toEqual({ status: 0, stdout: '42\n', stderr: '' });
+  });
+
+  it('calls extern "C" functions by their C name, and user functions never clash with libc', async () => {
+    // a user function named `abs` must not replace libc's; the extern `labs` is libc's
+    const abs = new Fn('abs', T.i32);
+    const x = abs.param('x', T.i32);
+    abs.term(0, ret(bin('+', copy(x), c(1000), T.i32)));
+    const main = new Fn('main', T.void);
+    main.eval(0, println(main.operand(0, call('abs', [c(-5)], T.i32))));
+    main.eval(0, println(main.operand(0, call('labs', [c(-5, T.i64)], T.i64))));
+    main.term(0, ret());
+    const m = moduleOf([abs, main], { externs: [{ kind: 'ExternDef', span: sp, name: 'labs', params: [T.i64], ret: T.i64 }] });
+    expect(await buildAndRun(m)).toEqual({ status: 0, stdout: '995\n5\n', stderr: '' });
+  });
+
+  it('emits atomics with their orderings (relaxed, acquire, release, seq_cst, cmpxchg)', () => {
+    const f = new Fn('main', T.void);
+    const a = f.local('a', { k: 'atomic', of: T.i64 });
+    const p = f.local('p', ptr({ k: 'atomic', of: T.i64 }, true));
+    const ok = f.local('ok', T.bool);
+    f.assign(0, a, builtin('atomic.new', [c(5, T.i64)], a.ty));
+    f.assign(0, p, { kind: 'Ref', span: sp, place: a, mut: true, ty: p.ty });
+    f.eval(0, builtin('atomic.fetch_add', [copy(p), c(1, T.i64), c(ORDERING.Relaxed)], T.i64));
+    f.eval(0, builtin('atomic.store', [copy(p), c(9, T.i64), c(ORDERING.Release)]));
+    f.eval(0, println(f.operand(0, builtin('atomic.load', [copy(p), c(ORDERING.Acquire)], T.i64))));
+    f.assign(0, ok, builtin('atomic.compare_exchange', [copy(p), c(9, T.i64), c(1, T.i64)], T.bool));
+    f.eval(0, println(copy(ok)));
+    f.eval(0, println(f.operand(0, builtin('atomic.swap', [copy(p), c(3, T.i64), c(ORDERING.AcqRel)], T.i64))));
+    f.eval(0, println(f.operand(0, builtin('atomic.load', [copy(p)], T.i64))));
+    f.term(0, ret());
+    const m = moduleOf([f]);
+    const ir = emitLlvmIr(m, { optLevel: 2, sanitize: [] });
+    expect(ir).toMatch(/atomicrmw add i64\* %p, i64 %v monotonic/);
+    expect(ir).toMatch(/store atomic i64 %v, i64\* %p release/);
+    expect(ir).toMatch(/load atomic i64, i64\* %p acquire/);
+    expect(ir).toMatch(/cmpxchg i64\* %p, i64 %old, i64 %new seq_cst seq_cst/);
+    expect(ir).toMatch(/atomicrmw xchg i64\* %p, i64 %v acq_rel/);
+    expect(ir).toMatch(/load atomic i64, i64\* %p seq_cst/);
+    return buildAndRun(m).then((run) => expect(run).toEqual({ status: 0, stdout: '9\ntrue\n1\n3\n', stderr: '' }));
+  });
+});
+
+// ---------------------------------------------------------------- verifier, IR text, sanitizers
+describe('LLVM backend: verification, --emit=llvm-ir, sanitizers', () => {
+  it('reports a module that fails verifyModule as an internal error naming the function', () => {
+    // Lcfg that breaks its contract (a function returning i64 into an i32 result) must not
+    // reach opt: the verifier catches it and the error names the function
+    const f = new Fn('broken', T.i32);
+    f.term(0, ret(c(1, T.i64)));
+    const main = new Fn('main', T.void);
+    main.eval(0, call('broken', [], T.i32));
+    main.term(0, ret());
+    let err: unknown = null;
+    try { emitLlvmIr(moduleOf([f, main]), { optLevel: 2, sanitize: [] }); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(InternalError);
+    expect((err as Error).message).toMatch(/does not verify.*broken function: broken/);
+  });
+
+  it('writes textual IR: internal user functions, a C main, and sanitize_address on request', () => {
+    const m = printing((f, print) => print(c('hi', T.str)));
+    const ir = emitLlvmIr(m, { optLevel: 2, sanitize: [] });
+    expect(ir).toMatch(/^define internal void @z\.main\(\) \{$/m);
+    expect(ir).toMatch(/^define i32 @main\(i32 %0, i8\*\* %1\) \{$/m);
+    expect(ir).toContain('call void @zrt_init(');
+    expect(ir).not.toContain('sanitize_address');
+    const asan = emitLlvmIr(m, { optLevel: 2, sanitize: ['address'] });
+    expect(asan.match(/^define .*sanitize_address \{$/gm)?.length).toBe(2);
+  });
+
+  it('finds heap overflows under --sanitize=address', async () => {
+    // unsafe pointer arithmetic one past a 4-byte malloc: ASan must stop the program
+    const f = new Fn('main', T.void);
+    const p = f.local('p', ptr(T.i32, true));
+    f.assign(0, p, cast(f.operand(0, call('malloc', [c(4, T.u64)], ptr(T.u8, true))), ptr(T.i32, true)));
+    f.assign(0, p, bin('+', copy(p), c(1, T.i64), ptr(T.i32, true)));
+    f.assign(0, { kind: 'DerefPlace', span: sp, ptr: copy(p), ty: T.i32 } as Place, use(c(7)));
+    f.eval(0, println(c('wrote', T.str)));
+    f.term(0, ret());
+    const m = moduleOf([f], { externs: [{ kind: 'ExternDef', span: sp, name: 'malloc', params: [T.u64], ret: ptr(T.u8, true) }] });
+    const run = await buildAndRun(m, { sanitize: ['address'], optLevel: 0 });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('AddressSanitizer: heap-buffer-overflow');
+  });
+
+  it('builds atomically: a failed build leaves no output file behind', () => {
+    const f = new Fn('broken', T.i32);
+    f.term(0, ret(c(1, T.i64)));
+    const main = new Fn('main', T.void);
+    main.term(0, ret());
+    const dir = tempDir('zeta-llvm-');
+    const out = join(dir, 'prog');
+    expect(() => buildLlvm(moduleOf([f, main]), { optLevel: 2, sanitize: [], out })).toThrow(InternalError);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('is a Backend with emitText and build', () => {
+    const b = llvmBackend();
+    expect(b.name).toBe('llvm');
+    expect(b.emitText(printing((f, print) => print(c(1))), { optLevel: 0, sanitize: [] })).toContain('@zrt_println_i64');
+  });
+});
+
+// ---------------------------------------------------------------- differential: C vs LLVM
+interface Program { file: string; args: string[]; exit: number; stdout: string | null }
+
+function programs(): Program[] {
+  const out: Program[] = [];
+  const add = (file: string, expectedStdout: string | null) => {
+    const src = readFileSync(file, 'utf8');
+    if (/\/\/~\s*ERROR/.test(src)) return;
+    const args = src.match(/^\s*\/\/\s*args:(.*)$/m)?.[1].trim().split(/\s+/).filter(Boolean) ?? [];
+    const exit = Number(src.match(/^\s*\/\/\s*exit:\s*(\d+)/m)?.[1] ?? 0);
+    out.push({ file, args, exit, stdout: expectedStdout });
+  };
+  const examples = join(ROOT, 'examples');
+  for (const f of readdirSync(examples).filter((x) => x.endsWith('.zeta')).sort()) {
+    add(join(examples, f), readFileSync(join(examples, f.replace(/\.zeta$/, '.stdout')), 'utf8'));
+  }
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir).sort()) {
+      const p = join(dir, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (p.endsWith('.zeta')) {
+        const expected = p.replace(/\.zeta$/, '.stdout');
+        add(p, existsSync(expected) ? readFileSync(expected, 'utf8') : '');
+      }
+    }
+  };
+  if (existsSync(CONFORMANCE)) walk(CONFORMANCE);
+  return out;
+}
+
+function cBackend(): Backend | null {
+  try { return getBackend('c'); } catch (e) { if (e instanceof BackendUnavailable) return null; throw e; }
+}
+
+/** Runs `f` over the items with at most `n` at a time. */
+async function pool<T, R>(items: T[], n: number, f: (x: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
+    while (next < items.length) { const i = next++; results[i] = await f(items[i]); }
+  }));
+  return results;
+}
+
+const c0 = cBackend();
+
+describe.skipIf(c0 === null)('differential: every example and runnable conformance program on both backends', () => {
+  it('gives the same stdout and exit status with --backend=c and --backend=llvm (and the expected ones)', async () => {
+    const c = c0!;
+    const dir = tempDir('zeta-diff-');
+    const all = programs();
+    // programs the front end cannot compile yet are the front end's business (its tests
+    // catch them); the examples and core/ must always compile
+    const compiled = all.flatMap((p, i) => {
+      const res = (() => {
+        try { return runPipeline({ path: p.file, text: readFileSync(p.file, 'utf8') }); } catch { return null; }
+      })();
+      const required = p.file.startsWith(join(ROOT, 'examples')) || p.file.includes(`${join('conformance', 'core')}`);
+      if (!res?.ir) {
+        if (required) throw new Error(`${p.file} does not compile: ${JSON.stringify(res?.diagnostics ?? 'internal error')}`);
+        return [];
+      }
+      return [{ ...p, ir: res.ir, cExe: join(dir, `c${i}`), llExe: join(dir, `ll${i}`) }];
+    });
+    expect(compiled.length).toBeGreaterThanOrEqual(15);
+    const opts = { optLevel: 2 as const, sanitize: [] };
+    const builtLlvm = pool(compiled, 3, (p) => buildLlvmAsync(p.ir, { ...opts, out: p.llExe }));
+    for (const p of compiled) c.build(p.ir, { ...opts, out: p.cExe });
+    await builtLlvm;
+    const runs = await pool(compiled, 4, async (p) => ({ p, c: await runExe(p.cExe, p.args), ll: await runExe(p.llExe, p.args) }));
+    const mismatches = runs.filter((r) => r.c.stdout !== r.ll.stdout || r.c.status !== r.ll.status)
+      .map((r) => ({ file: r.p.file, c: r.c, llvm: r.ll }));
+    expect(mismatches).toEqual([]);
+    const wrong = runs.filter((r) => (r.p.stdout !== null && r.ll.stdout !== r.p.stdout) || r.ll.status !== r.p.exit)
+      .map((r) => ({ file: r.p.file, expected: { stdout: r.p.stdout, exit: r.p.exit }, llvm: r.ll }));
+    expect(wrong).toEqual([]);
+  }, 180_000);
+});

@@ -258,7 +258,7 @@ export function stmtUsesDefs(s: Stmt, use: (id: number) => void): number | null 
       rvalueOperands(s.value, readOp);
       if (s.value.kind === 'Ref') readPlace(s.value.place);
       return null;
-    case 'Drop':
+    case 'Drop': case 'Delete':
       readPlace(s.place);
       return null;
   }
@@ -438,7 +438,7 @@ export function lcfgTypeErrors(m: Module): string[] {
     for (const [i, b] of fn.blocks.entries()) {
       if (b.id !== i) errors.push(where(`block ${i} has id ${b.id}`));
       for (const s of b.stmts) {
-        if (s.kind === 'Drop') { place(s.place); continue; }
+        if (s.kind === 'Drop' || s.kind === 'Delete') { place(s.place); continue; }
         rvalueOperands(s.value, operand);
         if (s.value.kind === 'Ref') {
           place(s.value.place);

@@ -68,6 +68,8 @@ export interface Language<D extends LangDecl = LangDecl> {
   readonly categoryOf: ReadonlyMap<string, string>;
   /** kind -> its fields, in declaration order */
   readonly fields: ReadonlyMap<string, readonly ParsedField[]>;
+  /** kind -> its child (node) fields: what traversals walk */
+  readonly children: ReadonlyMap<string, readonly ParsedField[]>;
 }
 
 const SCALARS = new Set(['string', 'number', 'boolean', 'type', 'data']);
@@ -89,7 +91,8 @@ export function defineLanguage<const D extends LangDecl>(name: string, doc: stri
       fields.set(kind, Object.entries(fs).map(([f, s]) => parseField(f, s)));
     }
   }
-  const lang: Language<D> = { name, doc, decl, categoryOf, fields };
+  const children = new Map([...fields].map(([k, fs]) => [k, fs.filter((f) => !f.scalar)]));
+  const lang: Language<D> = { name, doc, decl, categoryOf, fields, children };
   for (const [kind, fs] of fields) {
     for (const f of fs) {
       if (!f.scalar && !(f.base in decl) && !categoryOf.has(f.base)) {
@@ -210,5 +213,5 @@ export function validate(lang: Language, root: AnyNode, limit = 20): ValidationE
 
 /** Child fields of a node kind (the ones the default traversal walks). */
 export function childFields(lang: Language, kind: string): readonly ParsedField[] {
-  return (lang.fields.get(kind) ?? []).filter((f) => !f.scalar);
+  return lang.children.get(kind) ?? [];
 }

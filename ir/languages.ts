@@ -210,6 +210,9 @@ export const Lcfg = defineLanguage('Lcfg', 'control-flow graphs over flat operan
     Eval: { value: 'Rvalue' },
     // runs the value's drop glue (spec §5.3); inserted by the memory-model passes
     Drop: { place: 'Place' },
+    // the user's `delete x` (spec §5.4): drop glue now; tracked by check-deletes, and
+    // turned into a Drop by elaborate-drops (backends treat it as a Drop)
+    Delete: { place: 'Place' },
   },
   Term: {
     Goto: { target: 'number' },

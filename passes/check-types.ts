@@ -52,7 +52,8 @@
 // - `main` must be `main()` or `main() -> i32` (E0003); a program without `main` is E0002.
 // - `break`/`continue` outside a loop (a lambda body starts outside any loop) is E0001.
 // - A class that lists `Drop` must define `drop()` (no parameters, no result, not static):
-//   E0003 otherwise. An unknown trait name is E0002.
+//   E0003 otherwise. Its `this` is `*mut Self` (as Rust's `drop(&mut self)`, and as
+//   lower-methods and the drop glue call it). An unknown trait name is E0002.
 // - `let` of a void value (`x := println(1);`) is E0003.
 
 import type { AnyNode, Span } from '../ir/lang.js';
@@ -94,7 +95,7 @@ interface FnCtx {
   ret: Ty;
   loops: LoopCtx[];
   /** the enclosing method, for E0013 */
-  method: { name: string; mutSelf: boolean } | null;
+  method: { name: string } | null;
 }
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
@@ -141,8 +142,9 @@ class Checker {
         case 'StaticDecl': this.statics.set(item.name, { ty: item.ty, mut: item.mut }); break;
         case 'ClassDecl': {
           const fields = new Map(item.fields.map((f) => [f.name, f.ty!] as const));
+          const isDrop = item.traits.includes('Drop');
           const methods = new Map(item.methods.map((m) => [m.name, {
-            params: m.params.map((p) => p.ty!), ret: m.ret, mutSelf: m.mutSelf, isStatic: m.isStatic,
+            params: m.params.map((p) => p.ty!), ret: m.ret, mutSelf: m.mutSelf || (isDrop && m.name === 'drop'), isStatic: m.isStatic,
           }] as const));
           this.classes.set(item.name, { name: item.name, fields, methods });
           break;
@@ -205,9 +207,10 @@ class Checker {
   }
 
   private fnDecl(f: R<'FnDecl'>, cls: ClassInfo | null): AnyNode {
-    const method = cls && !f.isStatic ? { name: f.name, mutSelf: f.mutSelf } : null;
+    const method = cls && !f.isStatic ? { name: f.name } : null;
+    const mutSelf = cls?.methods.get(f.name)?.mutSelf ?? false;
     return this.inFunction({ ret: f.ret, loops: [], method }, () => {
-      if (cls && !f.isStatic) this.locals.set(0, { name: 'this', ty: ptr(classTy(cls.name), f.mutSelf), mut: false, param: true });
+      if (cls && !f.isStatic) this.locals.set(0, { name: 'this', ty: ptr(classTy(cls.name), mutSelf), mut: false, param: true });
       for (const p of f.params) this.locals.set(p.id, { name: p.name, ty: p.ty!, mut: p.mut, param: true });
       const body = this.fnBody(f.body, f.ret, `\`${f.name}\``);
       return { ...f, body };

@@ -233,25 +233,35 @@ describe('explicate-control: straight-line code', () => {
 });
 
 describe('explicate-control: control flow', () => {
-  it('lowers if/else as an expression with one result temporary', () => {
+  it('lowers if/else as an expression: a let stores from each arm, other uses get one result temporary', () => {
     const a = local(1, T.i32, 'a'), b = local(2, T.i32, 'b');
+    const pick = () => iff(bin('>', a, b), block([], a), block([], b), T.i32);
     const prog = program(fn('f', [param(1, T.i32, false, 'a'), param(2, T.i32, false, 'b')], T.i32, [
-      let_(3, T.i32, iff(bin('>', a, b), block([], a), block([], b), T.i32), false, 'm'),
-      expr(ret(local(3, T.i32, 'm'))),
+      let_(3, T.i32, pick(), false, 'm'),
+      expr(ret(bin('+', local(3, T.i32, 'm'), pick()))),
     ]));
     expect(text(prog)).toBe(lines(
       'bb0:',
-      '  _t1001 = copy a > copy b',
-      '  branch move _t1001 ? bb1 : bb2',
+      '  _t1000 = copy a > copy b',
+      '  branch move _t1000 ? bb1 : bb2',
       'bb1:',
-      '  _t1000 = copy a',
+      '  m = copy a',
       '  goto bb3',
       'bb2:',
-      '  _t1000 = copy b',
+      '  m = copy b',
       '  goto bb3',
       'bb3:',
-      '  m = move _t1000',
-      '  return copy m',
+      '  _t1002 = copy a > copy b',
+      '  branch move _t1002 ? bb4 : bb5',
+      'bb4:',
+      '  _t1001 = copy a',
+      '  goto bb6',
+      'bb5:',
+      '  _t1001 = copy b',
+      '  goto bb6',
+      'bb6:',
+      '  _t1003 = copy m + move _t1001',
+      '  return move _t1003',
     ));
   });
 
@@ -263,11 +273,10 @@ describe('explicate-control: control flow', () => {
     ]));
     expect(text(prog)).toBe(lines(
       'bb0:',
-      '  _t1001 = copy a > 0',
-      '  branch move _t1001 ? bb1 : bb2',
+      '  _t1000 = copy a > 0',
+      '  branch move _t1000 ? bb1 : bb2',
       'bb1:',
-      '  _t1000 = copy a',
-      '  m = move _t1000',
+      '  m = copy a',
       '  return copy m',
       'bb2:',
       '  return 0',

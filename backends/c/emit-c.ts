@@ -27,7 +27,7 @@ type Module = Node<typeof Lcfg, 'Module'>;
 type FnDef = Node<typeof Lcfg, 'FnDef'>;
 type ExternDef = Node<typeof Lcfg, 'ExternDef'>;
 type BasicBlock = Node<typeof Lcfg, 'BasicBlock'>;
-type Stmt = Node<typeof Lcfg, 'Assign'> | Node<typeof Lcfg, 'Eval'> | Node<typeof Lcfg, 'Drop'>;
+type Stmt = Node<typeof Lcfg, 'Assign'> | Node<typeof Lcfg, 'Eval'> | Node<typeof Lcfg, 'Drop'> | Node<typeof Lcfg, 'Delete'>;
 type Place = Node<typeof Lcfg, 'LocalPlace'> | Node<typeof Lcfg, 'GlobalPlace'> | Node<typeof Lcfg, 'DerefPlace'>
   | Node<typeof Lcfg, 'FieldPlace'> | Node<typeof Lcfg, 'IndexPlace'> | Node<typeof Lcfg, 'PayloadPlace'>;
 type Operand = Node<typeof Lcfg, 'Const'> | Node<typeof Lcfg, 'Copy'> | Node<typeof Lcfg, 'Move'> | Node<typeof Lcfg, 'FnRef'>;
@@ -302,7 +302,7 @@ class FnEmitter {
         }
         break;
       }
-      case 'Drop': {
+      case 'Drop': case 'Delete': {
         const p = s.place as Place;
         if (!this.glue.needsDrop(p.ty)) { this.line(`/* drop of ${p.ty.k}: nothing to do */`); break; }
         const where = this.place(p, ctx);

@@ -61,17 +61,15 @@ class FnCx {
   readonly post: (() => void)[] = [];
   private readonly panicBlocks = new Map<string, LLVM.BasicBlock>();
   private counter = 0;
+  /** the entry block's jump to block 0, once sealed */
+  entryBr: LLVM.BranchInst | null = null;
 
   constructor(readonly em: ModuleEmitter, readonly fn: LLVM.Function, readonly name: string) {
     const llvm = em.llvm;
-    const entry = llvm.BasicBlock.Create(em.ctx, 'entry', fn);
     this.allocas = new llvm.IRBuilder(em.ctx);
     this.b = new llvm.IRBuilder(em.ctx);
-    this.b.SetInsertPoint(entry);
-    this.entryBr = null;
+    this.b.SetInsertPoint(llvm.BasicBlock.Create(em.ctx, 'entry', fn));
   }
-
-  entryBr: LLVM.BranchInst | null;
 
   /** Ends the entry block with a jump to `first`; allocas are inserted before that jump. */
   sealEntry(first: LLVM.BasicBlock): void {
@@ -145,7 +143,7 @@ export class ModuleEmitter {
   readonly L: Layout;
   readonly rt: Runtime;
   private readonly atomics: AtomicHelpers;
-  private readonly fns = new Map<string, { def: FnDef; fn: LLVM.Function }>();
+  private readonly fns = new Map<string, { def: FnDef; fn: LLVM.Function; paramTys: Ty[] }>();
   private readonly externs = new Map<string, { def: N<'ExternDef'>; fn: LLVM.Function }>();
   private readonly globals = new Map<string, Addr>();
   private readonly strings = new Map<string, LLVM.Constant>();
@@ -218,9 +216,11 @@ export class ModuleEmitter {
       this.externs.set(e.name, { def: e, fn });
     }
     for (const f of m.fns) {
-      const ft = llvm.FunctionType.get(this.retType(f.ret), f.params.map((id) => this.L.of(this.localTy(f, id))), false);
+      const localTys = new Map(f.locals.map((l) => [l.id, l.ty]));
+      const paramTys = f.params.map((id) => localTys.get(id) ?? fail(`function ${f.name}: parameter ${id} is not among its locals`, f));
+      const ft = llvm.FunctionType.get(this.retType(f.ret), paramTys.map((t) => this.L.of(t)), false);
       const fn = llvm.Function.Create(ft, llvm.Function.LinkageTypes.InternalLinkage, `z.${f.name}`, this.mod);
-      this.fns.set(f.name, { def: f, fn });
+      this.fns.set(f.name, { def: f, fn, paramTys });
     }
     for (const f of m.fns) this.emitFn(f);
     this.emitMain(m);
@@ -240,12 +240,6 @@ export class ModuleEmitter {
   }
 
   private retType(t: Ty): LLVM.Type { return this.L.of(t.k === 'never' ? ZT.void : t); }
-
-  private localTy(f: FnDef, id: number): Ty {
-    const l = f.locals.find((x) => x.id === id);
-    if (!l) fail(`function ${f.name}: parameter ${id} is not among its locals`, f);
-    return l!.ty;
-  }
 
   /** C `main`: records the arguments, runs the static initializers, then the user's main. */
   private emitMain(m: N<'Module'>): void {
@@ -290,7 +284,11 @@ export class ModuleEmitter {
     // harmless); opt deletes the stores that are overwritten. Big plain arrays are left alone.
     for (const l of f.locals) {
       if (l.ty.k === 'array' && l.ty.n > 64 && !this.L.needsDrop(l.ty)) continue;
-      cx.b.CreateStore(this.llvm.Constant.getNullValue(this.L.of(l.ty)), cx.locals.get(l.id)!.ptr);
+      const slot = cx.locals.get(l.id)!.ptr;
+      const size = this.L.sizeOf(l.ty);
+      // big aggregates are cleared with memset (a zeroinitializer store is expanded field by field)
+      if ((l.ty.k === 'array' || l.ty.k === 'class') && size > 64) this.memset0(cx.b, slot, size);
+      else cx.b.CreateStore(this.llvm.Constant.getNullValue(this.L.of(l.ty)), slot);
     }
     // parameters arrive in registers and are stored into their locals before block 0
     f.params.forEach((id, i) => cx.b.CreateStore(fn.getArg(i), cx.locals.get(id)!.ptr));
@@ -466,7 +464,7 @@ export class ModuleEmitter {
     let w = this.fnRefWrappers.get(name);
     if (!w) {
       const target = this.fns.get(name) ?? fail(`function value of unknown function ${name}`);
-      const paramTys = target!.def.params.map((id) => L.of(this.localTy(target!.def, id)));
+      const paramTys = target!.paramTys.map((t) => L.of(t));
       const retTy = this.retType(target!.def.ret);
       const ft = llvm.FunctionType.get(retTy, [L.i8p, ...paramTys], false);
       w = llvm.Function.Create(ft, llvm.Function.LinkageTypes.InternalLinkage, `zw.${name}`, this.mod);
@@ -549,6 +547,12 @@ export class ModuleEmitter {
       if (deep) this.copyAt(b, at.elem, dst, first);
       else b.CreateStore(v, dst);
     }, 'repeat');
+  }
+
+  private memset0(b: LLVM.IRBuilder, dst: LLVM.Value, size: number): void {
+    const L = this.L;
+    const f = this.llvm.Intrinsic.getDeclaration(this.mod, this.llvm.Intrinsic.memset, [L.i8p, L.i64]);
+    b.CreateCall(f, [b.CreateBitCast(dst, L.i8p), this.i8(0), this.i64(size), this.llvm.ConstantInt.getFalse(this.ctx)]);
   }
 
   private memmove(b: LLVM.IRBuilder, dst: LLVM.Value, src: LLVM.Value, size: number): void {

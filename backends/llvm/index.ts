@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { AnyNode } from '../../ir/lang.js';
 import { InternalError } from '../../passes/pass.js';
-import type { Backend, BuildOptions } from '../index.js';
+import { BackendUnavailable, type Backend, type BuildOptions } from '../index.js';
 import { cFlags, findRuntimeDir } from '../c/toolchain.js';
 import { hostTarget, loadLlvm } from './bindings.js';
 import { emitModule, type EmittedModule } from './emit.js';
@@ -38,7 +38,7 @@ function checkSanitizers(sanitize: readonly string[]): void {
     // `undefined` instruments C source; the LLVM IR we emit has explicit checks instead, so it
     // applies to the runtime only (compiled and linked with -fsanitize=undefined)
     if (!(s in INSTRUMENTED) && s !== 'undefined') {
-      throw new InternalError(`LLVM backend: unknown sanitizer \`${s}\` (supported: address, thread, undefined)`);
+      throw new BackendUnavailable(`the LLVM backend does not support --sanitize=${s} (supported: address, thread, undefined)`);
     }
   }
 }

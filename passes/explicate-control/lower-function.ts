@@ -88,7 +88,7 @@ export class FnLowering {
       case 'Let': {
         const place = this.declare(s.id, s.name, s.ty, s.mut, s.span);
         if (place === null) this.discard(s.init);
-        else this.assignTo(place, s.init);
+        else this.assignTo(place, s.init, true);
         return;
       }
       case 'Assign': return this.lowerAssign(s);
@@ -97,7 +97,7 @@ export class FnLowering {
       case 'Loop': return this.lowerLoop(s.body, s.span);
       case 'Delete': {
         const place = this.lowerPlace(s.target);
-        if (!this.fb.isDead) this.fb.emit({ kind: 'Drop', span: s.span, place });
+        if (!this.fb.isDead) this.fb.emit({ kind: 'Delete', span: s.span, place });
         return;
       }
       case 'RegionStmt': return this.lowerRegion(s);
@@ -105,9 +105,14 @@ export class FnLowering {
     }
   }
 
-  /** Stores the value of `e` into `place` (nothing when `e` diverges). */
-  assignTo(place: CfgPlace, e: CoreExpr): void {
+  /**
+   * Stores the value of `e` into `place` (nothing when `e` diverges). `fresh`: the place is
+   * the local a `let` declares, which `e` cannot read, so the arms of an `if` may store
+   * into it directly.
+   */
+  assignTo(place: CfgPlace, e: CoreExpr, fresh = false): void {
     if (hasNoValue(e.ty)) { this.discard(e); return; }
+    if (fresh && e.kind === 'If' && place.kind === 'LocalPlace') { this.lowerIf(e, place); return; }
     const rv = this.lowerRvalue(e);
     if (rv !== null && !this.fb.isDead) this.fb.emit({ kind: 'Assign', span: e.span, place, value: rv });
   }
@@ -267,27 +272,26 @@ export class FnLowering {
     this.fb.branch(op, then, otherwise, e.span);
   }
 
-  /** `if` as an expression: each arm that does not diverge stores its value in one result temporary. */
-  private lowerIf(e: N<'If'>): CfgOperand | null {
-    const result = hasNoValue(e.ty) ? null : this.fb.temp(e.ty, e.span, true);
+  /**
+   * `if` as an expression: each arm that does not diverge stores its value in one result
+   * local, `into` when given (a fresh `let` local), else a new temporary.
+   */
+  private lowerIf(e: N<'If'>, into: LocalPlace | null = null): CfgOperand | null {
+    const result = hasNoValue(e.ty) ? null : into ?? this.fb.temp(e.ty, e.span, true);
     const thenB = this.fb.newBlock();
     const elseB = e.else !== null ? this.fb.newBlock() : -1;
     const join = this.fb.newBlock();
     this.lowerCond(e.cond, thenB, elseB === -1 ? join : elseB);
     const arm = (block: number, body: CoreExpr) => {
       this.fb.switchTo(block);
-      const v = this.lowerExpr(body);
-      if (this.fb.isDead) return;
-      if (result !== null) {
-        invariant(v !== null, 'an if arm without a value', body);
-        this.fb.emit({ kind: 'Assign', span: body.span, place: result, value: use(v) });
-      }
-      this.fb.goto(join, body.span);
+      if (result !== null) this.assignTo(result, body, true);
+      else this.discard(body);
+      if (!this.fb.isDead) this.fb.goto(join, body.span);
     };
     arm(thenB, e.then);
     if (e.else !== null) arm(elseB, e.else);
     this.fb.switchTo(join);
-    return result === null || this.fb.isDead ? null : move(result);
+    return result === null || into !== null || this.fb.isDead ? null : move(result);
   }
 
   /** `a && b` / `a || b` as a value: the right side runs only when it decides the result. */

@@ -488,7 +488,7 @@ function regionProblems(f: FnDef): string[] {
   for (const b of f.blocks) step(b, r.entry[b.id], true);
   return problems;
 }
-const countOp = (f: FnDef, op: string) => f.blocks.flatMap((b) => b.stmts).filter((s) => s.kind !== 'Drop' && s.value.kind === 'Builtin' && s.value.op === op).length;
+const countOp = (f: FnDef, op: string) => f.blocks.flatMap((b) => b.stmts).filter((s) => (s.kind === 'Assign' || s.kind === 'Eval') && s.value.kind === 'Builtin' && s.value.op === op).length;
 
 describe('explicate-control: regions', () => {
   it('allocates with the default capacity and frees on fall-through', () => {

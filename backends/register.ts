@@ -1,5 +1,6 @@
 // Registers the backends the CLI can use.
-import { registerBackend, BackendUnavailable } from './index.js';
+import { registerBackend } from './index.js';
+import { llvmBackend } from './llvm/index.js';
 import { emitC } from './c/emit-c.js';
 import { compileCSync } from './c/toolchain.js';
 
@@ -9,6 +10,4 @@ registerBackend('c', () => ({
   build: (module, o) => compileCSync(emitC(module as Parameters<typeof emitC>[0]), o.out, { optLevel: o.optLevel, sanitize: o.sanitize }),
 }));
 
-registerBackend('llvm', () => {
-  throw new BackendUnavailable('the LLVM backend (--backend=llvm) is not available yet; use --backend=c');
-});
+registerBackend('llvm', llvmBackend);

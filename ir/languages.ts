@@ -150,11 +150,24 @@ export const Lptr = extendLanguage(Lnosugar, 'Lptr', 'pointers resolved, auto-de
 });
 
 /**
+ * Lnolambda: lambdas are closure-converted (spec §7, §8). Each lambda's body is a top-level
+ * FnDecl `outer.lambdaN`. One that captures nothing is a Name of that function (ref fn); one
+ * that captures is a Closure: `fn` names the function, whose first parameter receives `env`,
+ * a pointer to (or, for a lambda given directly to `spawn`, a Box of) its environment record,
+ * a synthesized ClassDecl `outer.lambdaN.env` whose fields point to the captured variables
+ * (or hold copies, for the non-Sync captures of a concurrent lambda).
+ */
+export const Lnolambda = extendLanguage(Lptr, 'Lnolambda', 'lambdas closure-converted', {
+  remove: ['Lambda'],
+  add: { Expr: { Closure: { fn: 'string', env: 'Expr', ty: 'type' } } },
+});
+
+/**
  * Lnomethods: methods are top-level functions named `Class.method` whose first parameter is
  * `this` (a `*Class`, `*mut Class` for mut methods; none for static ones); calls to them are
  * plain calls; classes keep only their fields and the name of their drop function.
  */
-export const Lnomethods = extendLanguage(Lptr, 'Lnomethods', 'methods lowered to functions', {
+export const Lnomethods = extendLanguage(Lnolambda, 'Lnomethods', 'methods lowered to functions', {
   add: { Item: { ClassDecl: { methods: 'FnDecl[]', dropFn: 'string?' } } },
 });
 
@@ -265,7 +278,7 @@ export const Lcfg = defineLanguage('Lcfg', 'control-flow graphs over flat operan
 export type Node<L extends Language, K extends string> = L extends Language<infer D extends LangDecl> ? NodeOf<D, K> : never;
 
 /** All languages, in pipeline order (the pass list in passes/pipeline.ts refers to these). */
-export const LANGUAGES: readonly Language[] = [Lsource, Lsrc, Lresolved, Ltyped, Lnocompound, Lnofor, Lnosugar, Lptr, Lnomethods, Lcore, Lcfg];
+export const LANGUAGES: readonly Language[] = [Lsource, Lsrc, Lresolved, Ltyped, Lnocompound, Lnofor, Lnosugar, Lptr, Lnolambda, Lnomethods, Lcore, Lcfg];
 
 type CfgOperand = Node<typeof Lcfg, 'Const'> | Node<typeof Lcfg, 'Copy'> | Node<typeof Lcfg, 'Move'> | Node<typeof Lcfg, 'FnRef'>;
 

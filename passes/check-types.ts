@@ -102,6 +102,14 @@ const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /** Literals whose type comes from their context: `1`, `-2`, `1.5`, `1 + 2`. */
 function isLiteralish(e: AnyNode): boolean {
+  // memoized: binary chains ask this at every level, which would be quadratic
+  let r = literalish.get(e);
+  if (r === undefined) literalish.set(e, r = computeLiteralish(e));
+  return r;
+}
+const literalish = new WeakMap<AnyNode, boolean>();
+
+function computeLiteralish(e: AnyNode): boolean {
   switch (e.kind) {
     case 'IntLit': case 'FloatLit': return e.suffix === null;
     case 'Unary': return (e.op === '-' || e.op === '~') && isLiteralish(e.operand as AnyNode);

@@ -13,7 +13,7 @@
 import type { AnyNode, Span } from '../ir/lang.js';
 import { Lnocompound, Lnofor, type Node } from '../ir/languages.js';
 import { rewriter } from '../ir/traverse.js';
-import { T, type Ty } from '../ir/types.js';
+import { T, tyEq, type Ty } from '../ir/types.js';
 import { definePass, invariant } from './pass.js';
 
 type N<K extends string> = Node<typeof Lnocompound, K>;
@@ -43,7 +43,7 @@ const desugar = rewriter<{ freshId(): number }>(Lnocompound, {
   For: (node: N<'For'>, next, ctx) => {
     const { name, id, start, end, inclusive, body, span } = next(node);
     const ty = start.ty;
-    invariant(ty.k === 'int', 'a for range is over integers', node);
+    invariant(ty.k === 'int' && tyEq(ty, end.ty), 'a for range is over integers of one type', node);
     const b = builders(span);
     const counterId = ctx.freshId();
     const endId = ctx.freshId();

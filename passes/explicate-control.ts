@@ -5,7 +5,10 @@
 // typed locals with flat operands, where evaluation order and every jump are explicit.
 // This pass makes them explicit once: nested expressions become statements on
 // temporaries, `if`/`while`/`loop`/`&&`/`||`/`break`/`continue`/`return` become jumps
-// between blocks, and a region frees its block on every way out of it.
+// between blocks, and a region frees its block on every way out of it. It also schedules
+// the drops of RAII (spec §5.3) with the same scope exits: every variable, parameter and
+// temporary whose type needs drop is dropped on every way out of its scope; the pass
+// elaborate-drops then keeps exactly the drops that find a value (see there).
 //
 // Module level: classes → ClassDef, externs → ExternDef, functions (with lifted methods)
 // → FnDef, statics → GlobalDef plus one init function `static.init` that evaluates their
@@ -17,6 +20,7 @@ import { Lcore, Lcfg, type Node } from '../ir/languages.js';
 import { definePass, invariant, type PassContext } from './pass.js';
 import { FunctionBuilder, type FnDef } from './explicate-control/function-builder.js';
 import { FnLowering, type ModuleInfo } from './explicate-control/lower-function.js';
+import { classTable } from '../ir/needs-drop.js';
 
 type N<K extends string> = Node<typeof Lcore, K>;
 type M<K extends string> = Node<typeof Lcfg, K>;
@@ -29,17 +33,18 @@ function lowerFunction(f: N<'FnDecl'>, info: ModuleInfo, ctx: PassContext): FnDe
   const lower = new FnLowering(fb, info);
   const params = f.params.map((p) => lower.declareParam(p));
   const fnScope = fb.pushScope('fn');
-  const value = lower.lowerBlock(f.body);
-  fb.popScope(fnScope, f.body.span);
+  // the callee owns its parameters (arguments are copies): dropped when it returns
+  for (const p of params) lower.scheduleDrop(p);
+  lower.lowerFnBody(f.body, f.ret);
+  const end = { start: f.body.span.end, end: f.body.span.end };
+  fb.popScope(fnScope, end);
   if (!fb.isDead) {
-    const end = { start: f.body.span.end, end: f.body.span.end };
-    // a non-void function cannot fall off its end (the checker guarantees a return) unless
-    // its body block has a tail value
+    // a non-void function cannot fall off its end (the checker guarantees a return; a tail
+    // value is returned by lowerFnBody)
     if (f.ret.k === 'void') fb.terminate({ kind: 'Return', span: end, value: null });
-    else if (value !== null) fb.terminate({ kind: 'Return', span: end, value });
     else fb.terminate({ kind: 'Unreachable', span: end });
   }
-  return fb.finish(f.name, params, f.ret, f.unsafe);
+  return fb.finish(f.name, params.map((p) => p.id), f.ret, f.unsafe);
 }
 
 /** `static.init`: stores each static's initial value, in declaration order. */
@@ -65,7 +70,7 @@ export const explicateControlPass = definePass<N<'Program'>, M<'Module'>>({
   run(program, ctx) {
     const classFields = new Map<string, readonly string[]>();
     for (const it of program.items) if (it.kind === 'ClassDecl') classFields.set(it.name, it.fields.map((f) => f.name));
-    const info: ModuleInfo = { classFields };
+    const info: ModuleInfo = { classFields, classes: classTable(program.items) };
 
     const classes: M<'ClassDef'>[] = [];
     const globals: M<'GlobalDef'>[] = [];

@@ -87,10 +87,10 @@ export const lowerBuiltinsPass = definePass<N<'Program'>, Node<typeof Lcore, 'Pr
         const f = next(node);
         if (f.object.ty.k !== 'guard') return f;
         invariant(f.name === 'value', 'resolve-pointers leaves only `g.value` on a Guard', node);
-        // `g.value` is writable through the guard even when `g` is not mut (spec §8)
-        return withReceiverPointer(f.object, false, f.span, c, (recv) => ({
-          kind: 'Deref', span: f.span, ty: f.ty, ptr: builtin('guard.value', [recv], ptr(f.ty, true), f.span),
-        }));
+        // `g.value` is writable through the guard even when `g` is not mut (spec §8). The
+        // Deref stays outermost so that `m.lock().value.n = 1` still writes into the mutex.
+        const valuePtr = withReceiverPointer(f.object, false, f.span, c, (recv) => builtin('guard.value', [recv], ptr(f.ty, true), f.span));
+        return { kind: 'Deref', span: f.span, ptr: valuePtr, ty: f.ty };
       },
       Unsafe: (node: N<'Unsafe'>, next) => next(node).body,
     });

@@ -9,12 +9,12 @@
 // lower-builtins.
 
 import type { AnyNode, Span } from '../ir/lang.js';
-import { Lptr, Lnomethods, type Node } from '../ir/languages.js';
+import { Lnolambda, Lnomethods, type Node } from '../ir/languages.js';
 import { rewriter } from '../ir/traverse.js';
 import { classTy, fnTy, ptr, type Ty } from '../ir/types.js';
 import { definePass, invariant } from './pass.js';
 
-type N<K extends string> = Node<typeof Lptr, K>;
+type N<K extends string> = Node<typeof Lnolambda, K>;
 type Expr = AnyNode & { readonly ty: Ty };
 interface Ctx { freshId(): number }
 
@@ -84,7 +84,7 @@ function lift(cls: N<'ClassDecl'>): AnyNode[] {
 export const lowerMethodsPass = definePass<N<'Program'>, Node<typeof Lnomethods, 'Program'>>({
   name: 'lower-methods',
   description: 'class methods become top-level functions `Class.method` taking `this` first',
-  from: Lptr,
+  from: Lnolambda,
   to: Lnomethods,
   run: (program, ctx) => {
     const table = methodTable(program);
@@ -93,7 +93,7 @@ export const lowerMethodsPass = definePass<N<'Program'>, Node<typeof Lnomethods,
       invariant(info, `class ${cls} has a method ${name}`, at);
       return info;
     };
-    const lower = rewriter<Ctx>(Lptr, {
+    const lower = rewriter<Ctx>(Lnolambda, {
       MethodCall: (node: N<'MethodCall'>, next, c) => {
         const call = next(node);
         const { object, method: name, args, span, ty } = call;

@@ -10,9 +10,17 @@ import { desugarCompoundAssignPass } from './desugar-compound-assign.js';
 import { desugarForPass } from './desugar-for.js';
 import { desugarOptionSugarPass } from './desugar-option-sugar.js';
 import { resolvePointersPass } from './resolve-pointers.js';
+import { checkEscapesPass } from './check-escapes.js';
+import { checkRegionValuesPass } from './check-region-values.js';
+import { checkDeleteTargetPass } from './check-delete-target.js';
+import { inferSyncPass } from './infer-sync.js';
+import { checkConcurrencyPass } from './check-concurrency.js';
+import { desugarLambdasPass } from './desugar-lambdas.js';
 import { lowerMethodsPass } from './lower-methods.js';
 import { lowerBuiltinsPass } from './lower-builtins.js';
 import { explicateControlPass } from './explicate-control.js';
+import { checkDeletesPass } from './check-deletes.js';
+import { checkLoansPass } from './check-loans.js';
 
 export const PIPELINE: readonly Pass[] = [
   parsePass,                   // Lsource     -> Lsrc
@@ -23,9 +31,17 @@ export const PIPELINE: readonly Pass[] = [
   desugarForPass,              // Lnocompound -> Lnofor
   desugarOptionSugarPass,      // Lnofor      -> Lnosugar
   resolvePointersPass,         // Lnosugar    -> Lptr
-  lowerMethodsPass,            // Lptr        -> Lnomethods
+  checkEscapesPass,            // Lptr        (E0023, E0025)
+  checkRegionValuesPass,       // Lptr        (E0026)
+  checkDeleteTargetPass,       // Lptr        (E0027)
+  inferSyncPass,               // Lptr        (E0042)
+  checkConcurrencyPass,        // Lptr        (E0040, E0041, E0043, E0044)
+  desugarLambdasPass,          // Lptr        -> Lnolambda
+  lowerMethodsPass,            // Lnolambda   -> Lnomethods
   lowerBuiltinsPass,           // Lnomethods  -> Lcore
   explicateControlPass,        // Lcore       -> Lcfg
+  checkDeletesPass,            // Lcfg        (E0020, E0021)
+  checkLoansPass,              // Lcfg        (E0024)
 ];
 
 /** Checks that consecutive passes agree on languages (run by the tests). */

@@ -13,6 +13,7 @@ import { T, ptr, type Ty } from '../ir/types.js';
 import { ORDERING } from '../ir/builtins.js';
 import { InternalError } from '../passes/pass.js';
 import { buildLlvm, buildLlvmAsync, emitLlvmIr, llvmBackend } from '../backends/llvm/index.js';
+import { hostTarget, INSTALL_HINT, type Llvm } from '../backends/llvm/bindings.js';
 import { getBackend, BackendUnavailable, type Backend } from '../backends/index.js';
 import '../backends/register.js';
 import { runPipeline } from '../tools/driver.js';
@@ -516,6 +517,15 @@ describe('LLVM backend: verification, --emit=llvm-ir, sanitizers', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('says what is missing instead of crashing: an unknown target, an unsupported sanitizer', () => {
+    const fake = { config: { LLVM_DEFAULT_TARGET_TRIPLE: 'riscv64-unknown-elf' } } as unknown as Llvm;
+    expect(() => hostTarget(fake)).toThrow(BackendUnavailable);
+    expect(() => hostTarget(fake)).toThrow(/riscv64-unknown-elf.*--backend=c/);
+    const m = printing((f, print) => print(c(1)));
+    expect(() => emitLlvmIr(m, { optLevel: 2, sanitize: ['memory'] })).toThrow(BackendUnavailable);
+    expect(INSTALL_HINT).toMatch(/apt-get install llvm-14-dev cmake.*npm rebuild llvm-bindings/);
+  });
+
   it('is a Backend with emitText and build', () => {
     const b = llvmBackend();
     expect(b.name).toBe('llvm');
@@ -588,10 +598,11 @@ describe.skipIf(c0 === null)('differential: every example and runnable conforman
       return [{ ...p, required, ir: res.ir, cExe: join(dir, `c${i}`), llExe: join(dir, `ll${i}`) }];
     });
     expect(compiled.length).toBeGreaterThanOrEqual(15);
-    const opts = { optLevel: 2 as const, sanitize: [] };
-    const builtLlvm = pool(compiled, 3, (p) => buildLlvmAsync(p.ir, { ...opts, out: p.llExe }));
+    // LLVM at -O2 (where optimisations would expose any undefined behaviour in the IR we
+    // emit) against the C backend at -O0 as the reference (quicker to build, same output)
+    const builtLlvm = pool(compiled, 3, (p) => buildLlvmAsync(p.ir, { optLevel: 2, sanitize: [], out: p.llExe }));
     for (const p of compiled) {
-      c.build(p.ir, { ...opts, out: p.cExe }); // blocking: let the LLVM builds move on in between
+      c.build(p.ir, { optLevel: 0, sanitize: [], out: p.cExe }); // blocking: the LLVM builds move on in between
       await new Promise((res) => setImmediate(res));
     }
     await builtLlvm;

@@ -483,6 +483,18 @@ describe('lower-builtins', () => {
     expect(read.init).toMatchObject({ kind: 'Field', name: 'count', object: valueOfG });
   });
 
+  it('writes through a temporary guard into the mutex: `m.lock().value.v.push(1)`', () => {
+    const vecTy = gen('vec', T.i32);
+    const m = local('m', 1, gen('mutex', vecTy));
+    const value = field(method(m, 'lock', [], gen('guard', vecTy)), 'value', vecTy);
+    const out = runAll(mainOf(exprS(method(value, 'push', [int(1)], T.void))));
+    const push = mainStmts(out)[0].expr;
+    // the receiver is the pointer guard.value returns (from a block holding the guard), not a copy
+    expect(push).toMatchObject({ kind: 'Builtin', op: 'vec.push', args: [{
+      kind: 'Block', ty: ptr(vecTy, true), stmts: [{ kind: 'Let', init: { op: 'mutex.lock' } }], tail: { kind: 'Builtin', op: 'guard.value' },
+    }, int(1)] });
+  });
+
   it('leaves no Path, MethodCall, Unsafe or built-in name behind in a whole program', () => {
     const i = local('i', 2, T.i64);
     const v = local('v', 1, gen('vec', T.i64));

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync, renameSync, mkdtempSync, rmSync } from 'no
 import { basename, dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
+import { isMainThread } from 'node:worker_threads';
 import { renderHuman, renderJson, type SourceFile } from '../ir/diagnostics.js';
 import { printIR } from '../ir/print.js';
 import { Lcfg } from '../ir/languages.js';
@@ -173,4 +174,6 @@ function main(): number {
   }
 }
 
-process.exitCode = main();
+// In the launcher's worker thread (bin/zeta-nano.mjs) the status must leave through exit().
+const status = main();
+if (isMainThread) process.exitCode = status; else process.exit(status);

@@ -28,6 +28,10 @@ interface StructEntry {
   state: 'declared' | 'defining' | 'defined';
 }
 
+const INT_C: Record<string, string> = {
+  i8: 'int8_t', i16: 'int16_t', i32: 'int32_t', i64: 'int64_t', u8: 'uint8_t', u16: 'uint16_t', u32: 'uint32_t', u64: 'uint64_t',
+};
+
 /** Option<T> is a nullable pointer when T's C representation is a non-null pointer. */
 export function isNullableOption(t: Ty): boolean {
   if (t.k !== 'option') return false;
@@ -53,6 +57,11 @@ export class CTypes {
 
   /** The C type of a value of type t; any struct it names is defined before the functions. */
   c(t: Ty): string {
+    switch (t.k) { // the common cases first, without a map lookup
+      case 'int': return INT_C[t.name];
+      case 'float': return t.name === 'f32' ? 'float' : 'double';
+      case 'bool': return 'bool';
+    }
     const hit = this.memo.get(t);
     if (hit !== undefined) return hit;
     const s = this.compute(t);

@@ -378,7 +378,9 @@ export class Glue {
     const key = `${kind} ${glueKey(t)}`;
     let name = this.fns.get(key);
     if (name === undefined) {
-      name = this.names.unique(`${prefix}_${tyMnemonic(t)}`);
+      // Vec helpers are named after the element type: zvec_push_i64
+      const shown = kind.startsWith('vec_') && t.k === 'vec' ? t.of : t;
+      name = this.names.unique(`${prefix}_${tyMnemonic(shown)}`);
       this.fns.set(key, name); // before generating, so glue for recursive types can call itself
       make(name);
     }

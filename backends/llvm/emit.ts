@@ -224,7 +224,8 @@ export class ModuleEmitter {
     }
     for (const f of m.fns) this.emitFn(f);
     this.emitMain(m);
-    while (this.pendingGlue.length) this.pendingGlue.shift()!();
+    // building glue may ask for more glue (a Vec<String> drop needs the String drop): a work list
+    for (let i = 0; i < this.pendingGlue.length; i++) this.pendingGlue[i]();
     this.atomics.link();
   }
 
@@ -309,12 +310,14 @@ export class ModuleEmitter {
         if (v && this.L.needsDrop(t)) this.dropValue(cx, t, v);
         return;
       }
-      case 'Drop': {
+      // the user's `delete x` runs the same drop glue (spec §5.4)
+      case 'Drop': case 'Delete': {
         const a = this.place(cx, s.place);
         this.dropAt(cx.b, a.ty, a.ptr);
         return;
       }
     }
+    fail(`unknown statement ${(s as AnyNode).kind}`, s);
   }
 
   private term(cx: FnCx, t: Term, blocks: LLVM.BasicBlock[], f: FnDef, last: Stmt | undefined): void {
@@ -342,6 +345,7 @@ export class ModuleEmitter {
         return;
       }
     }
+    fail(`unknown terminator ${(t as AnyNode).kind}`, t);
   }
 
   /** An i8 bool as the i1 a branch wants. */
@@ -392,6 +396,18 @@ export class ModuleEmitter {
         return { ptr: b.CreateInBoundsGEP(L.of(base.ty), base.ptr, [this.i32(0), this.i32(1)]), ty: of };
       }
     }
+    return fail(`unknown place ${(p as AnyNode).kind}`, p);
+  }
+
+  /**
+   * The place an assignment stores into. It is only addressed, never read as a value, so a
+   * Move inside it (there should be none) leaves no drop behind, as in the C backend.
+   */
+  private destination(cx: FnCx, p: Place): Addr {
+    const before = cx.post.length;
+    const a = this.place(cx, p);
+    cx.post.length = before;
+    return a;
   }
 
   /** Panics "index out of bounds" unless 0 <= idx < len (idx and len are i64; one unsigned compare). */
@@ -427,6 +443,7 @@ export class ModuleEmitter {
       case 'FnRef': return this.fnRefValue(b, op.name);
       case 'Const': return this.constant(b, op);
     }
+    return fail(`unknown operand ${(op as AnyNode).kind}`, op);
   }
 
   /** The place of a Copy/Move operand that is only borrowed (see `peek`). */
@@ -501,32 +518,32 @@ export class ModuleEmitter {
               from = cx.alloca(L.of(src.ty), 'copy');
               this.copyAt(b, src.ty, from, src.ptr);
             }
-            const to = this.place(cx, dst);
+            const to = this.destination(cx, dst);
             this.memmove(b, to.ptr, from, L.sizeOf(src.ty));
             return;
           }
         }
         const v = this.value(cx, op);
-        b.CreateStore(v, this.place(cx, dst).ptr);
+        b.CreateStore(v, this.destination(cx, dst).ptr);
         return;
       }
       case 'Aggregate': {
         const vals = rv.ops.map((o) => this.value(cx, o));
-        const to = this.place(cx, dst);
+        const to = this.destination(cx, dst);
         const t = L.of(rv.ty);
         vals.forEach((v, i) => b.CreateStore(v, b.CreateInBoundsGEP(t, to.ptr, [this.i32(0), rv.ty.k === 'array' ? this.i64(i) : this.i32(i)])));
         return;
       }
       case 'Repeat': {
         const v = this.value(cx, rv.op);
-        const to = this.place(cx, dst);
+        const to = this.destination(cx, dst);
         this.fillRepeat(cx, rv.ty, to.ptr, v, rv.count);
         return;
       }
       default: {
         const v = this.rvalue(cx, rv);
         if (!v) fail(`assigning the void result of ${rv.kind}`, rv);
-        b.CreateStore(v!, this.place(cx, dst).ptr);
+        b.CreateStore(v!, this.destination(cx, dst).ptr);
       }
     }
   }
@@ -607,6 +624,7 @@ export class ModuleEmitter {
       case 'IsSome': return this.boolOf(b, this.isSome(cx, rv.op));
       case 'Builtin': return this.builtin(cx, rv);
     }
+    return fail(`unknown rvalue ${(rv as AnyNode).kind}`, rv);
   }
 
   /** Assigns an Aggregate/Repeat rvalue into memory at ptr. */

@@ -50,6 +50,7 @@ export class EffectOracle {
       case 'ArrayLit': return any(e.elems as AnyNode[]);
       case 'ArrayRepeat': case 'OptSome': case 'OptIsSome': case 'OptPayload': return sub(e.value);
       case 'AddrOf': return sub(e.place);
+      case 'Closure': return sub(e.env);
       case 'Deref': return sub(e.ptr);
       default: return true;
     }

@@ -1,7 +1,9 @@
 // The mutable workbench explicate-control builds one Lcfg function on: its basic blocks
 // (statements so far, terminator once known), its locals, and a stack of scopes whose
 // exit actions run whenever control leaves them (falling off the end, `return`, `break`,
-// `continue`). Regions free their block this way; drop insertion reuses the same stack.
+// `continue`). Regions free their block this way, and scheduled drops (spec §5.3) use the
+// same stack: a variable's drop is an exit action of the scope that declares it, and a
+// compiler temporary's drop one of the innermost statement scope (`stmt`), its "home".
 //
 // Blocks are numbered as they are created; `finish` drops the unreachable ones, threads
 // jumps through empty `Goto` blocks, merges straight-line chains and renumbers densely,
@@ -30,7 +32,8 @@ export const hasNoValue = (t: Ty): boolean => t.k === 'void' || t.k === 'never';
 export type ExitAction = (fb: FunctionBuilder, span: Span) => void;
 
 export interface Scope {
-  readonly kind: 'fn' | 'block' | 'loop' | 'region';
+  /** `stmt`: one statement (or a block's tail, or a condition), home of its temporaries */
+  readonly kind: 'fn' | 'block' | 'loop' | 'region' | 'stmt';
   /** for loops: where `break` and `continue` go (-1 for other scopes) */
   readonly breakTarget: number;
   readonly continueTarget: number;
@@ -142,6 +145,27 @@ export class FunctionBuilder {
   /** Adds an action to run whenever control leaves the innermost scope. */
   addExit(action: ExitAction): void {
     this.scopes[this.scopes.length - 1].exits.push(action);
+  }
+
+  /** Adds an exit action to the scope at depth `i` (0 = outermost). */
+  addExitAt(i: number, action: ExitAction): void {
+    invariant(i >= 0 && i < this.scopes.length, `no scope at depth ${i}`);
+    this.scopes[i].exits.push(action);
+  }
+
+  /**
+   * Depth of the scope that owns the temporaries created now: the innermost `stmt` scope,
+   * else the outermost scope (a static initializer has no statements).
+   */
+  homeDepth(): number {
+    for (let i = this.scopes.length - 1; i >= 0; i--) if (this.scopes[i].kind === 'stmt') return i;
+    return 0;
+  }
+
+  /** Leaves the innermost scope (which must be `s`) without running its exits: the caller ran them on every edge. */
+  discardScope(s: Scope): void {
+    invariant(this.scopes[this.scopes.length - 1] === s, 'scopes popped out of order');
+    this.scopes.pop();
   }
 
   get scopeDepth(): number { return this.scopes.length; }

@@ -11,12 +11,26 @@
 // Unreachable code (after `return`, `break`, `continue`, a panic) is not lowered: once
 // the current block is dead, the rest of the enclosing block's statements are skipped,
 // and values of diverging expressions are never needed.
+//
+// Scheduled drops (spec §5.3; elaborate-drops later removes the ones that find nothing to
+// drop and guards the uncertain ones with flags):
+// - a variable or parameter whose type needs drop gets `Drop x` at every exit of its
+//   scope, in reverse order of declaration (an exit action of the scope that declares it);
+// - a compiler temporary whose type needs drop gets `Drop t` at every exit of the
+//   statement that creates it (its home: the innermost `stmt` scope). Temporaries that are
+//   moved into a destination are then uninitialized there, so those drops go away;
+// - each statement, each block's tail and each `if`/`while` condition is a `stmt` scope,
+//   so temporaries die at the end of their statement (a condition's on both of its edges);
+// - a value that leaves a scope with exits (a block's tail, a returned value) is first moved
+//   into a temporary of the receiving scope (none for `return`), so no exit drops it;
+// - storing into a place that needs drop computes the new value, drops the old one, stores.
 
 import type { Cat, Span } from '../../ir/lang.js';
 import type { Lcore, NameRef, Node } from '../../ir/languages.js';
 import { operandTy } from '../../ir/languages.js';
 import { BUILTINS, isBuiltin } from '../../ir/builtins.js';
-import { T, isSigned, tyEq, type Ty } from '../../ir/types.js';
+import { T, isSigned, ptr, tyEq, type Ty } from '../../ir/types.js';
+import { needsDrop, type ClassTable } from '../../ir/needs-drop.js';
 import { InternalError, invariant } from '../pass.js';
 import { EffectOracle } from './effects.js';
 import {
@@ -32,6 +46,8 @@ type N<K extends string> = Node<typeof Lcore, K>;
 export interface ModuleInfo {
   /** class name -> its field names in declaration order */
   readonly classFields: ReadonlyMap<string, readonly string[]>;
+  /** the classes, for `needsDrop` */
+  readonly classes: ClassTable;
 }
 
 /** Default region capacity (spec §6): 1 MiB. */
@@ -68,10 +84,36 @@ export class FnLowering {
     return lid;
   }
 
-  declareParam(p: N<'Param'>): number {
+  declareParam(p: N<'Param'>): LocalPlace {
     const place = this.declare(p.id, p.name, p.ty, p.mut, p.span);
     invariant(place !== null, `parameter ${p.name} has no value type`, p);
-    return place.id;
+    return place;
+  }
+
+  // ------------------------------------------------------------ drops
+  private needsDrop(t: Ty): boolean { return needsDrop(t, this.info.classes); }
+
+  /** Schedules `Drop x` at every exit of the scope at `depth` (the innermost by default), when x needs drop. */
+  scheduleDrop(x: LocalPlace, depth = this.fb.scopeDepth - 1): void {
+    if (!this.needsDrop(x.ty)) return;
+    this.fb.addExitAt(depth, (fb, span) => fb.emit({ kind: 'Drop', span, place: { ...x, span } }));
+  }
+
+  /**
+   * A compiler temporary owned by the scope at `home` (by default the current statement),
+   * which drops it on its way out unless it was moved. `home` null: nobody drops it (the
+   * value of a `return`, which the Return itself consumes).
+   */
+  private temp(ty: Ty, span: Span, mut = false, home: number | null = this.fb.homeDepth()): LocalPlace {
+    const t = this.fb.temp(ty, span, mut);
+    if (home !== null) this.scheduleDrop(t, home);
+    return t;
+  }
+
+  /** A value that nobody will read: a temporary that owns heap memory is dropped now. */
+  private discardValue(op: CfgOperand | null, span: Span): void {
+    if (op === null || this.fb.isDead || op.kind !== 'Move' || op.place.kind !== 'LocalPlace') return;
+    if (this.needsDrop(op.place.ty)) this.fb.emit({ kind: 'Drop', span, place: op.place });
   }
 
   // ------------------------------------------------------------ statements
@@ -79,28 +121,40 @@ export class FnLowering {
   lowerStmts(stmts: readonly CoreStmt[]): void {
     for (const s of stmts) {
       if (this.fb.isDead) return;
-      this.lowerStmt(s);
+      this.lowerStmtInScope(s);
     }
   }
 
-  private lowerStmt(s: CoreStmt): void {
+  /**
+   * One statement in its own scope, which drops its temporaries when it ends. A `let`
+   * variable's drop is scheduled after that, in the enclosing scope: it lives on.
+   */
+  private lowerStmtInScope(s: CoreStmt): void {
+    const scope = this.fb.pushScope('stmt');
+    const declared = this.lowerStmt(s);
+    this.fb.popScope(scope, s.span);
+    if (declared !== null && !this.fb.isDead) this.scheduleDrop(declared);
+  }
+
+  /** Lowers a statement; for a `let`, returns the variable it initialized. */
+  private lowerStmt(s: CoreStmt): LocalPlace | null {
     switch (s.kind) {
       case 'Let': {
         const place = this.declare(s.id, s.name, s.ty, s.mut, s.span);
         if (place === null) this.discard(s.init);
         else this.assignTo(place, s.init, true);
-        return;
+        return place;
       }
-      case 'Assign': return this.lowerAssign(s);
-      case 'ExprStmt': return this.discard(s.expr);
-      case 'While': return this.lowerWhile(s);
-      case 'Loop': return this.lowerLoop(s.body, s.span);
+      case 'Assign': this.lowerAssign(s); return null;
+      case 'ExprStmt': this.discard(s.expr); return null;
+      case 'While': this.lowerWhile(s); return null;
+      case 'Loop': this.lowerLoop(s.body, s.span); return null;
       case 'Delete': {
         const place = this.lowerPlace(s.target);
         if (!this.fb.isDead) this.fb.emit({ kind: 'Delete', span: s.span, place });
-        return;
+        return null;
       }
-      case 'RegionStmt': return this.lowerRegion(s);
+      case 'RegionStmt': this.lowerRegion(s); return null;
       default: throw new InternalError(`explicate-control: unexpected statement ${(s as CoreStmt).kind}`, undefined, s);
     }
   }
@@ -120,19 +174,25 @@ export class FnLowering {
   /**
    * `target = value`: the value is computed first, then the place. When computing the place
    * may write memory, or may panic (an index) after a value with side effects, the value is
-   * first stored into a temporary so that order is visible to every backend.
+   * first stored into a temporary so that order is visible to every backend. When the place
+   * holds a value that needs drop, the new value is computed (into a temporary, since it may
+   * read the old one), then the old value is dropped, then the new one stored (spec §5.3).
    */
   private lowerAssign(s: N<'Assign'>): void {
     if (hasNoValue(s.value.ty)) { this.discard(s.value); return; }
     let rv = this.lowerRvalue(s.value);
     if (rv === null || this.fb.isDead) return;
+    const dropsOld = this.needsDrop(s.target.ty);
     const sideEffects = rv.kind === 'CallFn' || rv.kind === 'CallValue' || rv.kind === 'Builtin';
-    if (this.effects.mayWrite(s.target) || (sideEffects && hasIndex(s.target))) {
+    const settled = rv.kind === 'Use' && (rv.op.kind === 'Move' || rv.op.kind === 'Const');
+    if ((dropsOld && !settled) || this.effects.mayWrite(s.target) || (sideEffects && hasIndex(s.target))) {
       const now = rv.kind !== 'Use' ? this.materialize(rv, s.value.ty, s.value.span)! : rv.op.kind === 'Copy' ? this.spill(rv.op) : rv.op;
       rv = use(now);
     }
     const place = this.lowerPlace(s.target);
-    if (!this.fb.isDead) this.fb.emit({ kind: 'Assign', span: s.span, place, value: rv });
+    if (this.fb.isDead) return;
+    if (dropsOld) this.fb.emit({ kind: 'Drop', span: s.span, place: readOnly(place) });
+    this.fb.emit({ kind: 'Assign', span: s.span, place, value: rv });
   }
 
   /**
@@ -143,7 +203,7 @@ export class FnLowering {
     if (isRvalueKind(e)) {
       const rv = this.lowerRvalue(e);
       if (rv === null || this.fb.isDead) return;
-      if (rv.kind !== 'Use') { this.materialize(rv, e.ty, e.span); return; }
+      if (rv.kind !== 'Use') { this.discardValue(this.materialize(rv, e.ty, e.span), e.span); return; }
       this.discardOperand(rv.op, e.span);
       return;
     }
@@ -151,12 +211,15 @@ export class FnLowering {
     if (op !== null && !this.fb.isDead) this.discardOperand(op, e.span);
   }
 
-  /** A read of an array or Vec element is bounds-checked: it happens even when unused. */
+  /**
+   * A read of an array or Vec element is bounds-checked: it happens even when unused. A
+   * temporary that owns memory is dropped.
+   */
   private discardOperand(op: CfgOperand, span: Span): void {
     if ((op.kind === 'Copy' || op.kind === 'Move') && placeMayPanic(op.place)) {
-      const t = this.fb.temp(op.place.ty, span);
+      const t = this.temp(op.place.ty, span);
       this.fb.emit({ kind: 'Assign', span, place: t, value: use(op) });
-    }
+    } else this.discardValue(op, span);
   }
 
   private lowerWhile(s: N<'While'>): void {
@@ -164,7 +227,7 @@ export class FnLowering {
     const head = this.fb.newBlock(), body = this.fb.newBlock(), exit = this.fb.newBlock();
     this.fb.goto(head, s.span);
     this.fb.switchTo(head);
-    this.lowerCond(s.cond, body, exit);
+    this.lowerCondInScope(s.cond, body, exit);
     this.fb.switchTo(body);
     this.lowerLoopBody(s.body, exit, head, s.span);
     this.fb.switchTo(exit);
@@ -181,7 +244,7 @@ export class FnLowering {
   /** The body of a loop, in a loop scope; falling off its end jumps back to `head`. */
   private lowerLoopBody(body: N<'Block'>, exit: number, head: number, span: Span): void {
     const scope = this.fb.pushScope('loop', exit, head);
-    this.lowerBlock(body);
+    this.discardValue(this.lowerBlock(body), body.span);
     this.fb.popScope(scope, span);
     if (!this.fb.isDead) this.fb.goto(head, span);
   }
@@ -203,44 +266,78 @@ export class FnLowering {
     this.fb.addExit((fb, span) => fb.emit({
       kind: 'Eval', span, value: { kind: 'Builtin', span, op: 'region.free', args: [copy(r)], ty: T.void },
     }));
-    this.lowerBlock(s.body);
+    this.discardValue(this.lowerBlock(s.body), s.body.span);
     this.fb.popScope(scope, s.span);
   }
 
   // ------------------------------------------------------------ blocks and jumps
   /** A block expression in its own scope; its tail's operand (null without a value or when it diverges). */
   lowerBlock(b: N<'Block'>): CfgOperand | null {
-    return this.inBlockScope(b, (tail) => this.lowerExpr(tail), (op) => (op.kind === 'Copy' ? this.spill(op) : op));
+    return this.inBlockScope(b, (tail) => this.lowerExpr(tail), (op, home) => this.settle(op, home));
   }
 
   /** A block with a value, as the rvalue of its tail (so `x := { ...; a + b }` needs no temporary). */
   private lowerBlockRvalue(b: N<'Block'>): CfgRvalue | null {
-    return this.inBlockScope(b, (tail) => this.lowerRvalue(tail), (rv) => {
-      if (rv.kind !== 'Use') return use(this.materialize(rv, b.ty, b.span)!);
-      return rv.op.kind === 'Copy' ? use(this.spill(rv.op)) : rv;
+    return this.inBlockScope(b, (tail) => this.lowerRvalue(tail), (rv, home) => {
+      if (rv.kind !== 'Use') return use(this.materialize(rv, b.ty, b.span, home)!);
+      return use(this.settle(rv.op, home));
     });
   }
 
   /**
-   * Lowers a block's statements and tail in a new scope. When the scope has exit actions,
-   * `settle` first fixes the tail's value (reads places now), since the exits run before
-   * the value is used.
+   * The body of a function: its tail, when the function returns a value, is returned (so its
+   * value outlives every scope's drops); otherwise it is evaluated for its effects.
    */
-  private inBlockScope<R>(b: N<'Block'>, tail: (e: CoreExpr) => R | null, settle: (r: R) => R): R | null {
+  lowerFnBody(body: N<'Block'>, ret: Ty): void {
+    const scope = this.fb.pushScope('block');
+    this.lowerStmts(body.stmts);
+    const tail = body.tail;
+    if (tail !== null && !this.fb.isDead) {
+      const returned = ret.k !== 'void' && !hasNoValue(tail.ty);
+      this.lowerStmtInScope({
+        kind: 'ExprStmt', span: tail.span,
+        expr: returned ? { kind: 'Return', span: tail.span, value: tail, ty: T.never } : tail,
+      });
+    }
+    this.fb.popScope(scope, body.span);
+  }
+
+  /**
+   * Lowers a block's statements and tail in a new scope. The tail is a scope of its own
+   * (its temporaries die with it). When leaving these scopes runs exit actions, `settle`
+   * first fixes the tail's value (reads places now, moves temporaries into ones owned by
+   * `home`, the receiving statement), since the exits run before the value is used.
+   */
+  private inBlockScope<R>(b: N<'Block'>, tail: (e: CoreExpr) => R | null, settle: (r: R, home: number) => R): R | null {
+    const home = this.fb.homeDepth();
     const scope = this.fb.pushScope('block');
     this.lowerStmts(b.stmts);
     let r: R | null = null;
-    if (b.tail !== null && !this.fb.isDead) r = tail(b.tail);
-    if (r !== null && scope.exits.length > 0 && !this.fb.isDead) r = settle(r);
+    if (b.tail !== null && !this.fb.isDead) {
+      const tailScope = this.fb.pushScope('stmt');
+      r = tail(b.tail);
+      if (r !== null && (scope.exits.length > 0 || tailScope.exits.length > 0) && !this.fb.isDead) r = settle(r, home);
+      this.fb.popScope(tailScope, b.tail.span);
+    }
     this.fb.popScope(scope, b.span);
     return this.fb.isDead ? null : r;
+  }
+
+  /**
+   * An operand that must survive exit actions about to run: a place is read now, and a
+   * temporary that needs drop moves into one owned by `home` (null: owned by nobody).
+   */
+  private settle(op: CfgOperand, home: number | null): CfgOperand {
+    if (op.kind === 'Copy' || (op.kind === 'Move' && this.needsDrop(op.place.ty))) return this.spill(op, home);
+    return op;
   }
 
   private lowerReturn(e: N<'Return'>): null {
     let value: CfgOperand | null = null;
     if (e.value !== null) value = this.lowerExpr(e.value);
     if (this.fb.isDead) return null;
-    if (value !== null && value.kind === 'Copy' && this.fb.hasExitsFrom(0)) value = this.spill(value);
+    // the Return consumes the value: the temporary holding it is nobody's to drop
+    if (value !== null && this.fb.hasExitsFrom(0)) value = this.settle(value, null);
     this.fb.runExits(0, e.span);
     this.fb.terminateAndContinueDead({ kind: 'Return', span: e.span, value });
     return null;
@@ -254,6 +351,23 @@ export class FnLowering {
     const target = e.kind === 'Break' ? scope.breakTarget : scope.continueTarget;
     this.fb.terminateAndContinueDead({ kind: 'Goto', span: e.span, target });
     return null;
+  }
+
+  /**
+   * `lowerCond` in a scope of its own: the condition's temporaries are dropped on both of
+   * its edges, before the branch it chose runs (or the loop it tests runs again).
+   */
+  private lowerCondInScope(e: CoreExpr, then: number, otherwise: number): void {
+    const scope = this.fb.pushScope('stmt');
+    const onTrue = this.fb.newBlock(), onFalse = this.fb.newBlock();
+    this.lowerCond(e, onTrue, onFalse);
+    for (const [from, to] of [[onTrue, then], [onFalse, otherwise]]) {
+      this.fb.switchTo(from);
+      if (this.fb.isDead) continue;
+      this.fb.runExits(this.fb.scopeDepth - 1, e.span);
+      this.fb.goto(to, e.span);
+    }
+    this.fb.discardScope(scope);
   }
 
   /** Jumps to `then` when the boolean `e` is true, else to `otherwise` (&&, || and ! become jumps). */
@@ -277,11 +391,11 @@ export class FnLowering {
    * local, `into` when given (a fresh `let` local), else a new temporary.
    */
   private lowerIf(e: N<'If'>, into: LocalPlace | null = null): CfgOperand | null {
-    const result = hasNoValue(e.ty) ? null : into ?? this.fb.temp(e.ty, e.span, true);
+    const result = hasNoValue(e.ty) ? null : into ?? this.temp(e.ty, e.span, true);
     const thenB = this.fb.newBlock();
     const elseB = e.else !== null ? this.fb.newBlock() : -1;
     const join = this.fb.newBlock();
-    this.lowerCond(e.cond, thenB, elseB === -1 ? join : elseB);
+    this.lowerCondInScope(e.cond, thenB, elseB === -1 ? join : elseB);
     const arm = (block: number, body: CoreExpr) => {
       this.fb.switchTo(block);
       if (result !== null) this.assignTo(result, body, true);
@@ -348,7 +462,6 @@ export class FnLowering {
       case 'Block': return this.lowerBlock(e);
       case 'Return': return this.lowerReturn(e);
       case 'Break': case 'Continue': return this.lowerJump(e);
-      case 'Lambda': throw new InternalError('lambdas are lowered by desugar-lambdas (not yet implemented)', undefined, e);
       case 'Binary':
         if (e.op === '&&' || e.op === '||') return this.lowerShortCircuit(e);
         break;
@@ -386,7 +499,7 @@ export class FnLowering {
   }
 
   /** An rvalue's value as an operand: a temporary read once (Move), or nothing for void/never. */
-  private materialize(rv: CfgRvalue, ty: Ty, span: Span): CfgOperand | null {
+  private materialize(rv: CfgRvalue, ty: Ty, span: Span, home: number | null = this.fb.homeDepth()): CfgOperand | null {
     if (rv.kind === 'Use') return rv.op;
     if (hasNoValue(ty)) {
       this.fb.emit({ kind: 'Eval', span, value: rv });
@@ -395,14 +508,14 @@ export class FnLowering {
       }
       return null;
     }
-    const t = this.fb.temp(ty, span);
+    const t = this.temp(ty, span, false, home);
     this.fb.emit({ kind: 'Assign', span, place: t, value: rv });
     return move(t);
   }
 
-  /** Reads an operand now, into a temporary. */
-  private spill(op: CfgOperand): CfgOperand {
-    const t = this.fb.temp(operandTy(op), op.span);
+  /** Reads an operand now, into a temporary (owned by `home`). */
+  private spill(op: CfgOperand, home: number | null = this.fb.homeDepth()): CfgOperand {
+    const t = this.temp(operandTy(op), op.span, false, home);
     this.fb.emit({ kind: 'Assign', span: op.span, place: t, value: use(op) });
     return move(t);
   }
@@ -467,6 +580,8 @@ export class FnLowering {
       case 'OptIsSome': return { kind: 'IsSome', span, op: this.operand(e.value), ty: e.ty };
       case 'Block': if (!hasNoValue(e.ty)) return this.lowerBlockRvalue(e); break;
       case 'AddrOf': return { kind: 'Ref', span, place: this.lowerPlace(e.place), mut: e.mut, ty: e.ty };
+      // a lambda after closure conversion (desugar-lambdas): its function and environment pointer
+      case 'Closure': return { kind: 'Closure', span, fn: e.fn, env: this.operand(e.env), ty: e.ty };
       case 'Builtin': {
         invariant(isBuiltin(e.op), `unknown builtin ${e.op}`, e);
         return { kind: 'Builtin', span, op: e.op, args: this.operands(e.args), ty: e.ty };
@@ -502,7 +617,7 @@ export class FnLowering {
       case 'OptPayload': return { kind: 'PayloadPlace', span, base: this.lowerPlace(e.value), ty: e.ty };
       default: break;
     }
-    const t = this.fb.temp(e.ty, span);
+    const t = this.temp(e.ty, span);
     this.assignTo(t, e);
     return t;
   }
@@ -518,8 +633,26 @@ export class FnLowering {
         const base = this.freeze(p.base);
         return { ...p, base, index: p.index.kind === 'Copy' ? this.spill(p.index) : p.index };
       }
-      case 'DerefPlace': return { ...p, ptr: p.ptr.kind === 'Copy' ? this.spill(p.ptr) : p.ptr };
+      case 'DerefPlace': {
+        if (p.ptr.kind !== 'Copy') return p;
+        // a Box is not copied to fix where its content is: that address is taken instead
+        if (operandTy(p.ptr).k !== 'box') return { ...p, ptr: this.spill(p.ptr) };
+        const at = this.fb.temp(ptr(p.ty, true), p.span);
+        this.fb.emit({ kind: 'Assign', span: p.span, place: at, value: { kind: 'Ref', span: p.span, place: p, mut: true, ty: at.ty } });
+        return { ...p, ptr: move(at) };
+      }
     }
+  }
+}
+
+/** A place to use once more (a drop before a store into it): its temporaries are read, not consumed. */
+function readOnly(p: CfgPlace): CfgPlace {
+  const op = (o: CfgOperand): CfgOperand => (o.kind === 'Move' ? { ...o, kind: 'Copy' } : o);
+  switch (p.kind) {
+    case 'LocalPlace': case 'GlobalPlace': return p;
+    case 'FieldPlace': case 'PayloadPlace': return { ...p, base: readOnly(p.base) };
+    case 'IndexPlace': return { ...p, base: readOnly(p.base), index: op(p.index) };
+    case 'DerefPlace': return { ...p, ptr: op(p.ptr) };
   }
 }
 
@@ -527,7 +660,7 @@ export class FnLowering {
 function isRvalueKind(e: CoreExpr): boolean {
   switch (e.kind) {
     case 'Unary': case 'Cast': case 'Call': case 'StructLit': case 'ArrayLit': case 'ArrayRepeat':
-    case 'OptSome': case 'OptNone': case 'OptIsSome': case 'AddrOf': case 'Builtin':
+    case 'OptSome': case 'OptNone': case 'OptIsSome': case 'AddrOf': case 'Builtin': case 'Closure':
       return true;
     case 'Binary': return e.op !== '&&' && e.op !== '||';
     default: return false;

@@ -1,0 +1,88 @@
+// check-delete-target: `delete` only of what the deleting code owns (E0027, spec §5.4).
+//
+// `delete x` drops x now and frees its heap memory. A pointer owns nothing: deleting one
+// (or a Region handle, or anything reached through a pointer, such as `delete *p` or
+// `delete p.items`) would free memory that a variable, the caller or a region still owns,
+// and that owner would free it again or keep using it. Region memory is freed only with
+// its whole block. So the target must be a place reached from a variable without going
+// through a pointer (a Box's value is the Box holder's own). When the target is reached
+// through a pointer, the points-to analysis of check-escapes says whether that pointer
+// points into a region, for a precise message; it runs only for functions with such a
+// `delete`. The check only reports.
+
+import type { AnyNode } from '../ir/lang.js';
+import { Lptr, type Node } from '../ir/languages.js';
+import { forEachNode } from '../ir/traverse.js';
+import type { Diagnostics } from '../ir/diagnostics.js';
+import { classTable } from '../ir/needs-drop.js';
+import { showTy, type Ty } from '../ir/types.js';
+import { definePass } from './pass.js';
+import { functionsOf } from './check-escapes.js';
+import { FunctionPointsTo, type FunctionToAnalyze } from './check-escapes/points-to.js';
+import { PointerTypes } from './check-escapes/pointer-types.js';
+
+type N<K extends string> = Node<typeof Lptr, K>;
+type Expr = AnyNode & { readonly ty: Ty };
+
+const HELP = 'only owned values (Box, Vec, String, Drop classes) can be deleted';
+
+/** The pointer a place is reached through (`p` in `*p`, `p.f`, `p[i]`, a Guard's value), or null. */
+function throughPointer(place: Expr): Expr | null {
+  for (;;) {
+    switch (place.kind) {
+      case 'Field': {
+        const f = place as N<'Field'>;
+        if (f.object.ty.k === 'guard') return f.object;
+        place = f.object;
+        continue;
+      }
+      case 'Index': place = (place as N<'Index'>).object; continue;
+      case 'Deref': {
+        const d = place as N<'Deref'>;
+        if (d.ptr.ty.k !== 'box') return d.ptr;
+        place = d.ptr;
+        continue;
+      }
+      default: return null;
+    }
+  }
+}
+
+function checkFunction(fn: FunctionToAnalyze, types: PointerTypes, diag: Diagnostics): void {
+  const viaPointer = new Map<N<'Delete'>, Expr>();
+  forEachNode(Lptr, fn.body, (n) => {
+    if (n.kind !== 'Delete') return;
+    const del = n as N<'Delete'>;
+    const t = del.target.ty;
+    if (t.k === 'ptr' || t.k === 'region') {
+      diag.error('E0027', del.span, t.k === 'ptr'
+        ? `cannot delete a pointer (\`${showTy(t)}\`): it does not own what it points to`
+        : 'cannot delete a region handle: region memory is freed when its block ends', { label: 'not an owned value', help: HELP });
+      return;
+    }
+    const p = throughPointer(del.target);
+    if (p) viaPointer.set(del, p);
+  });
+  if (viaPointer.size === 0) return;
+  const analysis = new FunctionPointsTo(types, null, new Set(viaPointer.values()));
+  analysis.analyze(fn);
+  for (const [del, p] of viaPointer) {
+    const targets = analysis.recorded.get(p) ?? new Set<number>();
+    const inRegion = [...targets].some((t) => analysis.locs[t].kind === 'region' || analysis.locs[t].kind === 'regionparam');
+    diag.error('E0027', del.span, inRegion
+      ? 'cannot delete region memory: it is freed when its region\'s block ends'
+      : 'cannot delete through a pointer: the memory belongs to the pointer\'s target', { label: 'not an owned value', help: HELP });
+  }
+}
+
+export const checkDeleteTargetPass = definePass<N<'Program'>, N<'Program'>>({
+  name: 'check-delete-target',
+  description: '`delete` of a pointer or of region memory (E0027)',
+  from: Lptr,
+  to: Lptr,
+  run: (program, ctx) => {
+    const types = new PointerTypes(classTable(program.items));
+    for (const fn of functionsOf(program)) checkFunction(fn, types, ctx.diag);
+    return program;
+  },
+});

@@ -215,21 +215,17 @@ const HOLDS_LAST_ARG = new Set(['box.new', 'vec.filled', 'mutex.new']);
 export class FnPointsTo {
   /** state at the start of each block (empty for unreachable blocks) */
   readonly entry: PointsToState[];
-  readonly reachable: Uint8Array;
+  private reach: Uint8Array | null = null;
   private readonly targets: Target[] = [];
   private readonly targetIds = new Map<string, number>();
   private readonly origins: Span[] = [];
   private readonly allocRoots = new Map<Rvalue, number>();
-  private readonly names = new Map<number, string>();
-  private readonly paramPos = new Map<number, number>();
+  private names: Map<number, string> | null = null;
+  private ptrParams: number[] | null = null;
   private addressTaken: Set<number> | null = null;
   private live: Liveness | null = null;
 
   constructor(readonly mp: ModulePointsTo, readonly fn: FnDef) {
-    for (const l of fn.locals) this.names.set(l.id, l.name);
-    fn.params.forEach((id, i) => this.paramPos.set(id, i));
-    this.reachable = new Uint8Array(fn.blocks.length);
-    for (const b of reversePostorder(fn)) this.reachable[b] = 1;
     if (!this.makesPointers()) {
       this.entry = fn.blocks.map(() => new Map());
       return;
@@ -255,9 +251,7 @@ export class FnPointsTo {
 
   /** Whether any pointer can exist in this function (a `Ref`, a pointer parameter, a call that may return one). */
   private makesPointers(): boolean {
-    const types = this.mp.types;
-    const localTy = new Map(this.fn.locals.map((l) => [l.id, l.ty]));
-    if (this.fn.params.some((id) => { const t = localTy.get(id); return t !== undefined && types.mayHoldPointer(t); })) return true;
+    if (this.fn.params.length > 0 && this.pointerParams().length > 0) return true;
     for (const b of this.fn.blocks) for (const s of b.stmts) {
       if (s.kind !== 'Assign' && s.kind !== 'Eval') continue;
       const rv = s.value;
@@ -268,20 +262,40 @@ export class FnPointsTo {
     return false;
   }
 
-  /** Locals mentioned in more than one block (the others are temporaries of one block). */
+  /** Locals some block reads before writing them: the only ones whose value crosses a block boundary. */
   private crossingLocals(): Set<number> {
-    const firstBlock = new Map<number, number>();
+    const definedIn = new Map<number, number>();
     const crossing = new Set<number>();
     for (const b of this.fn.blocks) {
-      const see = (id: number) => {
-        const f = firstBlock.get(id);
-        if (f === undefined) firstBlock.set(id, b.id);
-        else if (f !== b.id) crossing.add(id);
-      };
-      for (const s of b.stmts) { const d = stmtUsesDefs(s, see); if (d !== null) see(d); }
-      termUses(b.term, see);
+      const use = (id: number) => { if (definedIn.get(id) !== b.id) crossing.add(id); };
+      for (const s of b.stmts) { const d = stmtUsesDefs(s, use); if (d !== null) definedIn.set(d, b.id); }
+      termUses(b.term, use);
     }
     return crossing;
+  }
+
+  /** 1 for the blocks reachable from the entry (the others keep empty states). */
+  get reachable(): Uint8Array {
+    if (this.reach === null) {
+      this.reach = new Uint8Array(this.fn.blocks.length);
+      for (const b of reversePostorder(this.fn)) this.reach[b] = 1;
+    }
+    return this.reach;
+  }
+
+  /**
+   * Whether a pointer into heap content may exist in `fn` (a cheap syntactic test, before
+   * any analysis): only a `Ref` through a Vec element or a Box's value, or a call that
+   * may return a pointer, can make one.
+   */
+  static mayPointIntoHeap(mp: ModulePointsTo, fn: FnDef): boolean {
+    for (const b of fn.blocks) for (const s of b.stmts) {
+      if (s.kind !== 'Assign' && s.kind !== 'Eval') continue;
+      const rv = s.value;
+      if (rv.kind === 'Ref' && throughHeap(rv.place)) return true;
+      if (rv.kind === 'CallFn' && mp.summaries.has(rv.fn)) return true;
+    }
+    return false;
   }
 
   /** Liveness of the function's locals (computed once, shared with the checks). */
@@ -296,14 +310,23 @@ export class FnPointsTo {
 
   private boundaryState(): PointsToState {
     const s: PointsToState = new Map();
-    const types = new Map(this.fn.locals.map((l) => [l.id, l.ty]));
-    this.fn.params.forEach((id, i) => {
-      const ty = types.get(id);
-      if (ty === undefined || !this.mp.types.mayHoldPointer(ty)) return;
-      s.set(id, new Set([this.intern(FnPointsTo.paramObject(i), '', this.fn.span)]));
+    for (const i of this.pointerParams()) {
+      s.set(this.fn.params[i], new Set([this.intern(FnPointsTo.paramObject(i), '', this.fn.span)]));
       s.set(FnPointsTo.paramObject(i), new Set([this.intern(FnPointsTo.paramInner(i), '', this.fn.span)]));
-    });
+    }
     return s;
+  }
+
+  /** Positions of the parameters whose values may hold pointers. */
+  private pointerParams(): number[] {
+    if (this.ptrParams) return this.ptrParams;
+    const pos = new Map(this.fn.params.map((id, i) => [id, i]));
+    const out: number[] = [];
+    for (const l of this.fn.locals) {
+      const i = pos.get(l.id);
+      if (i !== undefined && this.mp.types.mayHoldPointer(l.ty)) out.push(i);
+    }
+    return (this.ptrParams = out.sort((a, b) => a - b));
   }
 
   /** Locals whose storage a pointer may point at (roots of `Ref` places). */
@@ -341,11 +364,12 @@ export class FnPointsTo {
 
   /** A root as the user would write it: `v`, `*p` for a parameter's pointee, `region memory`. */
   rootName(root: number): string {
-    if (root >= 0) return this.names.get(root) ?? `_${root}`;
+    const names = (this.names ??= new Map(this.fn.locals.map((l) => [l.id, l.name])));
+    if (root >= 0) return names.get(root) ?? `_${root}`;
     const i = Math.floor((-root - 1) / 2);
     const p = this.fn.params[i];
     if (p === undefined) return 'region memory';
-    const name = this.names.get(p) ?? `_${p}`;
+    const name = names.get(p) ?? `_${p}`;
     return (-root - 1) % 2 === 0 ? `*${name}` : `**${name}`;
   }
 
@@ -576,6 +600,19 @@ function joinStates(into: PointsToState, from: PointsToState): boolean {
     if (into.get(k) !== before) changed = true;
   }
   return changed;
+}
+
+/** Whether a place is reached through a Vec element or a Box's value. */
+function throughHeap(p: Place): boolean {
+  switch (p.kind) {
+    case 'FieldPlace': case 'PayloadPlace': return throughHeap(p.base);
+    case 'IndexPlace': return p.base.ty.k === 'vec' || throughHeap(p.base);
+    case 'DerefPlace': {
+      const op = p.ptr;
+      return (op.kind === 'Copy' || op.kind === 'Move') && (op.place.ty.k === 'box' || throughHeap(op.place));
+    }
+    default: return false;
+  }
 }
 
 /** The local a place is stored in when no pointer is followed (Box contents belong to the Box's place). */

@@ -23,7 +23,7 @@ import type { Span } from '../ir/lang.js';
 import { Lcfg, type Node } from '../ir/languages.js';
 import { lineCol } from '../ir/diagnostics.js';
 import { reversePostorder, solveDataflow, type FnDef, type Operand, type Place, type Stmt } from '../ir/cfg.js';
-import { pathWithin } from '../ir/points-to.js';
+import { ownedRoot, pathWithin } from '../ir/points-to.js';
 import { definePass, type PassContext } from './pass.js';
 
 type Module = Node<typeof Lcfg, 'Module'>;
@@ -147,10 +147,10 @@ function checkFunction(fn: FnDef, ctx: PassContext): void {
 
   /** Applies an access to the state; calls `report` with the deleted sites it conflicts with. */
   const step = (a: Access, st: Bits, report: ((a: Access, hit: DeleteSite[]) => void) | null) => {
-    const o = ownedPlace(a.place);
-    if (o === null) return;
-    const candidates = sitesByRoot.get(o.root);
+    const root = ownedRoot(a.place);
+    const candidates = root === null ? undefined : sitesByRoot.get(root);
     if (candidates === undefined) return;
+    const o = ownedPlace(a.place)!;
     const hit: DeleteSite[] = [];
     // a store into the whole deleted place (or around it) revives it, unless an index is involved
     const revives = a.kind === 'store' && !o.path.includes('[');

@@ -52,7 +52,7 @@ function refersTo(ty: Ty): string {
 function targetName(t: Loc): string {
   switch (t.kind) {
     case 'local': return t.paramCopy ? `parameter \`${t.name}\` (a local copy)` : `local variable \`${t.name}\``;
-    case 'temp': return 'a temporary value';
+    case 'temp': return t.name === 'a temporary' ? 'a temporary value' : t.name;
     case 'param': return `what parameter \`${t.name}\` points to`;
     case 'regionparam': return `region parameter \`${t.name}\``;
     default: return `region \`${t.name}\``;

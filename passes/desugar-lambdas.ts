@@ -72,6 +72,12 @@ export function isConcurrentLambda(lambda: N<'Lambda'>): boolean {
   return lambda.ty.k === 'fn' && lambda.ty.concurrent && !lambda.unsafe;
 }
 
+/** `spawn(lambda)`: the lambda's environment goes to the heap, owned by the new thread. */
+export function isSpawnOfLambda(call: N<'Call'>): boolean {
+  const ref = call.callee.kind === 'Name' ? call.callee.ref as NameRef : null;
+  return ref?.k === 'builtin' && ref.name === 'spawn' && call.args[0]?.kind === 'Lambda';
+}
+
 /** How a lambda holds a captured variable: a pointer to it, or its own copy. */
 export function captureMode(lambda: N<'Lambda'>, ty: Ty, facts: SyncFacts): 'ref' | 'copy' {
   return isConcurrentLambda(lambda) && !facts.isSync(ty) ? 'copy' : 'ref';
@@ -118,12 +124,8 @@ class FunctionConverter {
         body: this.block(node.body, ctx, [[node.id, false]], false),
       }),
       Lambda: (node: N<'Lambda'>, _next, ctx) => this.lambda(node, ctx, false),
-      Call: (node: N<'Call'>, next, ctx) => {
-        const ref = node.callee.kind === 'Name' ? node.callee.ref as NameRef : null;
-        const arg = node.args[0];
-        if (ref?.k !== 'builtin' || ref.name !== 'spawn' || arg?.kind !== 'Lambda') return next(node);
-        return { ...node, args: [this.lambda(arg, ctx, true)] };
-      },
+      Call: (node: N<'Call'>, next, ctx) =>
+        isSpawnOfLambda(node) ? { ...node, args: [this.lambda(node.args[0] as N<'Lambda'>, ctx, true)] } : next(node),
       Name: (node: N<'Name'>, _next, ctx) => {
         const ref = node.ref as NameRef;
         const access = ref.k === 'local' ? ctx.frame.access.get(ref.id) : undefined;

@@ -21,6 +21,8 @@ import { lowerBuiltinsPass } from './lower-builtins.js';
 import { explicateControlPass } from './explicate-control.js';
 import { checkDeletesPass } from './check-deletes.js';
 import { checkLoansPass } from './check-loans.js';
+import { elaborateDropsPass } from './elaborate-drops.js';
+import { checkDropCopiesPass } from './check-drop-copies.js';
 
 export const PIPELINE: readonly Pass[] = [
   parsePass,                   // Lsource     -> Lsrc
@@ -42,6 +44,8 @@ export const PIPELINE: readonly Pass[] = [
   explicateControlPass,        // Lcore       -> Lcfg
   checkDeletesPass,            // Lcfg        (E0020, E0021)
   checkLoansPass,              // Lcfg        (E0024)
+  elaborateDropsPass,          // Lcfg        (moves at last use; drops run once: flags; no Delete)
+  checkDropCopiesPass,         // Lcfg        (E0050)
 ];
 
 /** Checks that consecutive passes agree on languages (run by the tests). */

@@ -5,7 +5,7 @@
 
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validate } from '../ir/lang.js';
@@ -13,6 +13,7 @@ import { Lcfg, operandTy, type Node } from '../ir/languages.js';
 import { T, ptr, gen, arrayTy, fnTy, classTy, type Ty } from '../ir/types.js';
 import { emitC } from '../backends/c/emit-c.js';
 import { compileC, type CBuildOptions } from '../backends/c/toolchain.js';
+import { makeCBackend } from '../backends/c/index.js';
 const span = { start: 0, end: 0 };
 // Loosely typed nodes: the validator checks their shape.
 type N = { kind: string; span: typeof span; [k: string]: unknown };
@@ -996,6 +997,17 @@ describe('C backend: generated C', () => {
     const ms = performance.now() - t0;
     expect(src.split('\n').length).toBeGreaterThan(150_000);
     expect(ms).toBeLessThan(3000);
+  });
+  it('builds through the Backend interface (blocking), writing the executable atomically', async () => {
+    const m = new Fn('main', T.i32);
+    m.println(s('via backend')).ret(i32(4));
+    const mod = module([m]);
+    const backend = makeCBackend();
+    expect(backend.emitText(mod as never, { optLevel: 2, sanitize: [] })).toContain('static int32_t z_main(void)');
+    const exe = join(workDir, 'via-backend');
+    backend.build(mod as never, { optLevel: 0, sanitize: [], out: exe });
+    expect(await run(exe)).toEqual({ stdout: 'via backend\n', stderr: '', code: 4 });
+    expect(readdirSync(workDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
   it('reports a C compiler failure as an internal error with its stderr', async () => {
     await expect(buildC('int main(void) { return undefined_name; }')).rejects.toThrow(/undefined_name/);

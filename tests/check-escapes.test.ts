@@ -7,6 +7,7 @@ import { lineCol, type Diagnostic } from '../ir/diagnostics.js';
 import { runPipeline } from '../tools/driver.js';
 import { checkEscapesPass } from '../passes/check-escapes.js';
 import { CONFORMANCE, ROOT } from './helpers.js';
+import { generateProgram } from '../property-tests/gen/program-generator.js';
 
 /** Runs the pipeline through the tree memory checks; (code@line) of every error, in source order. */
 function check(text: string): { errors: string[]; diags: Diagnostic[] } {
@@ -285,6 +286,25 @@ apply(f: fn() -> i32) -> i32 { return f(); }`;
   });
 });
 
+describe('check-escapes: drop order in one block', () => {
+  it('a value whose drop may use a pointer must be declared after its target', () => {
+    const src = `class Logger(target: *i32) : Drop { drop() { println(*target); } }
+class Plain(target: *i32) {}
+main() {
+  a := 1;
+  mut early := Logger { target: *a };
+  mut plain := Plain { target: *a };
+  b := 2;
+  early.target = *b;
+  plain.target = *b;
+  late := Logger { target: *b };
+}`;
+    const r = check(src);
+    expect(r.errors).toEqual(['E0023@8']);
+    expect(r.diags[0].message).toBe('a pointer to local variable `b` is stored in `early`, whose drop may use it after `b` is dropped');
+  });
+});
+
 describe('check-escapes: samples', () => {
   it('memory/27 gives exactly its annotated errors', () => {
     const src = readFileSync(join(CONFORMANCE, 'memory/27_dangling_return.zeta'), 'utf8');
@@ -301,6 +321,13 @@ describe('check-escapes: samples', () => {
     const runnable = files.filter((f) => annotated(readFileSync(f, 'utf8')).length === 0);
     expect(runnable.length).toBeGreaterThan(20);
     for (const f of runnable) expect([f, errors(readFileSync(f, 'utf8'))]).toEqual([f, []]);
+  });
+
+  it('no error on valid generated programs (pointers, regions, lambdas)', () => {
+    for (let seed = 0; seed < 12; seed++) {
+      const { source } = generateProgram(seed, { lambdas: seed % 2 === 0 });
+      expect([seed, errors(source)]).toEqual([seed, []]);
+    }
   });
 
   it('returns its input unchanged', () => {

@@ -433,13 +433,19 @@ describe('explicate-control: control flow', () => {
     expect(text(prog)).toBe(lines('bb0:', '  v2 = 4', '  x = copy v2 * 2', '  return copy x'));
   });
 
-  it('refuses lambdas explicitly', () => {
-    const lam: E = { kind: 'Lambda', span: sp, params: [], ret: T.i32, body: int(1), unsafe: false, ty: fnTy([], T.i32) };
-    const prog = program(fn('f', [], T.void, [let_(1, lam.ty, lam)]));
-    let next = 0;
-    const ctx: PassContext = { src: { path: 't', text: '' }, diag: new Diagnostics(), freshId: () => next++ };
-    expect(() => explicateControlPass.run(prog, ctx)).toThrow(InternalError);
-    expect(() => explicateControlPass.run(prog, ctx)).toThrow(/desugar-lambdas/);
+  it('lowers a Closure (from desugar-lambdas) to a Closure of its environment pointer, and calls it by value', () => {
+    const envTy = classTy('f.lambda1.env');
+    const fTy = fnTy([T.i32], T.i32);
+    const closure: E = { kind: 'Closure', span: sp, fn: 'f.lambda1', env: addrOf(local(1, envTy, 'env')), ty: fTy };
+    const prog = program(
+      { kind: 'ClassDecl', span: sp, name: 'f.lambda1.env', fields: [param(1, T.i32, false, 'x')], traits: [], methods: [], dropFn: null },
+      fn('f.lambda1', [param(1, ptr(envTy), false, 'env'), param(2, T.i32, false, 'y')], T.i32, [], int(0)),
+      fn('f', [param(1, envTy, false, 'env')], T.void, [
+        let_(2, fTy, closure, false, 'c'),
+        expr({ kind: 'Call', span: sp, callee: local(2, fTy, 'c'), args: [int(5)], ty: T.i32 }),
+      ]),
+    );
+    expect(text(prog)).toBe(lines('bb0:', '  _t1000 = &env', '  c = closure f.lambda1(move _t1000)', '  _t1001 = (copy c)(5)', '  return'));
   });
 });
 

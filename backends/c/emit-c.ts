@@ -194,7 +194,7 @@ class ModuleEmitter {
  * names unique, and the prefix keeps them clear of C keywords and libc names).
  */
 function localName(id: number, name: string): string {
-  if (name === '' || (name.charCodeAt(0) === 116 /* t */ && name === `t${id}`)) return `l${id}`;
+  if (name === '' || name === `_t${id}` || name === `t${id}`) return `l${id}`; // compiler temporaries
   const base = /^[A-Za-z0-9]\w*$/.test(name) ? name : cIdent(name).replace(/^_+|_+$/g, '');
   return base ? `l${id}_${base}` : `l${id}`;
 }

@@ -4,11 +4,11 @@
 
 import type { ClassTable } from '../../ir/needs-drop.js';
 import type { Ty } from '../../ir/types.js';
+import { syncFacts } from '../../ir/sync.js';
 
 /** Answers per class are memoized; a class met again while being decided counts as "no". */
 export class PointerTypes {
   private readonly holding = new Map<string, boolean>();
-  private readonly sync = new Map<string, boolean>();
   private readonly dropUse = new Map<string, boolean>();
 
   constructor(private readonly classes: ClassTable) {}
@@ -69,20 +69,11 @@ export class PointerTypes {
   }
 
   /**
-   * Whether `t` is Sync (spec §8): Atomic, Mutex, Channel, and classes declared Sync or
-   * whose fields all are. A cycle counts as not Sync, which only makes a concurrent
-   * lambda's capture a copy instead of a share: never an extra error.
+   * Whether `t` is Sync (spec §8): Atomic, Mutex, Channel, arrays of Sync elements, and
+   * classes declared Sync or whose fields all are.
    */
   isSync(t: Ty): boolean {
-    if (t.k === 'atomic' || t.k === 'mutex' || t.k === 'channel') return true;
-    if (t.k !== 'class') return false;
-    const known = this.sync.get(t.name);
-    if (known !== undefined) return known;
-    this.sync.set(t.name, false);
-    const cls = this.classes.get(t.name);
-    const isSync = cls !== undefined &&
-      (cls.traits.includes('Sync') || cls.traits.includes('unsafe Sync') || cls.fields.every((f) => this.isSync(f.ty)));
-    this.sync.set(t.name, isSync);
-    return isSync;
+    // the same answer desugar-lambdas uses to decide between sharing and copying (ir/sync.ts)
+    return syncFacts(this.classes).isSync(t);
   }
 }

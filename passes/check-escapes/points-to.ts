@@ -48,6 +48,7 @@ import type { Lptr, NameRef, Node } from '../../ir/languages.js';
 import { T, type Ty } from '../../ir/types.js';
 import { invariant } from '../pass.js';
 import type { PointerTypes } from './pointer-types.js';
+import { isSpawnOfLambda } from '../desugar-lambdas.js';
 
 type N<K extends string> = Node<typeof Lptr, K>;
 type Expr = AnyNode & { readonly ty: Ty };
@@ -121,6 +122,8 @@ export class FunctionPointsTo {
   private readonly regionLoc = new Map<number, number>();
   private readonly paramLoc = new Map<string, number>();
   private readonly tempLoc = new Map<AnyNode, number>();
+  /** lambdas given directly to `spawn` (desugar-lambdas puts their environment on the heap) */
+  private readonly threadOwnedEnvs = new Set<AnyNode>();
   /** the sets of the recorded nodes, from the last round */
   readonly recorded = new Map<AnyNode, Targets>();
 
@@ -172,6 +175,8 @@ export class FunctionPointsTo {
 
   /** Whether scope `outer` is `inner` or encloses it. */
   private encloses(outer: number, inner: number): boolean {
+    // targets only reach values declared inside their scope, so both scopes exist by now
+    invariant(outer < this.depth.length && inner < this.depth.length, 'scopes are compared after they are entered');
     const d = this.depth[outer];
     while (this.depth[inner] > d) inner = this.parent[inner];
     return inner === outer;
@@ -489,6 +494,8 @@ export class FunctionPointsTo {
   }
 
   private call(c: N<'Call'>, holds: boolean): Targets {
+    // a lambda given straight to `spawn` has its environment on the heap, owned by the thread
+    if (isSpawnOfLambda(c)) this.threadOwnedEnvs.add(c.args[0]);
     const callee = this.expr(c.callee);
     let out = callee;
     for (const a of c.args) out = union(out, this.expr(a));
@@ -529,11 +536,28 @@ export class FunctionPointsTo {
     // a concurrent lambda shares Sync variables and copies the others (spec §8)
     const copies = l.ty.k === 'fn' && l.ty.concurrent && !l.unsafe;
     const out = new Set<number>();
+    let copied = false;
     for (const id of frame.captures) {
       const loc = this.varLoc.get(id)!;
-      if (copies && !this.types.isSync(this.varTy.get(id)!)) for (const t of this.content[loc]) out.add(t);
-      else out.add(loc);
+      if (copies && !this.types.isSync(this.varTy.get(id)!)) {
+        copied = true;
+        for (const t of this.content[loc]) out.add(t);
+      } else out.add(loc);
     }
+    // the copies live in the lambda's environment record, which desugar-lambdas keeps in a
+    // variable of the block creating the lambda: the lambda must not outlive that block
+    if (copied && !this.threadOwnedEnvs.has(l)) out.add(this.envLoc(l));
     return out;
+  }
+
+  /** The location of a copying lambda's environment record: a temporary of the current block. */
+  private envLoc(l: AnyNode): number {
+    let loc = this.tempLoc.get(l);
+    if (loc === undefined) {
+      loc = this.newLoc('temp', 'copies of variables kept by the block that creates it');
+      this.tempLoc.set(l, loc);
+    }
+    this.placeHere(loc);
+    return loc;
   }
 }

@@ -23,7 +23,9 @@
 //   so temporaries die at the end of their statement (a condition's on both of its edges);
 // - a value that leaves a scope with exits (a block's tail, a returned value) is first moved
 //   into a temporary of the receiving scope (none for `return`), so no exit drops it;
-// - storing into a place that needs drop computes the new value, drops the old one, stores.
+// - storing into a place that needs drop computes the new value, drops the old one, stores;
+// - a temporary method receiver (`mk().get()`, bound to `__recv` by lower-methods) is a
+//   temporary of the enclosing statement, like any other.
 
 import type { Cat, Span } from '../../ir/lang.js';
 import type { Lcore, NameRef, Node } from '../../ir/languages.js';
@@ -57,8 +59,16 @@ const use = (op: CfgOperand): CfgRvalue => ({ kind: 'Use', span: op.span, op });
 const copy = (place: CfgPlace): CfgOperand => ({ kind: 'Copy', span: place.span, place });
 const move = (place: CfgPlace): CfgOperand => ({ kind: 'Move', span: place.span, place });
 
+/**
+ * The binding lower-methods gives a temporary method receiver (`{ __recv := e; m(&__recv) }`):
+ * a temporary of the statement around that block, not a variable of the block.
+ */
+const RECEIVER_TEMP = '__recv';
+
 export class FnLowering {
   private readonly effects = new EffectOracle();
+  /** per block being lowered, the depth of the statement scope around it (the block's home) */
+  private readonly blockHomes: number[] = [];
 
   /**
    * `renumber`: when set, every binding gets a fresh id (the static initializers share one
@@ -133,7 +143,9 @@ export class FnLowering {
     const scope = this.fb.pushScope('stmt');
     const declared = this.lowerStmt(s);
     this.fb.popScope(scope, s.span);
-    if (declared !== null && !this.fb.isDead) this.scheduleDrop(declared);
+    if (declared === null || this.fb.isDead) return;
+    const receiverTemp = s.kind === 'Let' && s.name === RECEIVER_TEMP && this.blockHomes.length > 0;
+    this.scheduleDrop(declared, receiverTemp ? this.blockHomes[this.blockHomes.length - 1] : undefined);
   }
 
   /** Lowers a statement; for a `let`, returns the variable it initialized. */
@@ -311,7 +323,9 @@ export class FnLowering {
   private inBlockScope<R>(b: N<'Block'>, tail: (e: CoreExpr) => R | null, settle: (r: R, home: number) => R): R | null {
     const home = this.fb.homeDepth();
     const scope = this.fb.pushScope('block');
+    this.blockHomes.push(home);
     this.lowerStmts(b.stmts);
+    this.blockHomes.pop();
     let r: R | null = null;
     if (b.tail !== null && !this.fb.isDead) {
       const tailScope = this.fb.pushScope('stmt');
@@ -584,12 +598,34 @@ export class FnLowering {
       case 'Closure': return { kind: 'Closure', span, fn: e.fn, env: this.operand(e.env), ty: e.ty };
       case 'Builtin': {
         invariant(isBuiltin(e.op), `unknown builtin ${e.op}`, e);
+        if (e.op === 'option.unwrap') return this.lowerUnwrap(e);
         return { kind: 'Builtin', span, op: e.op, args: this.operands(e.args), ty: e.ty };
       }
       default: break;
     }
     const op = this.lowerExpr(e);
     return op === null ? null : use(op);
+  }
+
+  /**
+   * `o.unwrap()` is a test and a read of the payload place, not a built-in that copies it:
+   * when `o` is a temporary (or a variable at its last use) the payload is then moved out
+   * (elaborate-drops), so a value that must not be copied (E0050) can be unwrapped.
+   */
+  private lowerUnwrap(e: N<'Builtin'>): CfgRvalue | null {
+    const recv = e.args[0];
+    const place: CfgPlace = recv.kind === 'AddrOf'
+      ? this.lowerPlace(recv.place)
+      : { kind: 'DerefPlace', span: recv.span, ptr: this.operand(recv), ty: (recv.ty as { to: Ty }).to };
+    if (this.fb.isDead) return null;
+    const present = this.materialize({ kind: 'IsSome', span: e.span, op: copy(readOnly(place)), ty: T.bool }, T.bool, e.span)!;
+    const ok = this.fb.newBlock(), fail = this.fb.newBlock();
+    this.fb.branch(present, ok, fail, e.span);
+    this.fb.switchTo(fail);
+    this.fb.emit({ kind: 'Eval', span: e.span, value: { kind: 'Builtin', span: e.span, op: 'panic', args: [{ kind: 'Const', span: e.span, value: 'unwrap of None', ty: T.str }], ty: T.never } });
+    this.fb.terminate({ kind: 'Unreachable', span: e.span });
+    this.fb.switchTo(ok);
+    return use(copy({ kind: 'PayloadPlace', span: e.span, base: place, ty: e.ty }));
   }
 
   // ------------------------------------------------------------ places

@@ -1,0 +1,60 @@
+// check-drop-copies: E0050, a copy of a value whose class implements Drop (spec §5.1).
+//
+// Values are copied by default, deeply; but a class that implements Drop stands for a
+// resource (a file, a connection, a lock) that must be released once: a copy would run its
+// `drop()` twice. So such a value, or one holding it (an Option, array, Box, Vec or class
+// around it), may only be moved: from a temporary, or from a variable at its last use.
+// elaborate-drops has already turned every such copy into a Move; any `Copy` left that
+// hands the value to a new owner (stored, passed, returned) is an error. Copies that only
+// read the value (a comparison, `is_some`, a place inside a bigger one) copy nothing.
+// The check only reports; it runs after elaborate-drops.
+
+import type { Span } from '../ir/lang.js';
+import { Lcfg, type Node } from '../ir/languages.js';
+import type { PassContext } from './pass.js';
+import { definePass } from './pass.js';
+import { classTable, dropClassIn, type ClassTable } from '../ir/needs-drop.js';
+import { showTy } from '../ir/types.js';
+import type { FnDef, Operand } from '../ir/cfg.js';
+import { mapStmtOperands, mapTermOperands, type OperandMap } from './elaborate-drops.js';
+
+type Module = Node<typeof Lcfg, 'Module'>;
+
+/** How the copied value is written in the source, for the help note (`x` when unclear). */
+function sourceText(ctx: PassContext, span: Span): string {
+  const text = ctx.src.text.slice(span.start, span.end);
+  return text.length > 0 && text.length <= 40 && !/[\n;{}]/.test(text) ? text : 'x';
+}
+
+function checkFunction(fn: FnDef, classes: ClassTable, ctx: PassContext): void {
+  const report: OperandMap = (op: Operand, consumed: boolean) => {
+    if (!consumed || op.kind !== 'Copy') return op;
+    const t = op.place.ty;
+    const cls = dropClassIn(t, classes);
+    if (cls === null) return op;
+    const what = t.k === 'class' && t.name === cls
+      ? `copy of \`${cls}\`, which implements Drop`
+      : `copy of \`${showTy(t)}\`, which holds a \`${cls}\` (it implements Drop)`;
+    ctx.diag.error('E0050', op.span, what, {
+      label: 'copied here, and used again later',
+      help: `take a pointer with \`*${sourceText(ctx, op.span)}\` instead, or use the value only once`,
+    });
+    return op;
+  };
+  for (const b of fn.blocks) {
+    for (const s of b.stmts) mapStmtOperands(s, report);
+    mapTermOperands(b.term, report);
+  }
+}
+
+export const checkDropCopiesPass = definePass<Module, Module>({
+  name: 'check-drop-copies',
+  description: 'copies of values whose class implements Drop (E0050)',
+  from: Lcfg,
+  to: Lcfg,
+  run(m, ctx) {
+    const classes = classTable(m.classes);
+    for (const fn of m.fns) checkFunction(fn, classes, ctx);
+    return m;
+  },
+});

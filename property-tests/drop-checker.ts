@@ -4,13 +4,15 @@
 //   (1) no value is used after it was dropped or moved, directly or through a pointer
 //       that may point into it;
 //   (2) no value is dropped twice (or dropped after it was moved out, or before it was
-//       ever initialized);
+//       ever initialized), and no value of a class implementing Drop is duplicated (a deep
+//       copy handed to a new owner, or a built-in that returns a copy of what its receiver
+//       holds), which would run that class's `drop()` twice;
 //   (3) no value that needs drop is still owned at a `Return` (a leak), and no value that
 //       needs drop is overwritten while it still owns its content (also a leak).
 //
-// It shares nothing with the pass it checks except the IR and the `needsDrop` predicate
-// (ir/needs-drop.ts): its own forward abstract interpretation, its own worklist, its own
-// pointer analysis.
+// It shares nothing with the pass it checks except the IR and the predicates of
+// ir/needs-drop.ts (`needsDrop`, `dropClassIn`): its own forward abstract interpretation,
+// its own worklist, its own pointer analysis.
 //
 // The abstract state, per path-set ("disjunct"):
 // - for every local whose type needs drop, the set of states it may be in:
@@ -30,7 +32,8 @@
 
 import type { Lcfg, Node } from '../ir/languages.js';
 import type { Cat } from '../ir/lang.js';
-import { classTable, needsDrop, type ClassTable } from '../ir/needs-drop.js';
+import { classTable, dropClassIn, needsDrop, type ClassTable } from '../ir/needs-drop.js';
+import { BUILTINS, isBuiltin } from '../ir/builtins.js';
 import type { Ty } from '../ir/types.js';
 
 type D = typeof Lcfg.decl;
@@ -44,7 +47,7 @@ type Rvalue = Cat<D, 'Rvalue'>;
 
 export type ProblemKind =
   | 'use-after-drop' | 'use-after-move' | 'use-uninit' | 'use-through-pointer-after-drop'
-  | 'double-drop' | 'drop-after-move' | 'drop-uninit'
+  | 'double-drop' | 'drop-after-move' | 'drop-uninit' | 'copy-of-drop-class'
   | 'leak-at-return' | 'leak-at-overwrite';
 
 export interface DropProblem {
@@ -68,7 +71,7 @@ export interface CheckResult {
 
 /** The three properties, as the kinds that break each. */
 export const USE_KINDS: readonly ProblemKind[] = ['use-after-drop', 'use-after-move', 'use-uninit', 'use-through-pointer-after-drop'];
-export const DOUBLE_DROP_KINDS: readonly ProblemKind[] = ['double-drop', 'drop-after-move', 'drop-uninit'];
+export const DOUBLE_DROP_KINDS: readonly ProblemKind[] = ['double-drop', 'drop-after-move', 'drop-uninit', 'copy-of-drop-class'];
 export const LEAK_KINDS: readonly ProblemKind[] = ['leak-at-return', 'leak-at-overwrite'];
 
 export function formatProblem(p: DropProblem): string {
@@ -238,20 +241,29 @@ function placeInnerOperands(p: Place, f: (op: Operand, handle: boolean) => void)
   }
 }
 
-/** Operands of an rvalue, each with whether it is passed to a callee (which may read through it). */
-function rvalueOps(rv: Rvalue, f: (op: Operand, passed: boolean) => void): void {
+/**
+ * Operands of an rvalue, each with whether it is passed to a callee (which may read through
+ * it) and whether its value goes to a new owner (`owned`: stored, passed by value), where a
+ * `Copy` makes a deep copy.
+ */
+function rvalueOps(rv: Rvalue, f: (op: Operand, passed: boolean, owned: boolean) => void): void {
   switch (rv.kind) {
-    case 'Use': f(rv.op, false); break;
-    case 'BinOp': f(rv.left, false); f(rv.right, false); break;
-    case 'UnOp': f(rv.operand, false); break;
-    case 'CastOp': case 'Repeat': case 'MakeSome': case 'IsSome': f(rv.op, false); break;
-    case 'CallFn': case 'Builtin': for (const a of rv.args) f(a, true); break;
-    case 'CallValue': f(rv.callee, true); for (const a of rv.args) f(a, true); break;
-    case 'Closure': f(rv.env, true); break;
-    case 'Aggregate': for (const o of rv.ops) f(o, false); break;
+    case 'Use': f(rv.op, false, true); break;
+    case 'BinOp': f(rv.left, false, false); f(rv.right, false, false); break;
+    case 'UnOp': f(rv.operand, false, false); break;
+    case 'CastOp': case 'IsSome': f(rv.op, false, false); break;
+    case 'Repeat': case 'MakeSome': f(rv.op, false, true); break;
+    case 'CallFn': for (const a of rv.args) f(a, true, true); break;
+    case 'Builtin': rv.args.forEach((a, i) => f(a, true, isBuiltin(rv.op) && (BUILTINS[rv.op].args as readonly string[])[i] === 'T')); break;
+    case 'CallValue': f(rv.callee, true, false); for (const a of rv.args) f(a, true, true); break;
+    case 'Closure': f(rv.env, true, true); break;
+    case 'Aggregate': for (const o of rv.ops) f(o, false, true); break;
     case 'Ref': case 'MakeNone': break;
   }
 }
+
+/** Built-ins that return a copy of a value their receiver keeps (the payload; a thread's result). */
+const RETURNS_RECEIVER_COPY = new Set(['option.unwrap', 'thread.join']);
 
 // ---------------------------------------------------------------- may point into
 
@@ -425,11 +437,22 @@ export function checkFnDrops(fn: FnDef, classes: ClassTable): FnResult {
     if (path === '') { d.st[i] = MV; d.dead[i] = null; }
     else (d.dead[i] ??= new Map()).set(path, (d.dead[i]!.get(path) ?? 0) | MV);
   };
+  /** A value of a class implementing Drop (or holding one) must not be duplicated. */
+  const noDropClassCopy = (op: Operand): void => {
+    if (op.kind !== 'Copy' || dropClassIn(op.place.ty, classes) === null) return;
+    const a = access(op.place);
+    const owners = a.k === 'local' ? [a.id] : a.k === 'ptr' ? [...pointsInto.operandTargets(a.ptr)] : [];
+    for (const id of owners) report('copy-of-drop-class', id, a.k === 'local' ? a.path : '', 0);
+  };
   const evalRvalue = (d: Disj, rv: Rvalue): void => {
     if (rv.kind === 'Ref') { usePlace(d, rv.place); return; }
+    if (rv.kind === 'Builtin' && RETURNS_RECEIVER_COPY.has(rv.op) && dropClassIn(rv.ty, classes) !== null) {
+      for (const id of pointsInto.operandTargets(rv.args[0])) report('copy-of-drop-class', id, '', 0);
+    }
     const moved: Place[] = [];
-    rvalueOps(rv, (op, passed) => {
+    rvalueOps(rv, (op, passed, owned) => {
       useOperand(d, op);
+      if (owned) noDropClassCopy(op);
       // a callee may read through any pointer it gets
       if (passed && (op.kind === 'Copy' || op.kind === 'Move') && holdsPtr(op.place.ty)) usePointees(d, pointsInto.reach(pointsInto.operandTargets(op)));
       if (op.kind === 'Move') moved.push(op.place);
@@ -505,6 +528,7 @@ export function checkFnDrops(fn: FnDef, classes: ClassTable): FnResult {
     if (t.kind === 'Return') {
       if (t.value !== null) {
         useOperand(d, t.value);
+        noDropClassCopy(t.value);
         if (t.value.kind === 'Move') moveOut(d, t.value.place);
       }
       for (const id of trackedIds) {

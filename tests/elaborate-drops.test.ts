@@ -19,6 +19,7 @@ import { PIPELINE } from '../passes/pipeline.js';
 import { elaborateDropsPass } from '../passes/elaborate-drops.js';
 import { compileC } from '../backends/c/toolchain.js';
 import { emitC } from '../backends/c/emit-c.js';
+// @ts-expect-error -- a plain .mjs script (the benchmark's program generator), without types
 import { generateProgram as generateBenchProgram } from '../tools/gen-program.mjs';
 import { generateProgram } from '../property-tests/gen/program-generator.js';
 import { dropPathProblems } from './drop-paths.js';

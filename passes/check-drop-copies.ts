@@ -35,8 +35,10 @@ function checkFunction(fn: FnDef, classes: ClassTable, ctx: PassContext): void {
     const what = t.k === 'class' && t.name === cls
       ? `copy of \`${cls}\`, which implements Drop`
       : `copy of \`${showTy(t)}\`, which holds a \`${cls}\` (it implements Drop)`;
+    // a variable can give its value away at its last use; any other place only copies
+    const whole = op.place.kind === 'LocalPlace' || (op.place.kind === 'PayloadPlace' && op.place.base.kind === 'LocalPlace');
     ctx.diag.error('E0050', op.span, what, {
-      label: 'copied here, and used again later',
+      label: whole ? 'copied here, and still used afterwards' : 'copied out of a place it stays in',
       help: `take a pointer with \`*${sourceText(ctx, op.span)}\` instead, or use the value only once`,
     });
     return op;

@@ -210,7 +210,8 @@ describe('explicate-control: straight-line code', () => {
       fn('g', [], T.i32, [expr(ret(int(1)))]),
       fn('f', [param(1, gen('vec', T.i32), false, 'v')], T.void, [expr(call('g', [], T.i32)), expr(index(v, int(3, T.i64), T.i32)), expr(local(1, v.ty))]),
     );
-    expect(text(prog)).toBe(lines('bb0:', '  _t1000 = g()', '  _t1001 = copy v[3]', '  return'));
+    // (the parameter v is the callee's: dropped when it returns)
+    expect(text(prog)).toBe(lines('bb0:', '  _t1000 = g()', '  _t1001 = copy v[3]', '  drop v', '  return'));
   });
 
   it('evaluates the right side of an assignment before an indexed place', () => {
@@ -222,13 +223,14 @@ describe('explicate-control: straight-line code', () => {
         assign(index(v, int(1, T.i64), T.i32), int(5)),
       ]),
     );
-    expect(text(prog)).toBe(lines('bb0:', '  _t1000 = g()', '  v[0] = move _t1000', '  v[1] = 5', '  return'));
+    expect(text(prog)).toBe(lines('bb0:', '  _t1000 = g()', '  v[0] = move _t1000', '  v[1] = 5', '  drop v', '  return'));
   });
 
-  it('lowers delete to Drop', () => {
+  it('lowers delete to Delete (printed as drop), before the scheduled drop of the parameter', () => {
     const bx = gen('box', T.i32);
     const prog = program(fn('f', [param(1, bx, false, 'b')], T.void, [{ kind: 'Delete', span: sp, target: local(1, bx, 'b') }]));
-    expect(text(prog)).toBe(lines('bb0:', '  drop b', '  return'));
+    expect(fnOf(lower(prog), 'f').blocks[0].stmts.map((s) => s.kind)).toEqual(['Delete', 'Drop']);
+    expect(text(prog)).toBe(lines('bb0:', '  drop b', '  drop b', '  return'));
   });
 });
 

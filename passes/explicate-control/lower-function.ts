@@ -120,7 +120,11 @@ export class FnLowering {
     return t;
   }
 
-  /** A value that nobody will read: a temporary that owns heap memory is dropped now. */
+  /**
+   * The value of a loop's or region's body, which nobody reads: its temporary belongs to
+   * the statement around the loop, which ends too late (after every iteration), so it is
+   * dropped now.
+   */
   private discardValue(op: CfgOperand | null, span: Span): void {
     if (op === null || this.fb.isDead || op.kind !== 'Move' || op.place.kind !== 'LocalPlace') return;
     if (this.needsDrop(op.place.ty)) this.fb.emit({ kind: 'Drop', span, place: op.place });
@@ -215,7 +219,8 @@ export class FnLowering {
     if (isRvalueKind(e)) {
       const rv = this.lowerRvalue(e);
       if (rv === null || this.fb.isDead) return;
-      if (rv.kind !== 'Use') { this.discardValue(this.materialize(rv, e.ty, e.span), e.span); return; }
+      // (a temporary holding the value is dropped when the statement ends)
+      if (rv.kind !== 'Use') { this.materialize(rv, e.ty, e.span); return; }
       this.discardOperand(rv.op, e.span);
       return;
     }
@@ -223,15 +228,12 @@ export class FnLowering {
     if (op !== null && !this.fb.isDead) this.discardOperand(op, e.span);
   }
 
-  /**
-   * A read of an array or Vec element is bounds-checked: it happens even when unused. A
-   * temporary that owns memory is dropped.
-   */
+  /** A read of an array or Vec element is bounds-checked: it happens even when unused. */
   private discardOperand(op: CfgOperand, span: Span): void {
     if ((op.kind === 'Copy' || op.kind === 'Move') && placeMayPanic(op.place)) {
       const t = this.temp(op.place.ty, span);
       this.fb.emit({ kind: 'Assign', span, place: t, value: use(op) });
-    } else this.discardValue(op, span);
+    }
   }
 
   private lowerWhile(s: N<'While'>): void {

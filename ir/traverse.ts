@@ -6,8 +6,18 @@
 // `next`, which rewrites the node's children with the same handlers; it may call `next`
 // first (bottom-up), last, or not at all. A handler for a node that sits in a list may
 // return an array: its elements are spliced into the list (one statement into several).
+//
+// Every pass walks the whole program, so the walk is built for speed (1M-line programs):
+// - per language, one small function per kind reads and rebuilds exactly its child fields
+//   by name (generated once from the declaration), instead of a loop over field names,
+//   whose `node[name]` reads would each be a slow generic lookup;
+// - per rewriter, a kind's entry says whether it has a handler and whether anything below
+//   it can change: a kind from which no handled kind is reachable (by the declaration) is
+//   returned as it is without being walked, since without a handler nothing in it changes;
+// - `next` is one function per rewriter, not a closure per node: it reads the context of
+//   the handler being run from a variable saved and restored around each handler call.
 
-import { childFields, type AnyNode, type Language } from './lang.js';
+import type { AnyNode, Language } from './lang.js';
 
 export type Handler<N extends AnyNode = AnyNode, Ctx = void> =
   (node: N, next: (n: N, ctx?: Ctx) => N, ctx: Ctx) => AnyNode | AnyNode[];
@@ -19,59 +29,157 @@ export interface Rewriter<Ctx> {
   children(node: AnyNode, ctx: Ctx): AnyNode;
 }
 
+type Visit = (node: AnyNode, ctx: unknown) => AnyNode | AnyNode[];
+type VisitList = (list: readonly AnyNode[], ctx: unknown) => readonly AnyNode[];
+/** Rewrites the children of one kind's node: the node itself when none changed. */
+type KindChildren = (node: AnyNode, one: Visit, list: VisitList, ctx: unknown) => AnyNode;
+/** Calls `f` on each child of one kind's node, in field order. */
+type KindEach = (node: AnyNode, f: (child: AnyNode, parent: AnyNode) => void) => void;
+
+interface LangPlan {
+  readonly children: ReadonlyMap<string, KindChildren>;
+  readonly each: ReadonlyMap<string, KindEach>;
+  /** kind -> the kinds that may occur strictly below a node of that kind */
+  readonly below: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+const plans = new WeakMap<Language, LangPlan>();
+
+function severalNodes(kind: string, field: string): never {
+  throw new Error(`${kind}.${field}: a handler returned several nodes where one is expected`);
+}
+
+/** The kinds a field spec's base names: a category's kinds, or the one kind. */
+function kindsOf(lang: Language, base: string): string[] {
+  const cat = lang.decl[base];
+  return cat ? Object.keys(cat) : [base];
+}
+
+function planFor(lang: Language): LangPlan {
+  let plan = plans.get(lang);
+  if (plan) return plan;
+  const children = new Map<string, KindChildren>();
+  const each = new Map<string, KindEach>();
+  for (const [kind, fields] of lang.children) {
+    // generated so that every field is read by its literal name (a fast, cached lookup)
+    const reads: string[] = [];
+    const same: string[] = [];
+    const stores: string[] = [];
+    const visits: string[] = [];
+    fields.forEach((f, i) => {
+      const name = JSON.stringify(f.name);
+      reads.push(`const v${i} = node[${name}];`);
+      if (f.many) reads.push(`const n${i} = v${i} == null ? v${i} : list(v${i}, ctx);`);
+      else {
+        reads.push(`const n${i} = v${i} == null ? v${i} : one(v${i}, ctx);`);
+        reads.push(`if (Array.isArray(n${i})) several(${JSON.stringify(kind)}, ${name});`);
+      }
+      same.push(`n${i} === v${i}`);
+      stores.push(`if (n${i} !== v${i}) out[${name}] = n${i};`);
+      visits.push(f.many
+        ? `{ const v = node[${name}]; if (v != null) for (let i = 0; i < v.length; i++) f(v[i], node); }`
+        : `{ const v = node[${name}]; if (v != null) f(v, node); }`);
+    });
+    const body = fields.length === 0 ? 'return node;' :
+      `${reads.join('\n')}\nif (${same.join(' && ')}) return node;\nconst out = { ...node };\n${stores.join('\n')}\nreturn out;`;
+    children.set(kind, new Function('several', `return function children_${kind}(node, one, list, ctx) {\n${body}\n};`)(severalNodes) as KindChildren);
+    each.set(kind, new Function(`return function each_${kind}(node, f) {\n${visits.join('\n')}\n};`)() as KindEach);
+  }
+  // reachability over the declaration: which kinds can appear below which
+  const direct = new Map<string, Set<string>>();
+  for (const [kind, fields] of lang.children) direct.set(kind, new Set(fields.flatMap((f) => kindsOf(lang, f.base))));
+  const below = new Map<string, Set<string>>();
+  for (const kind of direct.keys()) {
+    const seen = new Set<string>();
+    const todo = [...direct.get(kind)!];
+    while (todo.length > 0) {
+      const k = todo.pop()!;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      for (const c of direct.get(k) ?? []) todo.push(c);
+    }
+    below.set(kind, seen);
+  }
+  plan = { children, each, below };
+  plans.set(lang, plan);
+  return plan;
+}
+
+/** One kind's entry in a rewriter. */
+interface KindEntry {
+  readonly handler: Handler<AnyNode, unknown> | null;
+  /** rewrites the node's children; null when nothing below the node can change */
+  readonly children: KindChildren | null;
+}
+
 /**
  * Builds a rewriter for trees of `lang`. Children of kinds without a handler are
  * rewritten by default; the context value is passed down unchanged unless a handler
  * passes another to `next`.
  */
 export function rewriter<Ctx = void>(lang: Language, handlers: Handlers<Ctx>): Rewriter<Ctx> {
-  const visitOne = (node: AnyNode, ctx: Ctx): AnyNode | AnyNode[] => {
-    const h = handlers[node.kind];
-    return h ? h(node, (n, c) => children(n, c === undefined ? ctx : c), ctx) : children(node, ctx);
-  };
-  const children = (node: AnyNode, ctx: Ctx): AnyNode => {
-    let changed: Record<string, unknown> | null = null;
-    for (const f of childFields(lang, node.kind)) {
-      const v = node[f.name];
-      if (v === null || v === undefined) continue;
-      let nv: unknown;
-      if (f.many) {
-        const list = v as readonly AnyNode[];
-        let out: AnyNode[] | null = null;
-        for (let i = 0; i < list.length; i++) {
-          const r = visitOne(list[i], ctx);
-          if (out === null && r !== list[i]) out = list.slice(0, i);
-          if (out !== null) { if (Array.isArray(r)) out.push(...r); else out.push(r); }
-        }
-        nv = out ?? list;
-      } else {
-        const r = visitOne(v as AnyNode, ctx);
-        if (Array.isArray(r)) throw new Error(`${node.kind}.${f.name}: a handler returned several nodes where one is expected`);
-        nv = r;
-      }
-      if (nv !== v) (changed ??= {})[f.name] = nv;
+  const plan = planFor(lang);
+  const handled = Object.keys(handlers).filter((k) => handlers[k] !== undefined);
+  // a handler for a kind the language does not declare: walk everything, as nothing can be ruled out
+  const prune = handled.every((k) => lang.categoryOf.has(k));
+  const entries = new Map<string, KindEntry>();
+  for (const kind of new Set([...lang.children.keys(), ...handled])) {
+    const below = plan.below.get(kind);
+    const mayChange = !prune || (below !== undefined && handled.some((k) => below.has(k)));
+    entries.set(kind, {
+      handler: (handlers[kind] as Handler<AnyNode, unknown> | undefined) ?? null,
+      children: mayChange ? plan.children.get(kind) ?? null : null,
+    });
+  }
+
+  // the context of the handler being run, for `next` called without one
+  let current: unknown;
+  const visit: Visit = (node, ctx) => {
+    const e = entries.get(node.kind);
+    if (e === undefined) return node;
+    const h = e.handler;
+    if (h === null) return e.children === null ? node : e.children(node, visit, visitList, ctx);
+    const saved = current;
+    current = ctx;
+    try {
+      return h(node, next, ctx);
+    } finally {
+      current = saved;
     }
-    return changed ? { ...node, ...changed } as AnyNode : node;
   };
+  const visitList: VisitList = (list, ctx) => {
+    let out: AnyNode[] | null = null;
+    for (let i = 0; i < list.length; i++) {
+      const r = visit(list[i], ctx);
+      if (out === null) {
+        if (r === list[i]) continue;
+        out = list.slice(0, i);
+      }
+      if (Array.isArray(r)) { for (const x of r) out.push(x); } else out.push(r as AnyNode);
+    }
+    return out ?? list;
+  };
+  const children = (node: AnyNode, ctx: unknown): AnyNode => {
+    const e = entries.get(node.kind);
+    return e === undefined || e.children === null ? node : e.children(node, visit, visitList, ctx);
+  };
+  const next = (n: AnyNode, c?: unknown): AnyNode => children(n, c === undefined ? current : c);
   const rw = ((node: AnyNode, ctx: Ctx) => {
-    const r = visitOne(node, ctx);
+    const r = visit(node, ctx);
     if (Array.isArray(r)) throw new Error(`${node.kind}: the root was rewritten into several nodes`);
     return r;
   }) as Rewriter<Ctx>;
-  rw.children = children;
+  rw.children = children as Rewriter<Ctx>['children'];
   return rw;
 }
 
 /** Calls `f` on every node of the tree, parents before children. */
 export function forEachNode(lang: Language, root: AnyNode, f: (n: AnyNode, parent: AnyNode | null) => void): void {
-  const go = (n: AnyNode, parent: AnyNode | null) => {
+  const each = planFor(lang).each;
+  const go = (n: AnyNode, parent: AnyNode | null): void => {
     f(n, parent);
-    for (const fd of childFields(lang, n.kind)) {
-      const v = n[fd.name];
-      if (v === null || v === undefined) continue;
-      if (fd.many) for (const c of v as AnyNode[]) go(c, n);
-      else go(v as AnyNode, n);
-    }
+    const kids = each.get(n.kind);
+    if (kids !== undefined) kids(n, go);
   };
   go(root, null);
 }

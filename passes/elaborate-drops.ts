@@ -14,10 +14,13 @@
 //    (ir/needs-drop.ts): falling off the end, `return` (after its value is computed),
 //    `break`, `continue`, the `return` inside `??`; in reverse order of declaration, inner
 //    scopes first (so values declared in a region's block are dropped before it is freed).
-//    A temporary's scope is its statement; a condition's temporaries die on both of its
-//    edges. Storing into a place that needs drop is `t = new; Drop place; place = move t`.
-//    `panic`/`exit` run no drops. The user's `delete x` is a `Delete x` statement. The
-//    checks of the final IR (use after delete, loans, ...) run on that form.
+//    A temporary's scope is its statement (a temporary method receiver's too); a
+//    condition's temporaries die on both of its edges; a value leaving a scope (a block's
+//    tail, a returned value) is first moved into a temporary of the receiving scope.
+//    Storing into a place that needs drop is `t = new; Drop place; place = move t`.
+//    `o.unwrap()` is a test and a read of the payload place (so it can move out of a
+//    temporary). `panic`/`exit` run no drops. The user's `delete x` is a `Delete x`
+//    statement. The checks of the final IR (use after delete, loans, ...) run on that form.
 // 2. This pass, per function:
 //    (0) Borrowed temporaries: a `Move t` of a temporary that needs drop where the value is
 //        only read (an operand of a comparison, `IsSome`, a cast, a borrowed built-in
@@ -52,10 +55,10 @@
 // 3. check-drop-copies (E0050) then reports the copies of values holding a Drop class
 //    that (a) could not turn into moves.
 //
-// Not handled: a partial `delete x.f` (or of an element) drops that part now, and x's
-// scheduled drop drops it again (the per-part state of Rust's drop elaboration is not
-// tracked); `option.unwrap()` and `thread.join()` return copies (a Drop class inside is
-// then dropped twice).
+// Not handled: a partial `delete x.f` (or of an element, or of a Box's content) drops that
+// part now, and x's scheduled drop drops it again (the per-part state of Rust's drop
+// elaboration is not tracked); `t.join()` returns a copy of the thread's result (a Drop
+// class in it would be dropped twice; check-drop-copies does not see that copy).
 
 import { Lcfg, operandTy, type Node } from '../ir/languages.js';
 import {

@@ -67,6 +67,11 @@ export interface CheckResult {
   problems: DropProblem[];
   /** functions where the flag disjuncts were too many and were merged (less precise) */
   merged: string[];
+  /**
+   * per function, the blocks some path reaches: all blocks reachable from the entry, except
+   * those behind a branch on a constant-only bool that never takes that edge
+   */
+  feasible: Map<string, ReadonlySet<number>>;
 }
 
 /** The three properties, as the kinds that break each. */
@@ -81,11 +86,12 @@ export function formatProblem(p: DropProblem): string {
 /** Checks every function of a module. */
 export function checkDrops(m: Module): CheckResult {
   const classes = classTable(m.classes);
-  const out: CheckResult = { problems: [], merged: [] };
+  const out: CheckResult = { problems: [], merged: [], feasible: new Map() };
   for (const f of m.fns) {
     const r = checkFnDrops(f, classes);
     out.problems.push(...r.problems);
     if (r.merged) out.merged.push(f.name);
+    out.feasible.set(f.name, r.feasible);
   }
   return out;
 }
@@ -348,7 +354,7 @@ const EMPTY: ReadonlySet<number> = new Set();
 
 // ---------------------------------------------------------------- the checker
 
-interface FnResult { problems: DropProblem[]; merged: boolean }
+interface FnResult { problems: DropProblem[]; merged: boolean; feasible: ReadonlySet<number> }
 
 export function checkFnDrops(fn: FnDef, classes: ClassTable): FnResult {
   const tyOf = new Map(fn.locals.map((l) => [l.id, l.ty]));
@@ -578,7 +584,7 @@ export function checkFnDrops(fn: FnDef, classes: ClassTable): FnResult {
 
   const n = fn.blocks.length;
   const entry: State[] = fn.blocks.map(() => new Map());
-  if (n === 0) return { problems, merged };
+  if (n === 0) return { problems, merged, feasible: new Set() };
   const paramPos = fn.params.map((p) => tracked.get(p)).filter((x): x is number => x !== undefined);
   const d0 = Disj.initial(tracked.size, flags.size, paramPos);
   entry[0].set(d0.key(), d0);
@@ -602,6 +608,11 @@ export function checkFnDrops(fn: FnDef, classes: ClassTable): FnResult {
   }
   // report once, from the fixpoint
   reporting = true;
-  for (const b of fn.blocks) if (entry[b.id].size > 0) blockTransfer(b, copyState(entry[b.id]));
-  return { problems, merged };
+  const feasible = new Set<number>();
+  for (const b of fn.blocks) {
+    if (entry[b.id].size === 0) continue;
+    feasible.add(b.id);
+    blockTransfer(b, copyState(entry[b.id]));
+  }
+  return { problems, merged, feasible };
 }

@@ -48,6 +48,17 @@ const readsLocal = (s: Stmt, x: number): boolean => {
   placesTouched(s, (p) => { if (ownerOf(p) === x) hit = true; });
   return hit;
 };
+/** Whether a statement reads through pointer local p: dereferences it, or passes it to a callee. */
+const derefsOrPasses = (s: Stmt, p: number): boolean => {
+  const isP = (o: Operand) => (o.kind === 'Copy' || o.kind === 'Move') && o.place.kind === 'LocalPlace' && o.place.id === p;
+  let hit = false;
+  placesTouched(s, (pl) => { if (pl.kind === 'DerefPlace' && isP(pl.ptr)) hit = true; });
+  if (s.kind === 'Assign' || s.kind === 'Eval') {
+    const rv = s.value;
+    if ((rv.kind === 'CallFn' || rv.kind === 'Builtin' || rv.kind === 'CallValue') && rv.args.some(isP)) hit = true;
+  }
+  return hit;
+};
 const definesWhole = (s: Stmt, x: number) => s.kind === 'Assign' && s.place.kind === 'LocalPlace' && s.place.id === x;
 
 /** Blocks reachable from the entry, and blocks from which a Return is reachable. */
@@ -79,8 +90,8 @@ export function withStmts(m: Module, fi: number, bi: number, stmts: Stmt[]): Mod
 /**
  * Where a `Drop x` (x a whole local) can move before a use of x in its block: the last
  * statement before the drop that reads x directly, or (viaPointer) the first statement that
- * uses a pointer local made by `p = &x...` earlier in the block, with no direct read of x
- * between the Ref and that statement.
+ * dereferences or passes a pointer local made by `p = &x...` earlier in the block, with no
+ * direct read of x between the Ref and that statement.
  */
 export function earlySites(m: Module, viaPointer: boolean): EarlySite[] {
   const out: EarlySite[] = [];
@@ -105,7 +116,7 @@ export function earlySites(m: Module, viaPointer: boolean): EarlySite[] {
           for (let j = i + 1; j < k; j++) {
             const sj = b.stmts[j];
             if (definesWhole(sj, x) || readsLocal(sj, x) || definesWhole(sj, p)) break;
-            if (readsLocal(sj, p)) { out.push({ fn: fi, block: bi, drop: k, local: x, to: j, viaPointer }); break; }
+            if (derefsOrPasses(sj, p)) { out.push({ fn: fi, block: bi, drop: k, local: x, to: j, viaPointer }); break; }
           }
         }
       });

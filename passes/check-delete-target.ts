@@ -1,6 +1,6 @@
 // check-delete-target: `delete` only of what the deleting code owns (E0027, spec §5.4).
 //
-// `delete x` drops x now and frees its heap memory. A pointer owns nothing: deleting one
+// `delete x` drops x now and frees its heap memory; x must be a whole local variable. A pointer owns nothing: deleting one
 // (or a Region handle, or anything reached through a pointer, such as `delete *p` or
 // `delete p.items`) would free memory that a variable, the caller or a region still owns,
 // and that owner would free it again or keep using it. Region memory is freed only with
@@ -61,7 +61,15 @@ function checkFunction(fn: FunctionToAnalyze, types: PointerTypes, diag: Diagnos
       return;
     }
     const p = throughPointer(del.target);
-    if (p) viaPointer.set(del, p);
+    if (p) { viaPointer.set(del, p); return; }
+    // Drop tracking is per variable: deleting a part (`x.f`, `v[i]`, `*b`) would leave the
+    // variable's own drop to free that part again, and a static is never tracked at all.
+    const ref = del.target.kind === 'Name' ? (del.target as N<'Name'>).ref as { k: string } : null;
+    if (ref?.k !== 'local') {
+      diag.error('E0027', del.span, ref ? 'cannot delete a global: only local variables can be deleted'
+        : 'cannot delete part of a value: only a whole local variable can be deleted',
+      { label: 'not a whole local variable', help: 'delete the variable that owns it, or assign the part a new value' });
+    }
   });
   if (viaPointer.size === 0) return;
   const analysis = new FunctionPointsTo(types, null, new Set(viaPointer.values()));

@@ -59,13 +59,33 @@ main() {
   d := Conn { fd: 2, items: Vec<i32>::new() };
   unsafe {
     delete b;
-    delete *bb;
+    delete bb;
     delete v;
     delete s;
     delete c;
-    delete d.items;
+    delete d;
   }
 }`;
     expect(check(src).errors).toEqual([]);
+  });
+
+  it('refuses parts of values and statics: drops are tracked per local variable', () => {
+    const src = `class Conn(fd: i32, items: Vec<i32>) {}
+static NAME: i32 = 3;
+main() {
+  mut bb := Box::new(Box::new(2));
+  mut d := Conn { fd: 2, items: Vec<i32>::new() };
+  mut v := Vec::filled(2, String::from("a"));
+  unsafe {
+    delete *bb;
+    delete d.items;
+    delete v[0];
+    delete NAME;
+  }
+}`;
+    const r = check(src);
+    expect(r.errors).toEqual(['E0027@8', 'E0027@9', 'E0027@10', 'E0027@11']);
+    expect(r.diags[0].message).toMatch(/only a whole local variable/);
+    expect(r.diags[3].message).toMatch(/global/);
   });
 });

@@ -19,7 +19,7 @@ describe('examples', () => {
         expect(c.stderr).toBe('');
         expect(c.status).toBe(0);
         expect(existsSync(exe)).toBe(true);
-        const r = spawnSync(exe, [], { encoding: 'utf8', env: { ...process.env, UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1', ASAN_OPTIONS: 'detect_leaks=0' } });
+        const r = spawnSync(exe, [], { encoding: 'utf8', env: { ...process.env, UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1', ASAN_OPTIONS: 'detect_leaks=1' } });
         expect(r.stderr).toBe('');
         expect(r.stdout).toBe(expected);
         expect(r.status).toBe(0);

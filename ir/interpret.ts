@@ -330,7 +330,14 @@ class Interpreter {
         return items.length === 0 ? none() : some(items.pop());
       }
       case 'vec.len': return BigInt((recv(0) as { items: Value[] }).items.length);
-      case 'vec.clear': (recv(0) as { items: Value[] }).items.length = 0; return undefined;
+      case 'vec.clear': {
+        // clearing drops every element, as the backends' drop glue does
+        const items = (recv(0) as { items: Value[] }).items;
+        const vecTy = (operandTy(as[0]) as { to: { of: Ty } }).to;
+        items.forEach((_, i) => this.dropPlace({ t: 'ptr', o: items as unknown as Slot, k: i }, vecTy.of));
+        items.length = 0;
+        return undefined;
+      }
       case 'string.from': return { t: 'string', s: a[0] as string };
       case 'string.append': (recv(0) as { s: string }).s += this.show(a[1], operandTy(as[1])); return undefined;
       case 'string.len': return BigInt(utf8Len((recv(0) as { s: string }).s));

@@ -44,7 +44,21 @@ function checkFunction(fn: FnDef, classes: ClassTable, ctx: PassContext): void {
     return op;
   };
   for (const b of fn.blocks) {
-    for (const s of b.stmts) mapStmtOperands(s, report);
+    for (const s of b.stmts) {
+      mapStmtOperands(s, report);
+      // `t.join()` hands out a copy of the result the thread keeps (joining again gives it again)
+      if (s.kind === 'Assign' && s.value.kind === 'Builtin' && s.value.op === 'thread.join') {
+        const cls = dropClassIn(s.value.ty, classes);
+        if (cls !== null) {
+          const t = s.value.ty;
+          const what = t.k === 'class' && t.name === cls ? `\`${cls}\`, which implements Drop` : `\`${showTy(t)}\`, which holds a \`${cls}\` (it implements Drop)`;
+          ctx.diag.error('E0050', s.value.span, `joining a thread copies its result, ${what}`, {
+            label: 'copied here',
+            help: 'return a value without a Drop class from the thread, or send the resource over a channel',
+          });
+        }
+      }
+    }
     mapTermOperands(b.term, report);
   }
 }

@@ -122,3 +122,11 @@ describe('check-drop-copies: E0050', () => {
     expect(interpret(r.ir as unknown as Node<typeof Lcfg, 'Module'>).stdout).toBe('3\nclose\nend\nclose\n');
   });
 });
+
+describe('check-drop-copies: thread results', () => {
+  it('joining a thread whose result holds a Drop class is E0050 (join copies the result)', () => {
+    expect(e0050('main() {\n  t := spawn(() -> open());\n  r := t.join();\n  println(r.fd);\n}\n'))
+      .toEqual(['3: joining a thread copies its result, `File`, which implements Drop']);
+    expect(e0050('main() {\n  t := spawn(() -> 5);\n  println(t.join());\n}\n')).toEqual([]);
+  });
+});

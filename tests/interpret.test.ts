@@ -152,3 +152,14 @@ describe('interpret: programs from source', () => {
     expect(r.stdout).toBe('2\n5\nn=4true\n7\n42\n');
   });
 });
+
+describe('interpreter: vec.clear', () => {
+  it('drops the cleared elements, like the backends', async () => {
+    const { runPipeline } = await import('../tools/driver.js');
+    const { interpret } = await import('../ir/interpret.js');
+    const src = { path: 'c.zeta', text: 'class R(id: i64) : Drop { drop() { print("drop "); println(id); } }\nmain() { mut v := Vec<R>::new(); v.push(R { id: 1 }); v.clear(); println("end"); }\n' };
+    const r = runPipeline(src);
+    expect(r.diagnostics).toEqual([]);
+    expect(interpret(r.ir as never).stdout).toBe('drop 1\nend\n');
+  });
+});

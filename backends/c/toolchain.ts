@@ -73,15 +73,11 @@ const runSync = (cmd: string, args: string[]): void => {
 };
 
 /**
- * The steps of a build, as a generator of commands so that one description serves both
- * the blocking and the asynchronous entry points: the runtime object (when not cached),
- * then the program, each compiled to a temporary name and renamed into place.
+ * runtime-c/zeta_rt.c compiled with these flags, cached by a hash of the compiler, the flags
+ * and the runtime sources, so a build compiles only the program's own code. Shared by both
+ * backends (they link the same runtime). Yields the compile step when the cache misses.
  */
-function* buildSteps(cSource: string, out: string, opts: CBuildOptions): Generator<[string, string[]], void, void> {
-  const cc = opts.cc ?? process.env.CC ?? 'cc';
-  const flags = cFlags(opts);
-  const runtimeDir = opts.runtimeDir ?? findRuntimeDir();
-
+export function* runtimeObject(cc: string, flags: readonly string[], runtimeDir: string): Generator<[string, string[]], string, void> {
   const h = createHash('sha256');
   h.update(cc).update('\0').update(flags.join(' ')).update('\0');
   for (const f of ['zeta_rt.h', 'zeta_rt.c']) h.update(readFileSync(join(runtimeDir, f)));
@@ -97,6 +93,20 @@ function* buildSteps(cSource: string, out: string, opts: CBuildOptions): Generat
       rmSync(tmp, { force: true });
     }
   }
+  return rt;
+}
+
+/**
+ * The steps of a build, as a generator of commands so that one description serves both
+ * the blocking and the asynchronous entry points: the runtime object (when not cached),
+ * then the program, each compiled to a temporary name and renamed into place.
+ */
+function* buildSteps(cSource: string, out: string, opts: CBuildOptions): Generator<[string, string[]], void, void> {
+  const cc = opts.cc ?? process.env.CC ?? 'cc';
+  const flags = cFlags(opts);
+  const runtimeDir = opts.runtimeDir ?? findRuntimeDir();
+
+  const rt = yield* runtimeObject(cc, flags, runtimeDir);
 
   const outPath = resolve(out);
   const work = mkdtempSync(join(tmpdir(), 'zeta-nano-c-'));

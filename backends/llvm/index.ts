@@ -18,7 +18,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { AnyNode } from '../../ir/lang.js';
 import { InternalError } from '../../passes/pass.js';
 import { BackendUnavailable, type Backend, type BuildOptions } from '../index.js';
-import { cFlags, findRuntimeDir } from '../c/toolchain.js';
+import { cFlags, findRuntimeDir, runtimeObject as cRuntimeObject } from '../c/toolchain.js';
 import { hostTarget, loadLlvm } from './bindings.js';
 import { emitModule, type EmittedModule } from './emit.js';
 import { findTools } from './tools.js';
@@ -112,30 +112,9 @@ function linkFlags(opts: BuildOptions): string[] {
   return cFlags({ optLevel: opts.optLevel, sanitize: opts.sanitize }).filter((f) => f.startsWith('-fsanitize') || f === '-fno-omit-frame-pointer');
 }
 
-/**
- * runtime-c/zeta_rt.c compiled with the C backend's flags for these options, cached by a
- * hash of the compiler, the flags and the runtime sources (the C backend's cache scheme).
- */
-function* runtimeObject(opts: BuildOptions): Generator<Step, string, void> {
-  const cc = process.env.CC ?? 'cc';
-  const flags = cFlags({ optLevel: opts.optLevel, sanitize: opts.sanitize });
-  const runtimeDir = findRuntimeDir();
-  const h = createHash('sha256');
-  h.update(cc).update('\0').update(flags.join(' ')).update('\0');
-  for (const f of ['zeta_rt.h', 'zeta_rt.c']) h.update(readFileSync(join(runtimeDir, f)));
-  const cacheDir = join(tmpdir(), 'zeta-nano-runtime-cache');
-  mkdirSync(cacheDir, { recursive: true });
-  const rt = join(cacheDir, `zeta_rt-${h.digest('hex').slice(0, 24)}.o`);
-  if (!existsSync(rt)) {
-    const tmp = `${rt}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      yield [findTools().cc, [...flags, '-c', join(runtimeDir, 'zeta_rt.c'), '-o', tmp]];
-      renameSync(tmp, rt); // concurrent builds may race; each rename installs a complete file
-    } finally {
-      rmSync(tmp, { force: true });
-    }
-  }
-  return rt;
+/** runtime-c/zeta_rt.c compiled with the C backend's flags for these options (its cache). */
+function runtimeObject(opts: BuildOptions): Generator<Step, string, void> {
+  return cRuntimeObject(findTools().cc, cFlags({ optLevel: opts.optLevel, sanitize: opts.sanitize }), findRuntimeDir());
 }
 
 function toolError(cmd: string, detail: string, stderr: string): InternalError {

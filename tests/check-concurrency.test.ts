@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lineCol } from '../ir/diagnostics.js';
 import { runPipeline } from '../tools/driver.js';
-import { CONFORMANCE } from './helpers.js';
+import { CONFORMANCE, annotations } from './helpers.js';
 
 /** (code@line) of every error of the whole pipeline, in source order. */
 function errors(text: string): string[] {
@@ -16,13 +16,9 @@ function errors(text: string): string[] {
   return [...r.diagnostics].sort((a, b) => a.span.start - b.span.start).map((d) => `${d.code}@${lineCol(src, d.span.start).line}`);
 }
 
+/** The annotated (line, code) pairs, in this file's format. */
 function annotated(text: string): string[] {
-  const out: string[] = [];
-  text.split('\n').forEach((line, i) => {
-    const m = /\/\/~ ERROR (E\d{4})/.exec(line);
-    if (m) out.push(`${m[1]}@${i + 1}`);
-  });
-  return out;
+  return annotations(text).map((a) => `${a.code}@${a.line}`);
 }
 
 describe('conformance samples get exactly their annotated errors', () => {

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { lineCol } from '../ir/diagnostics.js';
 import { runPipeline } from '../tools/driver.js';
-import { CONFORMANCE } from './helpers.js';
+import { CONFORMANCE, annotations } from './helpers.js';
 
 const CODES = new Set(['E0020', 'E0021']);
 
@@ -21,11 +21,9 @@ function reported(text: string): string[] {
   return check(text).map((d) => `${d.line} ${d.code}`).sort();
 }
 
-/** The (line, code) pairs the program's `//~ ERROR` annotations ask for, sorted. */
+/** The annotated (line, code) pairs, in this file's format. */
 function annotated(text: string): string[] {
-  const out: string[] = [];
-  text.split('\n').forEach((l, i) => { for (const m of l.matchAll(/\/\/~ ERROR (E\d{4})/g)) out.push(`${i + 1} ${m[1]}`); });
-  return out.sort();
+  return annotations(text).map((a) => `${a.line} ${a.code}`).sort();
 }
 
 const expectAnnotations = (text: string) => expect(reported(text)).toEqual(annotated(text));

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { lineCol, type Diagnostic } from '../ir/diagnostics.js';
 import { runPipeline } from '../tools/driver.js';
 import { checkEscapesPass } from '../passes/check-escapes.js';
-import { CONFORMANCE, ROOT } from './helpers.js';
+import { CONFORMANCE, ROOT, annotations } from './helpers.js';
 import { generateProgram } from '../property-tests/gen/program-generator.js';
 
 /** Runs the pipeline through the tree memory checks; (code@line) of every error, in source order. */
@@ -18,14 +18,9 @@ function check(text: string): { errors: string[]; diags: Diagnostic[] } {
 }
 const errors = (text: string): string[] => check(text).errors;
 
-/** The (code@line) annotations `//~ ERROR Exxxx` of a conformance sample. */
+/** The annotated (line, code) pairs, in this file's format. */
 function annotated(text: string): string[] {
-  const out: string[] = [];
-  text.split('\n').forEach((line, i) => {
-    const m = /\/\/~ ERROR (E\d{4})/.exec(line);
-    if (m) out.push(`${m[1]}@${i + 1}`);
-  });
-  return out;
+  return annotations(text).map((a) => `${a.code}@${a.line}`);
 }
 
 describe('check-escapes: returns', () => {

@@ -8,7 +8,7 @@ import { lineCol } from '../ir/diagnostics.js';
 import type { Module } from '../ir/cfg.js';
 import { crossesHeap, joinPath, MAX_PATH_STEPS, ModulePointsTo, pathWithin } from '../ir/points-to.js';
 import { runPipeline } from '../tools/driver.js';
-import { CONFORMANCE, ROOT } from './helpers.js';
+import { CONFORMANCE, ROOT, annotations } from './helpers.js';
 
 function check(text: string) {
   const src = { path: 't.zeta', text };
@@ -16,10 +16,9 @@ function check(text: string) {
   return r.diagnostics.filter((d) => d.code === 'E0024').map((d) => ({ ...d, line: lineCol(src, d.span.start).line }));
 }
 const reported = (text: string) => check(text).map((d) => `${d.line} ${d.code}`).sort();
+/** The annotated (line, code) pairs, in this file's format. */
 function annotated(text: string): string[] {
-  const out: string[] = [];
-  text.split('\n').forEach((l, i) => { for (const m of l.matchAll(/\/\/~ ERROR (E\d{4})/g)) out.push(`${i + 1} ${m[1]}`); });
-  return out.sort();
+  return annotations(text).map((a) => `${a.line} ${a.code}`).sort();
 }
 const expectAnnotations = (text: string) => expect(reported(text)).toEqual(annotated(text));
 

@@ -27,3 +27,10 @@ export function writeProgram(text: string, name = 'prog.zeta'): string {
   writeFileSync(file, text);
   return file;
 }
+
+/** The `//~ ERROR Exxxx` annotations of a test program (spec §12), as {line, code}, in order. */
+export function annotations(text: string): { line: number; code: string }[] {
+  const out: { line: number; code: string }[] = [];
+  text.split('\n').forEach((l, i) => { for (const m of l.matchAll(/\/\/~ ERROR (E\d{4})/g)) out.push({ line: i + 1, code: m[1] }); });
+  return out;
+}

@@ -215,3 +215,39 @@ export function validate(lang: Language, root: AnyNode, limit = 20): ValidationE
 export function childFields(lang: Language, kind: string): readonly ParsedField[] {
   return lang.children.get(kind) ?? [];
 }
+
+// ---------------------------------------------------------------- building nodes fast
+export type NodeBuilder = <N extends AnyNode = AnyNode>(node: AnyNode, changes: Readonly<Record<string, unknown>>) => N;
+
+const builders = new WeakMap<Language, NodeBuilder>();
+
+/**
+ * `nodeBuilder(lang)(node, { field: value })` is `node` with some fields changed or added,
+ * as a node of `lang`: an object literal of exactly the kind's declared fields, in declared
+ * order, each taken from `changes` unless undefined there, else from `node`.
+ *
+ * Use it instead of `{ ...node, newField }` on hot paths: V8 gives every object made by a
+ * spread followed by a field the source lacks a hidden class of its own, so a tree built
+ * that way makes every later read of its nodes slow (and allocating each one is slow too).
+ * A literal per kind gives one hidden class per kind.
+ */
+export function nodeBuilder(lang: Language): NodeBuilder {
+  let b = builders.get(lang);
+  if (b) return b;
+  const perKind = new Map<string, (n: AnyNode, c: Readonly<Record<string, unknown>>) => AnyNode>();
+  for (const [kind, fs] of lang.fields) {
+    const props = ['kind', 'span', ...fs.map((f) => f.name)].map((name) => {
+      const key = JSON.stringify(name);
+      return `${key}: c[${key}] !== undefined ? c[${key}] : n[${key}]`;
+    });
+    perKind.set(kind, new Function(`return function build_${kind}(n, c) { return { ${props.join(', ')} }; };`)());
+  }
+  b = (<N extends AnyNode>(node: AnyNode, changes: Readonly<Record<string, unknown>>): N => {
+    const kind = (changes.kind as string | undefined) ?? node.kind;
+    const build = perKind.get(kind);
+    if (build === undefined) throw new Error(`nodeBuilder: kind ${kind} is not in language ${lang.name}`);
+    return build(node, changes) as N;
+  }) as NodeBuilder;
+  builders.set(lang, b);
+  return b;
+}

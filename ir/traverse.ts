@@ -11,13 +11,16 @@
 // - per language, one small function per kind reads and rebuilds exactly its child fields
 //   by name (generated once from the declaration), instead of a loop over field names,
 //   whose `node[name]` reads would each be a slow generic lookup;
-// - per rewriter, a kind's entry says whether it has a handler and whether anything below
-//   it can change: a kind from which no handled kind is reachable (by the declaration) is
-//   returned as it is without being walked, since without a handler nothing in it changes;
+// - per rewriter, each kind has its handler (if any) and whether anything below it can
+//   change: a kind from which no handled kind is reachable (by the declaration) is
+//   returned as it is without being walked, since without a handler nothing in it changes
+//   (these tables are computed once per language and set of handled kinds: some passes
+//   build a rewriter per function);
 // - `next` is one function per rewriter, not a closure per node: it reads the context of
 //   the handler being run from a variable saved and restored around each handler call.
 
 import type { AnyNode, Language } from './lang.js';
+import type { Ty } from './types.js';
 
 export type Handler<N extends AnyNode = AnyNode, Ctx = void> =
   (node: N, next: (n: N, ctx?: Ctx) => N, ctx: Ctx) => AnyNode | AnyNode[];
@@ -41,6 +44,8 @@ interface LangPlan {
   readonly each: ReadonlyMap<string, KindEach>;
   /** kind -> the kinds that may occur strictly below a node of that kind */
   readonly below: ReadonlyMap<string, ReadonlySet<string>>;
+  /** rewriter shapes, by the handled kinds */
+  readonly shapes: Map<string, Shape>;
 }
 
 const plans = new WeakMap<Language, LangPlan>();
@@ -100,16 +105,35 @@ function planFor(lang: Language): LangPlan {
     }
     below.set(kind, seen);
   }
-  plan = { children, each, below };
+  plan = { children, each, below, shapes: new Map() };
   plans.set(lang, plan);
   return plan;
 }
 
-/** One kind's entry in a rewriter. */
-interface KindEntry {
-  readonly handler: Handler<AnyNode, unknown> | null;
-  /** rewrites the node's children; null when nothing below the node can change */
-  readonly children: KindChildren | null;
+/** What a rewriter needs beyond its handlers; shared by every rewriter of one language handling the same kinds. */
+interface Shape {
+  /** kind -> its index in `kinds` (the language's kinds, then handled kinds it lacks) */
+  readonly index: ReadonlyMap<string, number>;
+  readonly kinds: readonly string[];
+  /** per kind: rewrites the node's children; null when nothing below the node can change */
+  readonly children: readonly (KindChildren | null)[];
+}
+
+function shapeFor(lang: Language, plan: LangPlan, handled: readonly string[]): Shape {
+  const key = handled.join(',');
+  let shape = plan.shapes.get(key);
+  if (shape) return shape;
+  // a handler for a kind the language does not declare: walk everything, as nothing can be ruled out
+  const prune = handled.every((k) => lang.categoryOf.has(k));
+  const kinds = [...new Set([...lang.children.keys(), ...handled])];
+  const children = kinds.map((kind) => {
+    const below = plan.below.get(kind);
+    const mayChange = !prune || (below !== undefined && handled.some((k) => below.has(k)));
+    return mayChange ? plan.children.get(kind) ?? null : null;
+  });
+  shape = { index: new Map(kinds.map((k, i) => [k, i])), kinds, children };
+  plan.shapes.set(key, shape);
+  return shape;
 }
 
 /**
@@ -119,26 +143,19 @@ interface KindEntry {
  */
 export function rewriter<Ctx = void>(lang: Language, handlers: Handlers<Ctx>): Rewriter<Ctx> {
   const plan = planFor(lang);
-  const handled = Object.keys(handlers).filter((k) => handlers[k] !== undefined);
-  // a handler for a kind the language does not declare: walk everything, as nothing can be ruled out
-  const prune = handled.every((k) => lang.categoryOf.has(k));
-  const entries = new Map<string, KindEntry>();
-  for (const kind of new Set([...lang.children.keys(), ...handled])) {
-    const below = plan.below.get(kind);
-    const mayChange = !prune || (below !== undefined && handled.some((k) => below.has(k)));
-    entries.set(kind, {
-      handler: (handlers[kind] as Handler<AnyNode, unknown> | undefined) ?? null,
-      children: mayChange ? plan.children.get(kind) ?? null : null,
-    });
-  }
+  const { index, kinds, children: kindChildren } = shapeFor(lang, plan, Object.keys(handlers).filter((k) => handlers[k] !== undefined));
+  const handlerOf = kinds.map((k) => (handlers[k] as Handler<AnyNode, unknown> | undefined) ?? null);
 
   // the context of the handler being run, for `next` called without one
   let current: unknown;
   const visit: Visit = (node, ctx) => {
-    const e = entries.get(node.kind);
-    if (e === undefined) return node;
-    const h = e.handler;
-    if (h === null) return e.children === null ? node : e.children(node, visit, visitList, ctx);
+    const i = index.get(node.kind);
+    if (i === undefined) return node;
+    const h = handlerOf[i];
+    if (h === null) {
+      const c = kindChildren[i];
+      return c === null ? node : c(node, visit, visitList, ctx);
+    }
     const saved = current;
     current = ctx;
     try {
@@ -160,8 +177,9 @@ export function rewriter<Ctx = void>(lang: Language, handlers: Handlers<Ctx>): R
     return out ?? list;
   };
   const children = (node: AnyNode, ctx: unknown): AnyNode => {
-    const e = entries.get(node.kind);
-    return e === undefined || e.children === null ? node : e.children(node, visit, visitList, ctx);
+    const i = index.get(node.kind);
+    const c = i === undefined ? null : kindChildren[i];
+    return c === null ? node : c(node, visit, visitList, ctx);
   };
   const next = (n: AnyNode, c?: unknown): AnyNode => children(n, c === undefined ? current : c);
   const rw = ((node: AnyNode, ctx: Ctx) => {
@@ -182,4 +200,59 @@ export function forEachNode(lang: Language, root: AnyNode, f: (n: AnyNode, paren
     if (kids !== undefined) kids(n, go);
   };
   go(root, null);
+}
+
+/** Rewrites the types of a tree: every `type` field of every node goes through `f`. */
+export type TypeMapper = (root: AnyNode, f: (t: Ty) => Ty) => AnyNode;
+
+const typeMappers = new WeakMap<Language, TypeMapper>();
+
+/**
+ * `typeMapper(lang)(root, f)` is `root` with every `type` field (`type`, `type?`, `type[]`)
+ * replaced by `f` of it, rebuilding only the nodes on the path to a change (as `rewriter`).
+ * Like the rewriter, it reads each kind's fields by name, through functions generated once
+ * per language.
+ */
+export function typeMapper(lang: Language): TypeMapper {
+  let m = typeMappers.get(lang);
+  if (m) return m;
+  type KindMap = (node: AnyNode, f: (t: Ty) => Ty, go: (n: AnyNode) => AnyNode, list: typeof mapList) => AnyNode;
+  const perKind = new Map<string, KindMap>();
+  for (const [kind, fields] of lang.fields) {
+    const walked = fields.filter((f) => !f.scalar || f.base === 'type');
+    const reads = walked.map((f, i) => {
+      const name = JSON.stringify(f.name);
+      const one = f.scalar ? 'f' : 'go';
+      const map = f.many ? `list(v${i}, ${one})` : `${one}(v${i})`;
+      return `const v${i} = node[${name}]; const n${i} = v${i} == null ? v${i} : ${map};`;
+    });
+    const body = walked.length === 0 ? 'return node;' :
+      `${reads.join('\n')}\nif (${walked.map((_, i) => `n${i} === v${i}`).join(' && ')}) return node;\nconst out = { ...node };\n` +
+      `${walked.map((f, i) => `if (n${i} !== v${i}) out[${JSON.stringify(f.name)}] = n${i};`).join('\n')}\nreturn out;`;
+    perKind.set(kind, new Function(`return function types_${kind}(node, f, go, list) {\n${body}\n};`)() as KindMap);
+  }
+  m = (root, f) => {
+    const go = (n: AnyNode): AnyNode => {
+      const k = perKind.get(n.kind);
+      if (k === undefined) throw new Error(`typeMapper: kind ${n.kind} is not in language ${lang.name}`);
+      return k(n, f, go, mapList);
+    };
+    return go(root);
+  };
+  typeMappers.set(lang, m);
+  return m;
+}
+
+/** Maps a list, returning the list itself when no element changed (no allocation then). */
+function mapList<X>(list: readonly X[], f: (x: X) => X): readonly X[] {
+  let out: X[] | null = null;
+  for (let i = 0; i < list.length; i++) {
+    const y = f(list[i]);
+    if (out === null) {
+      if (y === list[i]) continue;
+      out = list.slice(0, i);
+    }
+    out.push(y);
+  }
+  return out ?? list;
 }

@@ -56,7 +56,7 @@
 //   lower-methods and the drop glue call it). An unknown trait name is E0002.
 // - `let` of a void value (`x := println(1);`) is E0003.
 
-import type { AnyNode, Span } from '../ir/lang.js';
+import { nodeBuilder, type AnyNode, type Span } from '../ir/lang.js';
 import { Lresolved, Ltyped, type Node, type NameRef } from '../ir/languages.js';
 import { T, arrayTy, classTy, fnTy, gen, intRange, isSigned, ptr, type FloatName, type IntName, type Ty } from '../ir/types.js';
 import { ORDERING } from '../ir/builtins.js';
@@ -79,6 +79,8 @@ type TE = AnyNode & { readonly ty: Ty };
 
 const INT_NAMES = new Set(['i8', 'i16', 'i32', 'i64', 'u8', 'u16', 'u32', 'u64']);
 const INT_RANGES = Object.fromEntries([...INT_NAMES].map((n) => [n, intRange(n as IntName)])) as Record<IntName, [bigint, bigint]>;
+/** The same bounds as doubles: exact enough for literals of at most 15 digits (all below 2^53). */
+const INT_RANGES_NUM = Object.fromEntries([...INT_NAMES].map((n) => [n, intRange(n as IntName).map(Number)])) as Record<IntName, [number, number]>;
 const ARITH = new Set(['+', '-', '*', '/', '%']);
 const BITWISE = new Set(['&', '|', '^']);
 const SHIFT = new Set(['<<', '>>']);
@@ -86,6 +88,8 @@ const EQUALITY = new Set(['==', '!=']);
 const ORDER = new Set(['<', '<=', '>', '>=']);
 
 interface FnSig { params: readonly Ty[]; ret: Ty }
+/** A top-level function or extern: its signature and, made once, its type as a value. */
+interface FnInfo extends FnSig { ty: Ty }
 interface MethodInfo extends FnSig { mutSelf: boolean; isStatic: boolean }
 interface ClassInfo { name: string; fields: Map<string, Ty>; methods: Map<string, MethodInfo> }
 interface LocalInfo { name: string; ty: Ty; mut: boolean; param: boolean }
@@ -98,16 +102,56 @@ interface FnCtx {
   method: { name: string } | null;
 }
 
+/** Builds a typed node from an Lresolved one: `build(e, { left, right, ty })`. */
+const build = nodeBuilder(Ltyped);
+/** kind -> its `type` fields (`ty`, Let's `ty`, Lambda's `ret`, ...) */
+const TYPE_FIELDS = new Map([...Ltyped.fields].map(([k, fs]) => [k, fs.filter((f) => f.base === 'type')]));
+
+/** Whether `t` mentions an inference variable (bound or not). */
+function hasInfer(t: Ty): boolean {
+  switch (t.k) {
+    case 'infer': return true;
+    case 'ptr': return hasInfer(t.to);
+    case 'array': return hasInfer(t.elem);
+    case 'fn': return hasInfer(t.ret) || t.params.some(hasInfer);
+    case 'option': case 'box': case 'vec': case 'thread': case 'channel': case 'mutex': case 'atomic': case 'guard': return hasInfer(t.of);
+    default: return false;
+  }
+}
+
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /** Literals whose type comes from their context: `1`, `-2`, `1.5`, `1 + 2`. */
 function isLiteralish(e: AnyNode): boolean {
-  // memoized: binary chains ask this at every level, which would be quadratic
-  let r = literalish.get(e);
-  if (r === undefined) literalish.set(e, r = computeLiteralish(e));
-  return r;
+  // binary chains ask this at every level: shallow expressions (nearly all) are looked at
+  // directly; deep ones are memoized, else long chains would be quadratic
+  const r = literalishWithin(e, 8);
+  if (r !== undefined) return r;
+  let m = literalish.get(e);
+  if (m === undefined) literalish.set(e, m = computeLiteralish(e));
+  return m;
 }
 const literalish = new WeakMap<AnyNode, boolean>();
+
+/** isLiteralish looking at most `depth` levels down: undefined when that is not enough to tell. */
+function literalishWithin(e: AnyNode, depth: number): boolean | undefined {
+  switch (e.kind) {
+    case 'IntLit': case 'FloatLit': return e.suffix === null;
+    case 'Unary':
+      if (e.op !== '-' && e.op !== '~') return false;
+      return depth === 0 ? undefined : literalishWithin(e.operand as AnyNode, depth - 1);
+    case 'Binary': {
+      if (!ARITH.has(e.op as string) && !BITWISE.has(e.op as string)) return false;
+      if (depth === 0) return undefined;
+      const l = literalishWithin(e.left as AnyNode, depth - 1);
+      if (l === false) return false;
+      const r = literalishWithin(e.right as AnyNode, depth - 1);
+      if (r === false) return false;
+      return l === undefined || r === undefined ? undefined : true;
+    }
+    default: return false;
+  }
+}
 
 function computeLiteralish(e: AnyNode): boolean {
   switch (e.kind) {
@@ -123,16 +167,22 @@ const PRINTABLE = new Set<Ty['k']>(['int', 'float', 'bool', 'str', 'string', 'ne
 
 class Checker {
   readonly classes = new Map<string, ClassInfo>();
-  readonly fns = new Map<string, FnSig>();
-  readonly externs = new Map<string, FnSig>();
+  readonly fns = new Map<string, FnInfo>();
+  readonly externs = new Map<string, FnInfo>();
   readonly statics = new Map<string, { ty: Ty; mut: boolean }>();
   readonly inf = new Inference();
   private locals = new Map<number, LocalInfo>();
   private fn: FnCtx = { ret: T.void, loops: [], method: null };
   /** literals whose type was still a variable: range-checked once the function is inferred */
-  private pendingLiterals: { value: bigint; ty: Ty; span: Span }[] = [];
+  private pendingLiterals: { value: number | bigint; ty: Ty; span: Span }[] = [];
   /** negations of a value whose type was still a variable: must turn out signed */
   private pendingNegations: { ty: Ty; span: Span }[] = [];
+  /**
+   * The nodes of the current function whose types mention inference variables: the only
+   * ones substitution changes. They were built by this pass and nobody else has seen them
+   * yet, so their types are substituted in place, without walking and copying the tree.
+   */
+  private inferNodes: AnyNode[] = [];
   readonly places: PlaceEnv = {
     shallow: (t) => this.inf.shallow(t),
     local: (id) => this.locals.get(id),
@@ -145,8 +195,11 @@ class Checker {
   collect(program: R<'Program'>): void {
     for (const item of program.items) {
       switch (item.kind) {
-        case 'FnDecl': this.fns.set(item.name, { params: item.params.map((p) => p.ty!), ret: item.ret }); break;
-        case 'ExternFn': this.externs.set(item.name, { params: item.params.map((p) => p.ty!), ret: item.ret }); break;
+        case 'FnDecl': case 'ExternFn': {
+          const params = item.params.map((p) => p.ty!);
+          (item.kind === 'FnDecl' ? this.fns : this.externs).set(item.name, { params, ret: item.ret, ty: fnTy(params, item.ret) });
+          break;
+        }
         case 'StaticDecl': this.statics.set(item.name, { ty: item.ty, mut: item.mut }); break;
         case 'ClassDecl': {
           const fields = new Map(item.fields.map((f) => [f.name, f.ty!] as const));
@@ -235,6 +288,7 @@ class Checker {
     this.fn = ctx;
     this.pendingLiterals = [];
     this.pendingNegations = [];
+    this.inferNodes = [];
     const errorsBefore = this.diag.list.length;
     const out = check();
     if (this.inf.count === 0) return out;
@@ -244,19 +298,41 @@ class Checker {
       const t = this.inf.zonk(n.ty);
       if (t.k === 'int' && !isSigned(t)) this.cannotNegate(t, n.span);
     }
+    const unbound = new Set<number>();
+    const zonk = (t: Ty): Ty => this.inf.zonk(t, (id) => { unbound.add(id); return T.never; });
+    for (const n of this.inferNodes) {
+      const node = n as unknown as Record<string, unknown>;
+      for (const f of TYPE_FIELDS.get(n.kind)!) {
+        const v = node[f.name] as Ty | readonly Ty[] | null;
+        if (v !== null) node[f.name] = Array.isArray(v) ? v.map(zonk) : zonk(v as Ty);
+      }
+    }
     // "cannot infer" is reported only in functions without other errors: those often leave
     // variables unconstrained, and the first error is the useful one
-    const quiet = this.diag.list.length > errorsBefore;
-    const reported = new Set<number>();
-    const unbound = (id: number): Ty => {
-      if (!quiet && !reported.has(id)) {
-        reported.add(id);
+    if (this.diag.list.length === errorsBefore) {
+      const ids = [...unbound].sort((a, b) => this.inf.origin(a).span.start - this.inf.origin(b).span.start || a - b);
+      for (const id of ids) {
         const o = this.inf.origin(id);
         this.diag.error('E0003', o.span, 'cannot infer type', { label: 'type needed here', help: o.help });
       }
-      return T.never;
-    };
-    return zonkTree(out, (t) => this.inf.zonk(t, unbound));
+    }
+    return out;
+  }
+
+  /** `build` for this pass's nodes, noting the ones whose types need substituting at the end of the function. */
+  private typed<N extends AnyNode = TE>(e: AnyNode, changes: Readonly<Record<string, unknown>>): N {
+    return this.track(build<N>(e, changes));
+  }
+
+  private track<N extends AnyNode>(n: N): N {
+    for (const f of TYPE_FIELDS.get(n.kind)!) {
+      const v = n[f.name] as Ty | readonly Ty[] | null;
+      if (v !== null && (Array.isArray(v) ? (v as readonly Ty[]).some(hasInfer) : hasInfer(v as Ty))) {
+        this.inferNodes.push(n);
+        break;
+      }
+    }
+    return n;
   }
 
   /** A function's or lambda's block body: its tail is the result; a non-void one must not fall off its end. */
@@ -304,7 +380,7 @@ class Checker {
   }
 
   private bad(e: AnyNode, fields: Record<string, unknown> = {}): TE {
-    return { ...e, ...fields, ty: T.never } as TE;
+    return this.typed(e, { ...fields, ty: T.never });
   }
 
   /** Checks `args` against parameter types; wrong count is E0004 (every argument is still checked). */
@@ -354,7 +430,7 @@ class Checker {
       ty = discard ? (tt.k === 'never' ? T.never : T.void) : tail.ty;
     }
     if (diverges) ty = T.never;
-    return { ...b, stmts, tail, ty } as TE;
+    return this.typed(b, { stmts, tail, ty });
   }
 
   private loop<X>(body: () => X): { out: X; broken: boolean } {
@@ -374,7 +450,7 @@ class Checker {
           this.error('E0003', s.init.span, `\`${s.name}\` would have type \`void\`: this expression has no value`, { label: 'no value' });
         }
         this.locals.set(s.id, { name: s.name, ty, mut: s.mut, param: false });
-        return { node: { ...s, init, ty }, diverges: this.never(init) };
+        return { node: this.track({ ...s, init, ty }), diverges: this.never(init) };
       }
       case 'Assign': {
         const target = this.expr(s.target as RExpr, null);
@@ -568,10 +644,10 @@ class Checker {
       case 'FloatLit': {
         const ty = e.suffix ? T[e.suffix as FloatName]
           : exp && this.inf.kind(exp) === 'float' ? this.inf.shallow(exp) : this.inf.fresh(e.span, '', 'float');
-        return { ...e, ty } as TE;
+        return this.typed(e, { ty });
       }
-      case 'StrLit': return { ...e, ty: T.str } as TE;
-      case 'BoolLit': return { ...e, ty: T.bool } as TE;
+      case 'StrLit': return this.typed(e, { ty: T.str });
+      case 'BoolLit': return this.typed(e, { ty: T.bool });
       case 'Name': return this.name(e, exp);
       case 'Path': return this.pathValue(e);
       case 'Unary': return this.unary(e, exp);
@@ -581,11 +657,11 @@ class Checker {
         const x = exp && this.inf.shallow(exp);
         const left = this.expr(e.left as RExpr, x && x.k !== 'infer' && x.k !== 'never' ? gen('option', x) : null);
         const lt = this.inf.shallow(left.ty);
-        if (lt.k === 'never') return { ...e, left, right: this.expr(e.right as RExpr, exp), ty: T.never } as TE;
+        if (lt.k === 'never') return this.typed(e, { left, right: this.expr(e.right as RExpr, exp), ty: T.never });
         const payload = this.payload(left, '??');
         if (lt.k !== 'option' && this.inf.kind(lt) !== 'infer') return this.bad(e, { left, right: this.expr(e.right as RExpr, null) });
         const right = this.coerced(this.expr(e.right as RExpr, payload), payload, 'the `??` fallback');
-        return { ...e, left, right, ty: payload } as TE;
+        return this.typed(e, { left, right, ty: payload });
       }
       case 'Cast': return this.cast(e);
       case 'Field': return this.field(e);
@@ -599,26 +675,26 @@ class Checker {
         const want = x && x.k === 'array' ? x.elem : null;
         const value = this.expr(e.value as RExpr, want);
         if (want) this.coerced(value, want);
-        return { ...e, value, ty: arrayTy(want ?? value.ty, e.count) } as TE;
+        return this.typed(e, { value, ty: arrayTy(want ?? value.ty, e.count) });
       }
       case 'Lambda': return this.lambda(e, exp);
       case 'If': {
         const cond = this.condition(e.cond as RExpr);
         const then = this.block(e.then, discard ? null : exp, discard);
         const els = e.else ? this.expr(e.else as RExpr, discard ? null : exp, discard) : null;
-        return { ...e, cond, then, else: els, ty: this.branches(then, els, discard, e.span) } as TE;
+        return this.typed(e, { cond, then, else: els, ty: this.branches(then, els, discard, e.span) });
       }
       case 'IfLet': {
         const value = this.expr(e.value as RExpr, null);
         this.locals.set(e.id, { name: e.name, ty: this.payload(value, 'if let'), mut: false, param: false });
         const then = this.block(e.then, discard ? null : exp, discard);
         const els = e.else ? this.expr(e.else as RExpr, discard ? null : exp, discard) : null;
-        return { ...e, value, then, else: els, ty: this.branches(then, els, discard, e.span) } as TE;
+        return this.typed(e, { value, then, else: els, ty: this.branches(then, els, discard, e.span) });
       }
       case 'Block': return this.block(e, exp, discard);
       case 'Unsafe': {
         const body = this.block(e.body, exp, discard);
-        return { ...e, body, ty: body.ty } as TE;
+        return this.typed(e, { body, ty: body.ty });
       }
       case 'Return': return this.ret(e);
       case 'Break': case 'Continue': {
@@ -627,7 +703,7 @@ class Checker {
           const word = e.kind === 'Break' ? 'break' : 'continue';
           this.diag.error('E0001', e.span, `\`${word}\` outside of a loop`, { label: 'not inside a loop' });
         } else if (e.kind === 'Break') l.broken = true;
-        return { ...e, ty: T.never } as TE;
+        return this.typed(e, { ty: T.never });
       }
     }
   }
@@ -664,19 +740,23 @@ class Checker {
       // the expected integer type, else a literal variable (i32 unless something decides)
       ty = exp && this.inf.kind(exp) === 'int' ? this.inf.shallow(exp) : this.inf.fresh(span, '', 'int');
     }
-    const v = negate ? -BigInt(e.value) : BigInt(e.value);
+    // the lexer gives canonical decimals; short ones (most) are checked as exact doubles, without BigInt
+    const short = e.value.length <= 15;
+    const v = short ? (negate ? -Number(e.value) : Number(e.value)) : negate ? -BigInt(e.value) : BigInt(e.value);
     if (ty.k === 'int') this.literalFits(v, ty, span);
     else this.pendingLiterals.push({ value: v, ty, span });
-    return { ...e, span, value: String(v), ty } as TE;
+    const value = !negate ? e.value : short ? (v === 0 ? '0' : `-${e.value}`) : String(v);
+    return this.typed(e, { span, value, ty });
   }
 
   /** E0003 when integer literal `v` does not fit in `ty`. */
-  private literalFits(v: bigint, ty: Ty, span: Span): void {
+  private literalFits(v: number | bigint, ty: Ty, span: Span): void {
     if (ty.k !== 'int') return;
-    const [lo, hi] = INT_RANGES[ty.name];
+    const [lo, hi] = typeof v === 'number' ? INT_RANGES_NUM[ty.name] : INT_RANGES[ty.name];
     if (v >= lo && v <= hi) return;
+    const [blo, bhi] = INT_RANGES[ty.name];
     this.error('E0003', span, `integer literal \`${v}\` does not fit in \`${ty.name}\``,
-      { label: `out of range for \`${ty.name}\``, help: `\`${ty.name}\` holds ${lo}..=${hi}; use a wider type or a suffix such as \`i64\`` });
+      { label: `out of range for \`${ty.name}\``, help: `\`${ty.name}\` holds ${blo}..=${bhi}; use a wider type or a suffix such as \`i64\`` });
   }
 
   private cannotNegate(t: Ty, span: Span): void {
@@ -690,19 +770,19 @@ class Checker {
       case 'local': {
         const l = this.locals.get(ref.id);
         invariant(l, `local ${e.name}#${ref.id} is bound before use`, e);
-        return { ...e, ty: l.ty } as TE;
+        return this.typed(e, { ty: l.ty });
       }
       case 'global': {
         const s = this.statics.get(ref.name);
         invariant(s, `static ${ref.name} is declared`, e);
-        return { ...e, ty: s.ty } as TE;
+        return this.typed(e, { ty: s.ty });
       }
       case 'fn': {
         const f = this.fns.get(ref.name);
         invariant(f, `function ${ref.name} is declared`, e);
         // a named function captures nothing, so it may also be used as a concurrent fn
         const x = exp && this.inf.shallow(exp);
-        return { ...e, ty: fnTy(f.params, f.ret, x?.k === 'fn' && x.concurrent) } as TE;
+        return this.typed(e, { ty: x?.k === 'fn' && x.concurrent ? fnTy(f.params, f.ret, true) : f.ty });
       }
       case 'extern':
         this.error('E0003', e.span, `extern function \`${e.name}\` can only be called`,
@@ -712,7 +792,7 @@ class Checker {
         if (e.name === 'None') {
           const x = exp && this.inf.shallow(exp);
           const of = x && x.k === 'option' ? x.of : this.inf.fresh(e.span, 'annotate the binding, e.g. `x: Option<i32> := None`');
-          return { ...e, ty: gen('option', of) } as TE;
+          return this.typed(e, { ty: gen('option', of) });
         }
         this.error('E0003', e.span, `built-in \`${e.name}\` can only be called`,
           { label: 'not a value', help: `wrap the call in a lambda: \`(x) -> ${e.name}(x)\`` });
@@ -724,12 +804,12 @@ class Checker {
 
   /** A path used as a value: `Ordering::X`, or a class's static method. */
   private pathValue(e: R<'Path'>): TE {
-    if (e.owner === 'Ordering') return { ...e, ty: Object.hasOwn(ORDERING, e.member) ? T.i32 : T.never } as TE;
+    if (e.owner === 'Ordering') return this.typed(e, { ty: Object.hasOwn(ORDERING, e.member) ? T.i32 : T.never });
     const cls = this.classes.get(e.owner);
     if (cls) {
       const m = cls.methods.get(e.member);
       if (!m || !m.isStatic) return this.bad(e); // E0002 from resolve-names
-      return { ...e, ty: fnTy(m.params, m.ret) } as TE;
+      return this.typed(e, { ty: fnTy(m.params, m.ret) });
     }
     if (isBuiltinOwner(e.owner)) {
       this.error('E0003', e.span, `\`${e.owner}::${e.member}\` can only be called`, { label: 'not a value' });
@@ -745,10 +825,10 @@ class Checker {
         const operand = this.expr(operandNode, this.numericHint(exp));
         const t = this.inf.shallow(operand.ty);
         const k = this.inf.kind(t);
-        if ((t.k === 'int' && isSigned(t)) || k === 'float' || k === 'never') return { ...e, operand, ty: operand.ty } as TE;
+        if ((t.k === 'int' && isSigned(t)) || k === 'float' || k === 'never') return this.typed(e, { operand, ty: operand.ty });
         if (t.k === 'infer' && k === 'int') {
           this.pendingNegations.push({ ty: t, span: e.span });
-          return { ...e, operand, ty: operand.ty } as TE;
+          return this.typed(e, { operand, ty: operand.ty });
         }
         this.cannotNegate(t, e.span);
         return this.bad(e, { operand });
@@ -756,14 +836,14 @@ class Checker {
       case '!': {
         const operand = this.expr(operandNode, T.bool);
         const k = this.inf.kind(operand.ty);
-        if (k === 'bool' || k === 'never') return { ...e, operand, ty: T.bool } as TE;
+        if (k === 'bool' || k === 'never') return this.typed(e, { operand, ty: T.bool });
         this.error('E0003', e.span, `\`!\` needs a \`bool\`, found ${this.q(operand.ty)}`,
           { label: 'not a bool', help: k === 'int' ? 'for bitwise not, use `~`' : undefined });
         return this.bad(e, { operand });
       }
       case '~': {
         const operand = this.expr(operandNode, this.numericHint(exp));
-        if (this.isIntOrNever(operand.ty)) return { ...e, operand, ty: operand.ty } as TE;
+        if (this.isIntOrNever(operand.ty)) return this.typed(e, { operand, ty: operand.ty });
         this.error('E0003', e.span, `\`~\` needs an integer, found ${this.q(operand.ty)}`,
           { label: 'not an integer', help: this.inf.kind(operand.ty) === 'bool' ? 'for logical not, use `!`' : undefined });
         return this.bad(e, { operand });
@@ -778,12 +858,12 @@ class Checker {
     const t = this.inf.shallow(operand.ty);
     if (t.k === 'never') return this.bad(e, { operand });
     if (!e.mut) {
-      if (t.k === 'ptr') return { ...e, operand, ty: t.to } as TE;
-      if (t.k === 'box') return { ...e, operand, ty: t.of } as TE;
-      return { ...e, operand, ty: ptr(operand.ty, false) } as TE;
+      if (t.k === 'ptr') return this.typed(e, { operand, ty: t.to });
+      if (t.k === 'box') return this.typed(e, { operand, ty: t.of });
+      return this.typed(e, { operand, ty: ptr(operand.ty, false) });
     }
     this.requireMutable(placeMutability(operand, this.places), e.span, 'pointer');
-    return { ...e, operand, ty: ptr(operand.ty, true) } as TE;
+    return this.typed(e, { operand, ty: ptr(operand.ty, true) });
   }
 
   private binary(e: R<'Binary'>, exp: Ty | null): TE {
@@ -793,7 +873,7 @@ class Checker {
     if (op === '&&' || op === '||') {
       const left = this.condition(left0);
       const right = this.condition(right0);
-      return { ...e, left, right, ty: T.bool } as TE;
+      return this.typed(e, { left, right, ty: T.bool });
     }
     if (SHIFT.has(op)) {
       const left = this.expr(left0, this.numericHint(exp));
@@ -803,13 +883,13 @@ class Checker {
           { label: 'not integers' });
         return this.bad(e, { left, right });
       }
-      return { ...e, left, right, ty: left.ty } as TE;
+      return this.typed(e, { left, right, ty: left.ty });
     }
     const comparison = EQUALITY.has(op) || ORDER.has(op);
     const [left, right] = this.operands(left0, right0, comparison ? null : this.numericHint(exp));
     const lt = this.inf.shallow(left.ty);
     const rt = this.inf.shallow(right.ty);
-    const result = (t: Ty) => ({ ...e, left, right, ty: comparison ? T.bool : t }) as TE;
+    const result = (t: Ty) => this.typed(e, { left, right, ty: comparison ? T.bool : t });
     if (lt.k === 'never' || rt.k === 'never') return result(T.never);
     if ((op === '+' || op === '-') && lt.k === 'ptr') {
       if (this.inf.kind(rt) === 'int') return result(left.ty);
@@ -851,7 +931,7 @@ class Checker {
         { label: 'invalid cast', help: '`as` converts between numbers, from bool to integers, and between pointers and integers' });
       return this.bad(e, { expr });
     }
-    return { ...e, expr, ty: to } as TE;
+    return this.typed(e, { expr, ty: to });
   }
 
   private needKnown(t: Ty, span: Span): boolean {
@@ -864,11 +944,11 @@ class Checker {
     const object = this.expr(e.object as RExpr, null);
     const { target } = derefLevels(object.ty, this.places, (x) => x.k === 'class' || (x.k === 'guard' && e.name === 'value'));
     if (target.k === 'never' || !this.needKnown(target, object.span)) return this.bad(e, { object });
-    if (target.k === 'guard') return { ...e, object, ty: target.of } as TE;
+    if (target.k === 'guard') return this.typed(e, { object, ty: target.of });
     if (target.k === 'class') {
       const cls = this.classes.get(target.name);
       const ty = cls?.fields.get(e.name);
-      if (ty) return { ...e, object, ty } as TE;
+      if (ty) return this.typed(e, { object, ty });
       if (cls) {
         const isMethod = cls.methods.has(e.name);
         const close = closestName(e.name, cls.fields.keys());
@@ -890,8 +970,8 @@ class Checker {
       this.error('E0003', index.span, `an index must be an integer, found ${this.q(index.ty)}`, { label: 'not an integer' });
     }
     const { target } = derefLevels(object.ty, this.places, (x) => x.k === 'array' || x.k === 'vec');
-    if (target.k === 'array') return { ...e, object, index, ty: target.elem } as TE;
-    if (target.k === 'vec') return { ...e, object, index, ty: target.of } as TE;
+    if (target.k === 'array') return this.typed(e, { object, index, ty: target.elem });
+    if (target.k === 'vec') return this.typed(e, { object, index, ty: target.of });
     if (target.k !== 'never' && this.needKnown(target, object.span)) {
       this.error('E0003', e.span, `cannot index into a value of type ${this.q(target)}`,
         { label: 'not an array or Vec' });
@@ -909,9 +989,9 @@ class Checker {
       if (ref.k === 'fn' || ref.k === 'extern') {
         const sig = (ref.k === 'fn' ? this.fns : this.externs).get(ref.name);
         invariant(sig, `function ${ref.name} is declared`, e);
-        const callee = { ...callee0, ty: fnTy(sig.params, sig.ret) };
+        const callee = this.typed(callee0, { ty: sig.ty });
         const args = this.args(args0, sig.params, e.span, `function \`${callee0.name}\``);
-        return { ...e, callee, args, ty: sig.ret } as TE;
+        return this.typed(e, { callee, args, ty: sig.ret });
       }
       if (ref.k === 'unknown') return this.bad(e, { callee: this.bad(callee0), args: args0.map((a) => this.expr(a, null)) });
     }
@@ -922,7 +1002,7 @@ class Checker {
     const t = this.inf.shallow(callee.ty);
     if (t.k === 'fn') {
       const args = this.args(args0, t.params, e.span, callee0.kind === 'Path' ? `\`${callee0.owner}::${callee0.member}\`` : 'this function');
-      return { ...e, callee, args, ty: t.ret } as TE;
+      return this.typed(e, { callee, args, ty: t.ret });
     }
     const args = args0.map((a) => this.expr(a, null));
     if (t.k !== 'never' && this.needKnown(t, callee.span)) {
@@ -963,15 +1043,15 @@ class Checker {
           { label: 'not atomic', help: 'protect other values with a `Mutex`' });
       }
     }
-    const callee = { ...path, ty: fnTy(sig.params, sig.ret) };
-    return { ...e, callee, args, ty: sig.ret } as TE;
+    const callee = this.typed(path, { ty: fnTy(sig.params, sig.ret) });
+    return this.typed(e, { callee, args, ty: sig.ret });
   }
 
   private builtinCall(e: R<'Call'>, callee0: R<'Name'>, exp: Ty | null): TE {
     const args0 = e.args as readonly RExpr[];
     const name = callee0.name;
     const done = (args: TE[], ret: Ty): TE =>
-      ({ ...e, callee: { ...callee0, ty: fnTy(args.map((a) => a.ty), ret) }, args, ty: ret }) as TE;
+      this.typed(e, { callee: this.typed(callee0, { ty: fnTy(args.map((a) => a.ty), ret) }), args, ty: ret });
     const fixed = (params: readonly Ty[], ret: Ty) => done(this.args(args0, params, e.span, `\`${name}\``), ret);
     const arity = (n: number): boolean => {
       if (args0.length === n) return true;
@@ -1090,7 +1170,7 @@ class Checker {
     }
     if (m.mutSelf) this.requireMutable(derefMutability(object, levels, this.places), e.span, { method: e.method });
     const args = this.args(args0, m.params, e.span, `method \`${cls.name}.${e.method}\``);
-    return { ...e, object, args, ty: m.ret } as TE;
+    return this.typed(e, { object, args, ty: m.ret });
   }
 
   private builtinMethodCall(e: R<'MethodCall'>, object: TE, levels: number, params: readonly ArgSpec[], ret: Ty,
@@ -1115,7 +1195,7 @@ class Checker {
       args = this.args(args0, params as readonly Ty[], e.span, what);
     }
     if (orderingArg) args.push(orderingArg);
-    return { ...e, object, args, ty: ret } as TE;
+    return this.typed(e, { object, args, ty: ret });
   }
 
   // ---------------------------------------------------------------- literals and lambdas
@@ -1140,7 +1220,7 @@ class Checker {
       this.error('E0003', e.span, `missing ${missing.length === 1 ? 'field' : 'fields'} ${missing.map((n) => `\`${n}\``).join(', ')} in \`${cls.name}\``,
         { label: 'incomplete', help: 'a struct literal gives every field' });
     }
-    return { ...e, fields, ty: classTy(cls.name) } as TE;
+    return this.typed(e, { fields, ty: classTy(cls.name) });
   }
 
   private arrayLit(e: R<'ArrayLit'>, exp: Ty | null): TE {
@@ -1158,7 +1238,7 @@ class Checker {
     for (let i = 0; i < elems0.length; i++) {
       out[i] = this.coerced(out[i] ?? this.expr(elems0[i], want), want, 'array element');
     }
-    return { ...e, elems: out, ty: arrayTy(want, elems0.length) } as TE;
+    return this.typed(e, { elems: out, ty: arrayTy(want, elems0.length) });
   }
 
   private lambda(e: R<'Lambda'>, exp: Ty | null): TE {
@@ -1178,7 +1258,7 @@ class Checker {
         ty = T.never;
       }
       this.locals.set(p.id, { name: p.name, ty, mut: p.mut, param: true });
-      return { ...p, ty };
+      return this.track({ ...p, ty });
     });
     const ret = e.ret ?? expFn?.ret ?? this.inf.fresh(e.span, 'annotate the lambda\'s result: `(x: i32) -> i32 { ... }`');
     const outer = this.fn;
@@ -1195,7 +1275,7 @@ class Checker {
     const concurrent = expFn?.concurrent ?? false;
     // after an arity error the lambda is `never`, so the caller does not report a mismatch too
     const ty = arityOk ? fnTy(params.map((p) => p.ty), ret, concurrent) : T.never;
-    return { ...e, params, ret, body, ty } as TE;
+    return this.typed(e, { params, ret, body, ty });
   }
 
   private ret(e: R<'Return'>): TE {
@@ -1209,47 +1289,17 @@ class Checker {
           this.error('E0003', value.span, `this function returns nothing, but \`return\` has a value of type ${this.q(vt)}`,
             { label: 'unexpected value', help: 'remove the value, or declare the result type with `-> T`' });
         }
-        return { ...e, value, ty: T.never } as TE;
+        return this.typed(e, { value, ty: T.never });
       }
       const value = this.coerced(this.expr(e.value as RExpr, ret), ret, 'return value');
-      return { ...e, value, ty: T.never } as TE;
+      return this.typed(e, { value, ty: T.never });
     }
     if (r.k === 'infer') this.inf.unify(r, T.void);
     else if (r.k !== 'void' && r.k !== 'never') {
       this.error('E0003', e.span, `\`return;\` without a value in a function that returns ${this.q(ret)}`, { label: 'value needed' });
     }
-    return { ...e, ty: T.never } as TE;
+    return this.typed(e, { ty: T.never });
   }
-}
-
-/** Rewrites every `type` field of a typed tree with `f` (rebuilding only what changed). */
-function zonkTree(node: AnyNode, f: (t: Ty) => Ty): AnyNode {
-  const fields = Ltyped.fields.get(node.kind);
-  invariant(fields, `${node.kind} is an Ltyped kind`, node);
-  let changed: Record<string, unknown> | null = null;
-  for (const fd of fields) {
-    const v = node[fd.name];
-    if (v === null || v === undefined) continue;
-    let nv: unknown = v;
-    if (fd.scalar) {
-      if (fd.base !== 'type') continue;
-      nv = fd.many ? mapList(v as readonly Ty[], f) : f(v as Ty);
-    } else if (fd.many) nv = mapList(v as readonly AnyNode[], (c) => zonkTree(c, f));
-    else nv = zonkTree(v as AnyNode, f);
-    if (nv !== v) (changed ??= {})[fd.name] = nv;
-  }
-  return changed ? { ...node, ...changed } as AnyNode : node;
-}
-
-/** Maps a list, returning the list itself when no element changed (no allocation then). */
-function mapList<X>(list: readonly X[], f: (x: X) => X): readonly X[] {
-  let out: X[] | null = null;
-  for (let i = 0; i < list.length; i++) {
-    const y = f(list[i]);
-    if (out === null && y !== list[i]) out = list.slice(0, i);
-    if (out !== null) out.push(y);
-  }
-  return out ?? list;
 }
 
 export const checkTypesPass = definePass<R<'Program'>, Node<typeof Ltyped, 'Program'>>({

@@ -34,11 +34,11 @@ function isPlace(e: AnyNode): boolean {
  * reused; a temporary (`make().m()`) is first stored in a fresh local, in a block.
  */
 export function withReceiverPointer(object: Expr, mut: boolean, span: Span, ctx: Ctx, build: (recv: Expr) => Expr): Expr {
-  const pTy = ptr(object.ty, mut);
   if (object.kind === 'Deref') {
     const inner = object.ptr as Expr;
     if (inner.ty.k === 'ptr' && inner.ty.mut === mut) return build(inner);
   }
+  const pTy = ptr(object.ty, mut);
   if (isPlace(object)) return build({ kind: 'AddrOf', span, mut, place: object, ty: pTy });
   const id = ctx.freshId();
   const tmp = { kind: 'Name', span, name: '__recv', ref: { k: 'local', id }, ty: object.ty };
@@ -47,7 +47,7 @@ export function withReceiverPointer(object: Expr, mut: boolean, span: Span, ctx:
   return { kind: 'Block', span, stmts: [bind], tail: call, ty: call.ty };
 }
 
-interface MethodInfo { fnName: string; fnType: Ty; thisMut: boolean }
+interface MethodInfo { fnName: string; fnType: Ty; thisMut: boolean; ref: { k: 'fn'; name: string } }
 
 /** The type of `this` in method `m` of class `cls`, or null for a static method. */
 function thisType(cls: N<'ClassDecl'>, m: N<'FnDecl'>): Ty | null {
@@ -63,7 +63,8 @@ function methodTable(program: N<'Program'>): Map<string, Map<string, MethodInfo>
     for (const m of item.methods) {
       const self = thisType(item, m);
       const params = [...(self ? [self] : []), ...m.params.map((p) => p.ty)];
-      methods.set(m.name, { fnName: `${item.name}.${m.name}`, fnType: fnTy(params, m.ret), thisMut: self?.k === 'ptr' && self.mut });
+      const fnName = `${item.name}.${m.name}`;
+      methods.set(m.name, { fnName, fnType: fnTy(params, m.ret), thisMut: self?.k === 'ptr' && self.mut, ref: { k: 'fn', name: fnName } });
     }
     table.set(item.name, methods);
   }
@@ -90,7 +91,7 @@ export const lowerMethodsPass = definePass<N<'Program'>, Node<typeof Lnomethods,
     const table = methodTable(program);
     const method = (cls: string, name: string, at: AnyNode): MethodInfo => {
       const info = table.get(cls)?.get(name);
-      invariant(info, `class ${cls} has a method ${name}`, at);
+      if (!info) invariant(false, `class ${cls} has a method ${name}`, at); // (message built only on failure)
       return info;
     };
     const lower = rewriter<Ctx>(Lnolambda, {
@@ -99,14 +100,17 @@ export const lowerMethodsPass = definePass<N<'Program'>, Node<typeof Lnomethods,
         const { object, method: name, args, span, ty } = call;
         if (object.ty.k !== 'class') return call;
         const info = method(object.ty.name, name, node);
-        const callee = { kind: 'Name', span, name: info.fnName, ref: { k: 'fn', name: info.fnName }, ty: info.fnType };
-        return withReceiverPointer(object, info.thisMut, span, c,
-          (recv) => ({ kind: 'Call', span, callee, args: [recv, ...args], ty }));
+        const callee = { kind: 'Name', span, name: info.fnName, ref: info.ref, ty: info.fnType };
+        return withReceiverPointer(object, info.thisMut, span, c, (recv) => {
+          const all = [recv];
+          for (const a of args) all.push(a);
+          return { kind: 'Call', span, callee, args: all, ty };
+        });
       },
       Path: (node: N<'Path'>) => {
         if (!table.has(node.owner)) return node;
-        const { fnName, fnType } = method(node.owner, node.member, node);
-        return { kind: 'Name', span: node.span, name: fnName, ref: { k: 'fn', name: fnName }, ty: fnType };
+        const { fnName, fnType, ref } = method(node.owner, node.member, node);
+        return { kind: 'Name', span: node.span, name: fnName, ref, ty: fnType };
       },
     });
     const out = lower(program, ctx) as N<'Program'>;

@@ -105,6 +105,8 @@ class Parser {
   private lastErrorTok = -1;
   private syntaxErrors = 0;
   private reported = 0;
+  /** interned identifiers, by a hash of their text */
+  private readonly names = new Map<number, string>();
 
   constructor(private readonly text: string, private readonly t: Tokens, private readonly diag: Diagnostics) {
     this.kinds = t.kind; this.starts = t.start; this.ends = t.end; this.match = t.match; this.count = t.count;
@@ -131,6 +133,23 @@ class Parser {
   }
   private get tokStart(): number { return this.starts[this.pos]; }
   private text_(i: number): string { return this.text.slice(this.starts[i], this.ends[i]); }
+  /**
+   * The text of identifier token i, interned: the same name is the same string everywhere
+   * in the tree (a third of the nodes hold a name), which saves memory and lets the later
+   * passes' Maps reuse its hash instead of hashing a fresh copy each time.
+   */
+  private ident(i: number): string {
+    const s = this.starts[i];
+    const e = this.ends[i];
+    const text = this.text;
+    let h = e - s;
+    for (let j = s; j < e; j++) h = (h * 31 + text.charCodeAt(j)) | 0;
+    const known = this.names.get(h);
+    if (known !== undefined && known.length === e - s && text.startsWith(known, s)) return known;
+    const name = text.slice(s, e);
+    if (known === undefined) this.names.set(h, name); // (a rare hash collision is simply not interned)
+    return name;
+  }
   /** the span from `start` to the end of the last consumed token */
   private span(start: number): Span { return { start, end: Math.max(start, this.prevEnd) }; }
   private isLineStart(i: number): boolean {
@@ -139,7 +158,7 @@ class Parser {
   }
   private expectIdent(what: string): string | null {
     if (!this.at(Tok.Ident)) { this.errorExpected(what); return null; }
-    const name = this.text_(this.pos);
+    const name = this.ident(this.pos);
     this.advance();
     return name;
   }
@@ -548,7 +567,7 @@ class Parser {
   private parseLet(): N<'Let'> {
     const start = this.tokStart;
     const mut = this.eat(Tok.Mut);
-    const name = this.text_(this.pos);
+    const name = this.ident(this.pos);
     this.advance();
     let ty: Ty | null = null;
     if (this.eat(Tok.Colon)) ty = this.parseType();
@@ -944,7 +963,7 @@ class Parser {
 
   private parseNameOrPath(): Expr {
     const start = this.tokStart;
-    const name = this.text_(this.pos);
+    const name = this.ident(this.pos);
     const next = this.k(1);
     if (next === Tok.ColonColon) {
       this.advance();
@@ -990,7 +1009,7 @@ class Parser {
 
   private parseStructLit(): Expr {
     const start = this.tokStart;
-    const className = this.text_(this.pos);
+    const className = this.ident(this.pos);
     this.advance();
     const fields = this.parseList(Tok.RBrace, () => {
       const fstart = this.tokStart;
@@ -1047,7 +1066,7 @@ class Parser {
         if (!this.at(Tok.Fn)) { this.errorExpected('`fn`'); return T.void; }
         return this.parseFnType(true);
       case Tok.Ident: {
-        const name = this.text_(this.pos);
+        const name = this.ident(this.pos);
         this.advance();
         const prim = PRIMITIVES.get(name);
         if (prim) return prim;

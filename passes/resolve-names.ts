@@ -77,11 +77,15 @@ class Resolver {
   readonly externs = new Set<string>();
   /** name -> ids of the locals in scope with that name, innermost last */
   private locals = new Map<string, number[]>();
-  /** per open scope, the names it declared (to pop them in O(declared)) */
-  private scopes: string[][] = [];
+  /** the names declared in the open scopes, innermost last (to pop a scope in O(declared)) */
+  private declared: string[] = [];
+  /** per open scope, where its names start in `declared` */
+  private scopeStarts: number[] = [];
   private nextId = 1;
   method: MethodScope | null = null;
   private suggestions = 0;
+  /** the ref of each global name asked for (refs are immutable data, shared by every use) */
+  private readonly globalRefs = new Map<string, NameRef | null>();
 
   constructor(readonly diag: Diagnostics) {}
 
@@ -123,15 +127,18 @@ class Resolver {
   /** Starts a function (or a static's initializer): fresh locals, ids from 1. */
   enterFunction(method: MethodScope | null): void {
     this.locals = new Map();
-    this.scopes = [];
+    this.declared = [];
+    this.scopeStarts = [];
     this.nextId = 1;
     this.method = method;
   }
 
   // ---------------------------------------------------------------- scopes
-  push(): void { this.scopes.push([]); }
+  push(): void { this.scopeStarts.push(this.declared.length); }
   pop(): void {
-    for (const name of this.scopes.pop() ?? []) {
+    const start = this.scopeStarts.pop() ?? 0;
+    while (this.declared.length > start) {
+      const name = this.declared.pop()!;
       const ids = this.locals.get(name)!;
       ids.pop();
       if (ids.length === 0) this.locals.delete(name);
@@ -142,7 +149,7 @@ class Resolver {
     const id = this.nextId++;
     const ids = this.locals.get(name);
     if (ids) ids.push(id); else this.locals.set(name, [id]);
-    this.scopes[this.scopes.length - 1].push(name);
+    this.declared.push(name);
     return id;
   }
   local(name: string): number | undefined {
@@ -163,11 +170,13 @@ class Resolver {
   }
 
   global(name: string): NameRef | null {
-    if (this.statics.has(name)) return { k: 'global', name };
-    if (this.fns.has(name)) return { k: 'fn', name };
-    if (this.externs.has(name)) return { k: 'extern', name };
-    if (FREE_BUILTIN_SET.has(name)) return { k: 'builtin', name };
-    return null;
+    let ref = this.globalRefs.get(name);
+    if (ref === undefined) {
+      ref = this.statics.has(name) ? { k: 'global', name } : this.fns.has(name) ? { k: 'fn', name }
+        : this.externs.has(name) ? { k: 'extern', name } : FREE_BUILTIN_SET.has(name) ? { k: 'builtin', name } : null;
+      this.globalRefs.set(name, ref);
+    }
+    return ref;
   }
 
   unknown(name: string, span: Span, what = 'name'): void {
@@ -219,13 +228,23 @@ class Resolver {
   typeOrNull(t: Ty | null, span: Span): Ty | null { return t === null ? null : this.type(t, span); }
 }
 
-const thisName = (span: Span): AnyNode => ({ kind: 'Name', span, name: 'this', ref: { k: 'local', id: 0 } });
+/** `{k:'local', id}`, shared by every use of a local (refs are immutable data). */
+const localRefs: NameRef[] = [];
+function localRef(id: number): NameRef {
+  return localRefs[id] ??= { k: 'local', id };
+}
+
+const resolvedName = (span: Span, name: string, ref: NameRef): R<'Name'> => ({ kind: 'Name', span, name, ref });
+
+const thisName = (span: Span): AnyNode => ({ kind: 'Name', span, name: 'this', ref: localRef(0) });
 
 function resolveProgram(program: S<'Program'>, diag: Diagnostics): R<'Program'> {
   const r = new Resolver(diag);
   r.collect(program);
 
-  const param = (p: S<'Param'>): R<'Param'> => ({ ...p, ty: r.typeOrNull(p.ty, p.span), id: r.bind(p.name) });
+  // nodes that gain a field are built as literals, not `{ ...node, id }` (see nodeBuilder in ir/lang.ts)
+  const param = (p: S<'Param'>): R<'Param'> =>
+    ({ kind: 'Param', span: p.span, name: p.name, mut: p.mut, ty: r.typeOrNull(p.ty, p.span), id: r.bind(p.name) });
   /** Params of a function, lambda or extern: duplicates are errors. */
   const params = (ps: readonly S<'Param'>[]): R<'Param'>[] => {
     const seen = new Set<string>();
@@ -258,7 +277,7 @@ function resolveProgram(program: S<'Program'>, diag: Diagnostics): R<'Program'> 
     ClassDecl: (node: S<'ClassDecl'>) => {
       const members = r.classes.get(node.name)!;
       // fields are not bindings; they get ids 1..n within their class
-      const fields = node.fields.map((f, i) => ({ ...f, ty: r.type(f.ty!, f.span), id: i + 1 }));
+      const fields = node.fields.map((f, i) => ({ kind: 'Param', span: f.span, name: f.name, mut: f.mut, ty: r.type(f.ty!, f.span), id: i + 1 }));
       const methods = node.methods.map((m) => {
         r.method = { className: node.name, members, isStatic: m.isStatic };
         const out = rw(m);
@@ -267,28 +286,40 @@ function resolveProgram(program: S<'Program'>, diag: Diagnostics): R<'Program'> 
       });
       return { ...node, fields, methods };
     },
-    Block: (node: S<'Block'>, next) => scoped(() => next(node)),
+    Block: (node: S<'Block'>, next) => {
+      r.push();
+      try { return next(node); } finally { r.pop(); }
+    },
     Let: (node: S<'Let'>) => {
       const init = rw(node.init);
-      return { ...node, ty: r.typeOrNull(node.ty, node.span), init, id: r.bind(node.name) };
+      return { kind: 'Let', span: node.span, name: node.name, mut: node.mut, ty: r.typeOrNull(node.ty, node.span), init, id: r.bind(node.name) };
     },
     For: (node: S<'For'>) => {
       const start = rw(node.start);
       const end = rw(node.end);
-      return scoped(() => ({ ...node, start, end, id: r.bind(node.name), body: rw(node.body) }));
+      return scoped(() => {
+        const id = r.bind(node.name);
+        return { kind: 'For', span: node.span, name: node.name, start, end, inclusive: node.inclusive, body: rw(node.body), id };
+      });
     },
     WhileLet: (node: S<'WhileLet'>) => {
       const value = rw(node.value);
-      return scoped(() => ({ ...node, value, id: r.bind(node.name), body: rw(node.body) }));
+      return scoped(() => {
+        const id = r.bind(node.name);
+        return { kind: 'WhileLet', span: node.span, name: node.name, value, body: rw(node.body), id };
+      });
     },
     IfLet: (node: S<'IfLet'>) => {
       const value = rw(node.value);
       const [id, then] = scoped(() => [r.bind(node.name), rw(node.then)] as const);
-      return { ...node, value, id, then, else: node.else && rw(node.else) };
+      return { kind: 'IfLet', span: node.span, name: node.name, value, then, else: node.else && rw(node.else), id };
     },
     RegionStmt: (node: S<'RegionStmt'>) => {
       const capacity = node.capacity && rw(node.capacity);
-      return scoped(() => ({ ...node, capacity, id: r.bind(node.name), body: rw(node.body) }));
+      return scoped(() => {
+        const id = r.bind(node.name);
+        return { kind: 'RegionStmt', span: node.span, name: node.name, capacity, body: rw(node.body), id };
+      });
     },
     Lambda: (node: S<'Lambda'>) => scoped(() => {
       const ps = params(node.params);
@@ -347,24 +378,24 @@ function resolveProgram(program: S<'Program'>, diag: Diagnostics): R<'Program'> 
     Name: (node: S<'Name'>) => {
       const { name, span } = node;
       if (name === 'this') {
-        if (r.method && !r.method.isStatic) return { ...node, ref: { k: 'local', id: 0 } };
+        if (r.method && !r.method.isStatic) return resolvedName(span, name, localRef(0));
         diag.error('E0002', span, '`this` is only available in methods',
           { label: r.method ? 'a static method has no `this`' : 'not inside a method' });
-        return { ...node, ref: { k: 'unknown', name } };
+        return resolvedName(span, name, { k: 'unknown', name });
       }
       const id = r.local(name);
-      if (id !== undefined) return { ...node, ref: { k: 'local', id } };
+      if (id !== undefined) return resolvedName(span, name, localRef(id));
       const member = r.member(name);
       if (member === 'field') return { kind: 'Field', span, object: thisName(span), name };
       if (member === 'method' || member === 'static') {
         diag.error('E0002', span, `method \`${name}\` can only be called`,
           { label: 'not a value', help: `call it: \`${name}(...)\`, or wrap it in a lambda` });
-        return { ...node, ref: { k: 'unknown', name } };
+        return resolvedName(span, name, { k: 'unknown', name });
       }
       const ref = r.global(name);
-      if (ref) return { ...node, ref };
+      if (ref) return resolvedName(span, name, ref);
       r.unknown(name, span);
-      return { ...node, ref: { k: 'unknown', name } };
+      return resolvedName(span, name, { k: 'unknown', name });
     },
   });
   return rw(program) as unknown as R<'Program'>;

@@ -194,10 +194,19 @@ class ModuleEmitter {
  * names unique, and the prefix keeps them clear of C keywords and libc names).
  */
 function localName(id: number, name: string): string {
-  if (name === '' || name === `_t${id}` || name === `t${id}`) return `l${id}`; // compiler temporaries
-  const base = /^[A-Za-z0-9]\w*$/.test(name) ? name : cIdent(name).replace(/^_+|_+$/g, '');
+  if (name === '') return `l${id}`;
+  const c0 = name.charCodeAt(0);
+  // compiler temporaries (checked without building `_t${id}` for every local)
+  if ((c0 === 116 /* t */ || c0 === 95 /* _ */) && (name === `_t${id}` || name === `t${id}`)) return `l${id}`;
+  let base = localBases.get(name);
+  if (base === undefined) {
+    base = /^[A-Za-z0-9]\w*$/.test(name) ? name : cIdent(name).replace(/^_+|_+$/g, '');
+    localBases.set(name, base);
+  }
   return base ? `l${id}_${base}` : `l${id}`;
 }
+/** name -> the part of its C name after the id (the same few names recur in every function) */
+const localBases = new Map<string, string>();
 
 /** Per statement: checks to run first, and drops of consumed values to run after. */
 interface StmtCtx { pre: string[]; post: string[] }

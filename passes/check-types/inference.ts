@@ -85,9 +85,15 @@ export class Inference {
       case 'ptr': { const to = this.zonk(t.to, unbound); return to === t.to ? t : { ...t, to }; }
       case 'array': { const elem = this.zonk(t.elem, unbound); return elem === t.elem ? t : { ...t, elem }; }
       case 'fn': {
-        const params = t.params.map((p) => this.zonk(p, unbound));
+        // every call's callee has a fn type: allocate only when something changed
+        let params: Ty[] | null = null;
+        for (let i = 0; i < t.params.length; i++) {
+          const p = this.zonk(t.params[i], unbound);
+          if (params === null && p !== t.params[i]) params = t.params.slice(0, i);
+          if (params !== null) params.push(p);
+        }
         const ret = this.zonk(t.ret, unbound);
-        return ret === t.ret && params.every((p, i) => p === t.params[i]) ? t : { ...t, params, ret };
+        return ret === t.ret && params === null ? t : { ...t, params: params ?? t.params, ret };
       }
       case 'option': case 'box': case 'vec': case 'thread': case 'channel': case 'mutex': case 'atomic': case 'guard': {
         const of = this.zonk(t.of, unbound);

@@ -113,6 +113,8 @@ class Lexer {
   private readonly n: number;
   /** a file of garbage should not drown the user (nor make the sink quadratic) */
   private reported = 0;
+  /** plain integer literals seen, by a hash of their token text: the text and its entry in `lits` */
+  private readonly intLits = new Map<number, { text: string; index: number }>();
 
   constructor(private readonly text: string, private readonly diag: Diagnostics) {
     this.n = text.length;
@@ -360,13 +362,29 @@ class Lexer {
       this.push(Tok.Float, s, j, this.lits.push({ value, suffix: fsuffix }) - 1);
       return j;
     }
+    // a short plain literal (nearly all of them) is interned: its token text is looked up first,
+    // so `0`, `1`, ... share one literal value (and one string in the tree) each
+    const plain = !underscores && numEnd - s <= 15 && (numEnd - s === 1 || text.charCodeAt(s) !== 48);
+    let h = 0;
+    if (plain) {
+      h = j - s;
+      for (let q = s; q < j; q++) h = (h * 31 + text.charCodeAt(q)) | 0;
+      const known = this.intLits.get(h);
+      if (known !== undefined && known.text.length === j - s && text.startsWith(known.text, s)) {
+        this.push(Tok.Int, s, j, known.index);
+        return j;
+      }
+    }
     let digits = text.slice(s, numEnd);
     if (underscores) digits = digits.replaceAll('_', '');
     let value: string;
     // the common case needs no BigInt: short, no leading zero
     if (digits.length <= 15 && (digits.length === 1 || digits.charCodeAt(0) !== 48)) value = digits;
     else value = this.bigDecimal(digits, s, numEnd, digits.replace(/^0+/, '').length > 20);
-    this.push(Tok.Int, s, j, this.lits.push({ value, suffix: this.intSuffix(suffix, numEnd, j) }) - 1);
+    const index = this.lits.push({ value, suffix: this.intSuffix(suffix, numEnd, j) }) - 1;
+    // (only well-formed ones: an invalid suffix must be reported at each occurrence)
+    if (plain && !this.intLits.has(h) && (suffix === '' || INT_SUFFIXES.has(suffix))) this.intLits.set(h, { text: text.slice(s, j), index });
+    this.push(Tok.Int, s, j, index);
     return j;
   }
 

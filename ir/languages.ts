@@ -189,6 +189,16 @@ export const Lcore = extendLanguage(Lnomethods, 'Lcore', 'built-ins explicit', {
 });
 
 /**
+ * Lnoregions: `region r(cap) { body }` is gone: the handle is a `Let` of `region.new(cap)`
+ * and the body a `Finally`, whose `cleanup` (a call on locals: `region.free(r)`) runs on
+ * every way out of the body: falling off its end, `break`, `continue`, `return`.
+ */
+export const Lnoregions = extendLanguage(Lcore, 'Lnoregions', 'regions lowered to bump-allocator calls', {
+  remove: ['RegionStmt'],
+  add: { Stmt: { Finally: { body: 'Block', cleanup: 'Expr' } } },
+});
+
+/**
  * Lcfg: the final IR, shared by both backends and the reference interpreter: per function,
  * a control-flow graph of basic blocks over typed locals, with operands flattened (MIR-like).
  *
@@ -278,7 +288,7 @@ export const Lcfg = defineLanguage('Lcfg', 'control-flow graphs over flat operan
 export type Node<L extends Language, K extends string> = L extends Language<infer D extends LangDecl> ? NodeOf<D, K> : never;
 
 /** All languages, in pipeline order (the pass list in passes/pipeline.ts refers to these). */
-export const LANGUAGES: readonly Language[] = [Lsource, Lsrc, Lresolved, Ltyped, Lnocompound, Lnofor, Lnosugar, Lptr, Lnolambda, Lnomethods, Lcore, Lcfg];
+export const LANGUAGES: readonly Language[] = [Lsource, Lsrc, Lresolved, Ltyped, Lnocompound, Lnofor, Lnosugar, Lptr, Lnolambda, Lnomethods, Lcore, Lnoregions, Lcfg];
 
 type CfgOperand = Node<typeof Lcfg, 'Const'> | Node<typeof Lcfg, 'Copy'> | Node<typeof Lcfg, 'Move'> | Node<typeof Lcfg, 'FnRef'>;
 

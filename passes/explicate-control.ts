@@ -1,11 +1,11 @@
-// explicate-control: turns the last tree language into the final IR (Lcore → Lcfg).
+// explicate-control: turns the last tree language into the final IR (Lnoregions → Lcfg).
 //
 // Backends, the reference interpreter and the memory-model analyses (liveness, delete
 // tracking, drop insertion) all want code as a control-flow graph of basic blocks over
 // typed locals with flat operands, where evaluation order and every jump are explicit.
 // This pass makes them explicit once: nested expressions become statements on
 // temporaries, `if`/`while`/`loop`/`&&`/`||`/`break`/`continue`/`return` become jumps
-// between blocks, and a region frees its block on every way out of it. It also schedules
+// between blocks, and a `Finally` cleanup (a region's free) runs on every way out of its body. It also schedules
 // the drops of RAII (spec §5.3) with the same scope exits: every variable, parameter and
 // temporary whose type needs drop is dropped on every way out of its scope; the pass
 // elaborate-drops then keeps exactly the drops that find a value (see there).
@@ -16,13 +16,13 @@
 // a user function or a `Class.method`). Per function see explicate-control/*.ts.
 
 import type { AnyNode } from '../ir/lang.js';
-import { Lcore, Lcfg, type Node } from '../ir/languages.js';
+import { Lnoregions, Lcfg, type Node } from '../ir/languages.js';
 import { definePass, invariant, type PassContext } from './pass.js';
 import { FunctionBuilder, type FnDef } from './explicate-control/function-builder.js';
 import { FnLowering, type ModuleInfo } from './explicate-control/lower-function.js';
 import { classTable } from '../ir/needs-drop.js';
 
-type N<K extends string> = Node<typeof Lcore, K>;
+type N<K extends string> = Node<typeof Lnoregions, K>;
 type M<K extends string> = Node<typeof Lcfg, K>;
 
 /** The name of the function that initializes the statics (Module.init). */
@@ -64,8 +64,8 @@ function lowerStaticInit(statics: readonly N<'StaticDecl'>[], info: ModuleInfo, 
 
 export const explicateControlPass = definePass<N<'Program'>, M<'Module'>>({
   name: 'explicate-control',
-  description: 'expressions flattened into basic blocks of simple statements (Lcore → Lcfg)',
-  from: Lcore,
+  description: 'expressions flattened into basic blocks of simple statements (Lnoregions → Lcfg)',
+  from: Lnoregions,
   to: Lcfg,
   run(program, ctx) {
     const classFields = new Map<string, readonly string[]>();

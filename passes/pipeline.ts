@@ -18,6 +18,7 @@ import { checkConcurrencyPass } from './check-concurrency.js';
 import { desugarLambdasPass } from './desugar-lambdas.js';
 import { lowerMethodsPass } from './lower-methods.js';
 import { lowerBuiltinsPass } from './lower-builtins.js';
+import { lowerRegionsPass } from './lower-regions.js';
 import { explicateControlPass } from './explicate-control.js';
 import { checkDeletesPass } from './check-deletes.js';
 import { checkLoansPass } from './check-loans.js';
@@ -41,7 +42,8 @@ export const PIPELINE: readonly Pass[] = [
   desugarLambdasPass,          // Lptr        -> Lnolambda
   lowerMethodsPass,            // Lnolambda   -> Lnomethods
   lowerBuiltinsPass,           // Lnomethods  -> Lcore
-  explicateControlPass,        // Lcore       -> Lcfg
+  lowerRegionsPass,            // Lcore       -> Lnoregions
+  explicateControlPass,        // Lnoregions  -> Lcfg
   checkDeletesPass,            // Lcfg        (E0020, E0021)
   checkLoansPass,              // Lcfg        (E0024)
   elaborateDropsPass,          // Lcfg        (moves at last use; drops run once: flags; no Delete)

@@ -22,7 +22,7 @@ describe('zeta-nano CLI', () => {
     const r = zeta(['passes']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^parse\s+Lsource -> Lsrc/m);
-    expect(r.stdout).toMatch(/explicate-control\s+Lcore -> Lcfg/);
+    expect(r.stdout).toMatch(/explicate-control\s+Lnoregions -> Lcfg/);
   });
 
   it('compiles and runs a program, writing the executable', () => {

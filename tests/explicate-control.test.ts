@@ -4,6 +4,7 @@ import { Lcfg, type Node } from '../ir/languages.js';
 import { Diagnostics } from '../ir/diagnostics.js';
 import { T, arrayTy, classTy, fnTy, gen, ptr, type Ty } from '../ir/types.js';
 import { formatFnDef, lcfgTypeErrors, solveDataflow, LocalIndex, LocalSet, type FnDef, type Module } from '../ir/cfg.js';
+import { lowerRegionsPass } from '../passes/lower-regions.js';
 import { explicateControlPass, STATIC_INIT_FN } from '../passes/explicate-control.js';
 import { InternalError, type PassContext } from '../passes/pass.js';
 import { interpret } from '../ir/interpret.js';
@@ -58,7 +59,8 @@ const program = (...items: AnyNode[]) => ({ kind: 'Program', span: sp, items });
 function lower(prog: AnyNode): Module {
   let next = 1000;
   const ctx: PassContext = { src: { path: 't.zeta', text: '' }, diag: new Diagnostics(), freshId: () => next++ };
-  const m = explicateControlPass.run(prog, ctx) as unknown as Module;
+  // regions reach explicate-control as lower-regions leaves them
+  const m = explicateControlPass.run(lowerRegionsPass.run(prog, ctx) as AnyNode, ctx) as unknown as Module;
   expect(ctx.diag.list).toEqual([]);
   expect(validate(Lcfg, m as unknown as AnyNode)).toEqual([]);
   expect(lcfgTypeErrors(m)).toEqual([]);
@@ -616,7 +618,8 @@ describe('explicate-control: module', () => {
       let next = 1000;
       const ctx: PassContext = { src: { path: 't', text: '' }, diag: new Diagnostics(), freshId: () => next++ };
       const t0 = process.cpuUsage().user;
-      const m = explicateControlPass.run(prog, ctx) as unknown as Module;
+      // regions reach explicate-control as lower-regions leaves them
+  const m = explicateControlPass.run(lowerRegionsPass.run(prog, ctx) as AnyNode, ctx) as unknown as Module;
       return { ms: (process.cpuUsage().user - t0) / 1000, blocks: m.fns[0].blocks.length };
     };
     const small = build(2000), large = build(16000);

@@ -1,7 +1,7 @@
 // The mutable workbench explicate-control builds one Lcfg function on: its basic blocks
 // (statements so far, terminator once known), its locals, and a stack of scopes whose
 // exit actions run whenever control leaves them (falling off the end, `return`, `break`,
-// `continue`). Regions free their block this way, and scheduled drops (spec §5.3) use the
+// `continue`). `Finally` cleanups (a region's free) run this way, and scheduled drops (spec §5.3) use the
 // same stack: a variable's drop is an exit action of the scope that declares it, and a
 // compiler temporary's drop one of the innermost statement scope (`stmt`), its "home".
 //
@@ -33,7 +33,7 @@ export type ExitAction = (fb: FunctionBuilder, span: Span) => void;
 
 export interface Scope {
   /** `stmt`: one statement (or a block's tail, or a condition), home of its temporaries */
-  readonly kind: 'fn' | 'block' | 'loop' | 'region' | 'stmt';
+  readonly kind: 'fn' | 'block' | 'loop' | 'finally' | 'stmt';
   /** for loops: where `break` and `continue` go (-1 for other scopes) */
   readonly breakTarget: number;
   readonly continueTarget: number;

@@ -1,4 +1,4 @@
-// Lowers the body of one Lcore function into a FunctionBuilder: statements and control
+// Lowers the body of one Lnoregions function into a FunctionBuilder: statements and control
 // flow into blocks and jumps, expressions into flat operands (Const, Copy/Move of a place,
 // FnRef) computed by rvalues into temporaries, and place expressions (`a.b[i].c`, `*p`)
 // into nested Place nodes without copying their base.
@@ -28,7 +28,7 @@
 //   temporary of the enclosing statement, like any other.
 
 import type { Cat, Span } from '../../ir/lang.js';
-import type { Lcore, NameRef, Node } from '../../ir/languages.js';
+import type { Lnoregions, NameRef, Node } from '../../ir/languages.js';
 import { operandTy } from '../../ir/languages.js';
 import { BUILTINS, isBuiltin } from '../../ir/builtins.js';
 import { T, isSigned, ptr, tyEq, type Ty } from '../../ir/types.js';
@@ -39,10 +39,10 @@ import {
   hasNoValue, type CfgOperand, type CfgPlace, type CfgRvalue, type FunctionBuilder, type LocalPlace,
 } from './function-builder.js';
 
-type CoreD = typeof Lcore.decl;
+type CoreD = typeof Lnoregions.decl;
 export type CoreExpr = Cat<CoreD, 'Expr'>;
 export type CoreStmt = Cat<CoreD, 'Stmt'>;
-type N<K extends string> = Node<typeof Lcore, K>;
+type N<K extends string> = Node<typeof Lnoregions, K>;
 
 /** What lowering a function needs to know about the whole program. */
 export interface ModuleInfo {
@@ -51,9 +51,6 @@ export interface ModuleInfo {
   /** the classes, for `needsDrop` */
   readonly classes: ClassTable;
 }
-
-/** Default region capacity (spec §6): 1 MiB. */
-const DEFAULT_REGION_CAPACITY = '1048576';
 
 const use = (op: CfgOperand): CfgRvalue => ({ kind: 'Use', span: op.span, op });
 const copy = (place: CfgPlace): CfgOperand => ({ kind: 'Copy', span: place.span, place });
@@ -170,7 +167,7 @@ export class FnLowering {
         if (!this.fb.isDead) this.fb.emit({ kind: 'Delete', span: s.span, place });
         return null;
       }
-      case 'RegionStmt': this.lowerRegion(s); return null;
+      case 'Finally': this.lowerFinally(s); return null;
       default: throw new InternalError(`explicate-control: unexpected statement ${(s as CoreStmt).kind}`, undefined, s);
     }
   }
@@ -264,22 +261,16 @@ export class FnLowering {
   }
 
   /**
-   * `region r(cap) { body }`: `r = region.new(cap)`, the body, and `region.free(r)` on every
-   * way out of the body (an exit action of the region's scope).
+   * `finally { body } then cleanup` (lower-regions): the body in a scope whose exit action
+   * evaluates `cleanup`, so it runs on every way out of the body, after the body's own
+   * values are dropped (they belong to the inner block scope).
    */
-  private lowerRegion(s: N<'RegionStmt'>): void {
-    let cap: CfgOperand = { kind: 'Const', span: s.span, value: DEFAULT_REGION_CAPACITY, ty: T.i64 };
-    if (s.capacity !== null) {
-      cap = this.operand(s.capacity);
-      if (this.fb.isDead) return;
-      if (!tyEq(s.capacity.ty, T.i64)) cap = this.materialize({ kind: 'CastOp', span: s.capacity.span, op: cap, ty: T.i64 }, T.i64, s.capacity.span)!;
-    }
-    const r = this.declare(s.id, s.name, T.region, false, s.span)!;
-    this.fb.emit({ kind: 'Assign', span: s.span, place: r, value: { kind: 'Builtin', span: s.span, op: 'region.new', args: [cap], ty: T.region } });
-    const scope = this.fb.pushScope('region');
-    this.fb.addExit((fb, span) => fb.emit({
-      kind: 'Eval', span, value: { kind: 'Builtin', span, op: 'region.free', args: [copy(r)], ty: T.void },
-    }));
+  private lowerFinally(s: N<'Finally'>): void {
+    const { cleanup } = s;
+    invariant(cleanup.kind === 'Builtin' && cleanup.args.every((a) => a.kind === 'Name' && (a.ref as NameRef).k === 'local'),
+      'a Finally cleanup is a built-in call on locals (so lowering it at an exit needs no temporaries)', s);
+    const scope = this.fb.pushScope('finally');
+    this.fb.addExit((fb, span) => fb.emit({ kind: 'Eval', span, value: { ...this.lowerRvalue(cleanup)!, span } }));
     this.discardValue(this.lowerBlock(s.body), s.body.span);
     this.fb.popScope(scope, s.span);
   }

@@ -15,6 +15,27 @@ if (!existsSync(fileURLToPath(dist))) {
 // program's passes allocate their output trees quickly, and the default (16 MB semi-spaces)
 // scavenges too often; measured ~12% faster on a 1M-line program, no change on small ones.
 const worker = new Worker(dist, { argv: process.argv.slice(2), resourceLimits: { stackSizeMb: 512, maxYoungGenerationSizeMb: 192 } });
+
+// Progress on long work: the CLI (in the worker) reports each stage as it starts; a stage
+// still running after a while (1.5 s; ZETA_NANO_PROGRESS=MS sets it, and turns progress on
+// where stderr is not a terminal) is shown on stderr, and so is every stage after it.
+const progressEnv = process.env.ZETA_NANO_PROGRESS;
+const progressAfterMs = progressEnv !== undefined && progressEnv !== '' ? Number(progressEnv) : process.stderr.isTTY ? 1500 : null;
+if (progressAfterMs !== null && Number.isFinite(progressAfterMs)) {
+  let stage = null, since = 0, showing = false;
+  const show = () => process.stderr.write(`zeta-nano: ${stage}...\n`);
+  worker.on('message', (m) => {
+    if (typeof m?.progress !== 'string') return;
+    stage = m.progress || null; // '': no compiler work (the program itself runs)
+    if (stage === null) return;
+    since = Date.now();
+    if (showing) show();
+    else if (progressAfterMs <= 0) { showing = true; show(); }
+  });
+  setInterval(() => {
+    if (stage !== null && !showing && Date.now() - since >= progressAfterMs) { showing = true; show(); }
+  }, 100).unref();
+}
 worker.on('error', (e) => {
   process.stderr.write(`internal compiler error: ${e?.stack ?? e}\n`);
   process.exitCode = 70;

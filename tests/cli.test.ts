@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { zeta, writeProgram } from './helpers.js';
+import { PIPELINE } from '../passes/pipeline.js';
 
 const hello = 'main() {\n    x := 40;\n    println(x + 2);\n}\n';
 
@@ -16,6 +17,20 @@ describe('zeta-nano CLI', () => {
     expect(comp.stdout).toMatch(/--emit/);
     expect(comp.stdout).toMatch(/--error-format/);
     expect(comp.stdout).toMatch(/--dump-after/);
+  });
+
+  it('shows progress on long work: each stage once it runs long (here at once), none by default off a terminal', () => {
+    const file = writeProgram(hello);
+    const env = { ...process.env, ZETA_NANO_PROGRESS: '0' };
+    const r = zeta(['run', file, '--backend=c'], { env });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('42\n');
+    expect(r.stderr.split('\n').filter(Boolean)).toEqual([
+      `zeta-nano: prog.zeta: front end and ${PIPELINE.length} passes (5 lines)...`,
+      'zeta-nano: building with the C backend (cc -O2)...',
+    ]);
+    const { ZETA_NANO_PROGRESS: _, ...quiet } = process.env;
+    expect(zeta(['run', file], { env: quiet }).stderr).toBe('');
   });
 
   it('lists the pipeline with languages', () => {

@@ -10,9 +10,9 @@ export const CONFORMANCE = join(ROOT, '..', 'shared', 'conformance');
 export interface Run { status: number; stdout: string; stderr: string }
 
 /** Runs `zeta-nano ARGS` (the bundled CLI, as users run it). */
-export function zeta(args: string[], opts: { cwd?: string; input?: string } = {}): Run {
+export function zeta(args: string[], opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): Run {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/zeta-nano.mjs'), ...args], {
-    cwd: opts.cwd ?? ROOT, encoding: 'utf8', input: opts.input, timeout: 120_000,
+    cwd: opts.cwd ?? ROOT, encoding: 'utf8', input: opts.input, timeout: 120_000, env: opts.env,
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

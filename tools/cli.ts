@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync, renameSync, mkdtempSync, rmSync } from 'no
 import { basename, dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { isMainThread } from 'node:worker_threads';
+import { isMainThread, parentPort } from 'node:worker_threads';
 import { renderHuman, renderJson, type SourceFile } from '../ir/diagnostics.js';
 import { printIR } from '../ir/print.js';
 import { Lcfg } from '../ir/languages.js';
@@ -35,6 +35,11 @@ function readSource(file: string): SourceFile {
   }
 }
 
+/** Tells the launcher (bin/zeta-nano.mjs) which stage starts, for its progress line on long work ('' when none). */
+function progress(stage: string): void {
+  parentPort?.postMessage({ progress: stage });
+}
+
 /** Runs the front and middle end; prints diagnostics, dumps and timings; returns the Lcfg module. */
 function frontToCfg(file: string, o: CommonOpts, extra: PipelineOptions = {}): AnyNode {
   const src = readSource(file);
@@ -47,6 +52,7 @@ function frontToCfg(file: string, o: CommonOpts, extra: PipelineOptions = {}): A
     }
   }
   let res;
+  progress(`${basename(file)}: front end and ${PIPELINE.length} passes (${src.text.split('\n').length} lines)`);
   try {
     res = runPipeline(src, { verifyEach: o.verifyEach, dumpAfter, timePasses: o.timePasses, ...extra });
   } catch (e) {
@@ -76,6 +82,10 @@ function writeAtomic(path: string, text: string): void {
   const tmp = join(dirname(resolve(path)), `.${basename(path)}.${process.pid}.tmp`);
   writeFileSync(tmp, text);
   renameSync(tmp, path);
+}
+
+function buildStage(backend: string, optLevel: number): string {
+  return backend === 'llvm' ? `building with the LLVM backend (opt -O${optLevel}, llc, cc)` : `building with the C backend (cc -O${optLevel})`;
 }
 
 function defaultOut(file: string): string {
@@ -120,6 +130,7 @@ withBackend(withCommon(program.command('compile')
       if (o.output) writeAtomic(o.output, text); else process.stdout.write(text);
       return;
     }
+    progress(buildStage(backend.name, buildOpts.optLevel));
     backend.build(module, { ...buildOpts, out: o.output ?? defaultOut(file) });
   });
 
@@ -132,7 +143,9 @@ withBackend(withCommon(program.command('run')
     const dir = mkdtempSync(join(tmpdir(), 'zeta-run-'));
     try {
       const exe = join(dir, defaultOut(file));
+      progress(buildStage(o.backend, Number(o.optLevel)));
       getBackend(o.backend).build(module, { out: exe, optLevel: Number(o.optLevel) as 0 | 2, sanitize: o.sanitize ? o.sanitize.split(',') : [] });
+      progress('');
       const r = spawnSync(exe, args, { stdio: 'inherit' });
       throw new ExitError(r.status ?? (r.signal ? 128 : 1));
     } finally {

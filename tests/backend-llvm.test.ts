@@ -5,7 +5,7 @@
 // and compares stdout and exit status.
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AnyNode } from '../ir/lang.js';
@@ -14,6 +14,7 @@ import { ORDERING } from '../ir/builtins.js';
 import { InternalError } from '../passes/pass.js';
 import { buildLlvm, buildLlvmAsync, emitLlvmIr, llvmBackend } from '../backends/llvm/index.js';
 import { hostTarget, INSTALL_HINT, type Llvm } from '../backends/llvm/bindings.js';
+import { findTools } from '../backends/llvm/tools.js';
 import { getBackend, BackendUnavailable, type Backend } from '../backends/index.js';
 import '../backends/register.js';
 import { runPipeline } from '../tools/driver.js';
@@ -461,6 +462,143 @@ describe('LLVM backend: owned values, closures and threads', () => {
     const [plain, tsan] = await Promise.all([buildAndRun(m), buildAndRun(m, { sanitize: ['thread'] })]);
     expect(plain).toEqual(expected);
     expect(tsan).toEqual(expected);
+  });
+});
+
+// ---------------------------------------------------------------- self-recursion unrolling
+/** The Lcfg module of a Zeta program (through the whole pipeline). */
+function lcfgOf(text: string): AnyNode {
+  const res = runPipeline({ path: 'rec.zeta', text });
+  if (!res.ir) throw new Error(`does not compile: ${JSON.stringify(res.diagnostics)}`);
+  return res.ir;
+}
+
+/** The function definitions of textual IR whose name is z.NAME or one of its recursion copies. */
+const copiesIn = (ir: string, name: string) =>
+  [...ir.matchAll(new RegExp(`^define [^\\n]*@z\\.${name}(\\.rec\\d+)?\\(.*$`, 'gm'))].map((m) => m[0]);
+
+/** The textual IR after `opt -O2` (what the backend's build runs). */
+async function optimized(ir: string): Promise<string> {
+  const file = join(tempDir('zeta-llvm-'), 'in.ll');
+  writeFileSync(file, ir);
+  const { stdout } = await execFileP(findTools().opt, ['-passes=default<O2>', '-S', file, '-o', '-'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return stdout;
+}
+
+describe('LLVM backend: self-recursion unrolling', () => {
+  const RECURSIVE = `
+nodes(n: i32) -> i64 {
+    if n < 2 { return 1; }
+    return 1 + nodes(n - 1) + nodes(n - 2);
+}
+down(n: i64) -> i64 {
+    if n == 0 { return 0; }
+    return n + down(n - 1);
+}
+// too big a frame to unroll (a copy per level would multiply the stack deep recursion needs)
+wide(n: i64) -> i64 {
+    mut a := [0i64; 64];
+    a[n % 64] = n;
+    if n == 0 { return 0; }
+    return a[n % 64] + wide(n - 1);
+}
+main() {
+    for n in 0..15 { println(nodes(n)); }
+    println(down(0));
+    println(down(1));
+    println(down(2));
+    println(down(7));
+    println(down(10000));
+    println(wide(1000));
+}
+`;
+  it('unrolls small self-recursive functions into copies that opt inlines back (only at -O2, only small frames)', async () => {
+    const m = lcfgOf(RECURSIVE);
+    const ir = emitLlvmIr(m, { optLevel: 2, sanitize: [] });
+    // nodes: 2 self-calls, 3 levels; down: 1 self-call, 3 levels; the copies are alwaysinline
+    for (const name of ['nodes', 'down']) {
+      const defs = copiesIn(ir, name);
+      expect(defs).toHaveLength(3);
+      expect(defs.filter((d) => d.endsWith(' alwaysinline {'))).toHaveLength(2);
+    }
+    expect(copiesIn(ir, 'wide')).toHaveLength(1);
+    expect(copiesIn(emitLlvmIr(m, { optLevel: 0, sanitize: [] }), 'nodes')).toHaveLength(1);
+    // opt folds the copies back into their function: one definition each is left
+    const opt = await optimized(ir);
+    expect(opt).not.toMatch(/\.rec\d+\(/);
+    expect(opt).toMatch(/^define internal [^\n]*@z\.nodes\(/m);
+  });
+
+  it('computes the same results at every depth', async () => {
+    const nodes = (n: number): number => (n < 2 ? 1 : 1 + nodes(n - 1) + nodes(n - 2));
+    const expected = [
+      ...Array.from({ length: 15 }, (_, n) => nodes(n)),
+      ...[0, 1, 2, 7, 10000].map((n) => (n * (n + 1)) / 2),
+      (1000 * 1001) / 2,
+    ].map((v) => `${v}\n`).join('');
+    const [o2, o0] = await Promise.all([buildAndRun(lcfgOf(RECURSIVE)), buildAndRun(lcfgOf(RECURSIVE), { optLevel: 0 })]);
+    expect(o2).toEqual({ status: 0, stdout: expected, stderr: '' });
+    expect(o0).toEqual(o2);
+  });
+
+  it('panics from inside the unrolled levels as the plain function does', async () => {
+    // `dig` reaches `depth` (from the command line) and indexes a[depth % 8] there: in
+    // bounds for depth % 8 < 4, a panic otherwise, at whichever level of the unrolling
+    const m = lcfgOf(`
+dig(n: i64, depth: i64, a: *[i64; 4]) -> i64 {
+    if n == depth { return a[depth % 8]; }
+    return a[n % 4] + dig(n + 1, depth, a) + dig(n + 1, depth, a);
+}
+main() {
+    depth := arg(0).parse_i64() ?? 0;
+    a := [1i64, 2, 3, 4];
+    println(dig(0, depth, *a));
+}
+`);
+    expect(copiesIn(emitLlvmIr(m, { optLevel: 2, sanitize: [] }), 'dig').length).toBeGreaterThan(1);
+    const exe = join(tempDir('zeta-llvm-'), 'dig');
+    await buildLlvmAsync(m, { optLevel: 2, sanitize: [], out: exe });
+    const a = [1, 2, 3, 4];
+    const dig = (n: number, depth: number): number => (n === depth ? a[depth % 8] : a[n % 4] + 2 * dig(n + 1, depth));
+    for (const depth of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]) {
+      const run = await runExe(exe, [String(depth)]);
+      expect({ depth, run }).toEqual({ depth, run: depth % 8 < 4
+        ? { status: 0, stdout: `${dig(0, depth)}\n`, stderr: '' }
+        : { status: 101, stdout: '', stderr: `panic: index out of bounds: the len is 4 but the index is ${depth % 8}\n` } });
+    }
+  });
+
+  it('drops what every unrolled level owns exactly once and allocates in regions (ASan + LeakSanitizer)', async () => {
+    const m = lcfgOf(`
+class Cell(v: i64) {}
+label(n: i64, r: Region) -> String {
+    mut s := String::from("(");
+    s.append(n);
+    if n > 0 {
+        c := r.alloc(Cell { v: n }) ?? panic("region full");
+        mut parts: Vec<String> := Vec::new();
+        parts.push(label(n - 1, r));
+        parts.push(label(n - 2, r));
+        s.append(parts[0]);
+        s.append(parts[1]);
+        s.append(c.v);
+    }
+    s.append(")");
+    return s;
+}
+main() {
+    region r(1 << 20) {
+        for n in 0..7 { println(label(n, r)); }
+    }
+}
+`);
+    expect(copiesIn(emitLlvmIr(m, { optLevel: 2, sanitize: [] }), 'label').length).toBeGreaterThan(1);
+    const label = (n: number): string => (n > 0 ? `(${n}${label(n - 1)}${label(n - 2)}${n})` : `(${n})`);
+    const exe = join(tempDir('zeta-llvm-'), 'label');
+    await buildLlvmAsync(m, { optLevel: 2, sanitize: ['address'], out: exe });
+    const r = await execFileP(exe, [], { encoding: 'utf8', env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1' } })
+      .then((x) => ({ status: 0, ...x }), (e) => ({ status: e.code, stdout: e.stdout, stderr: e.stderr }));
+    expect(r).toEqual({ status: 0, stdout: Array.from({ length: 7 }, (_, n) => `${label(n)}\n`).join(''), stderr: '' });
   });
 });
 

@@ -9,7 +9,8 @@
 //
 // llvm-bindings 0.4.2 has no builder for atomic instructions and no function attributes;
 // atomics.ts supplies the atomic operations as small always-inline functions parsed from
-// textual IR and linked in, and index.ts adds `sanitize_address` to the printed IR.
+// textual IR and linked in, and index.ts adds `sanitize_address` and the recursion copies'
+// `alwaysinline` (recursionCopies) to the printed IR.
 
 import type * as LLVM from 'llvm-bindings';
 import type { Llvm, Target } from './bindings.js';
@@ -34,6 +35,8 @@ type FnDef = N<'FnDef'>;
 export interface EmitOptions {
   /** unpoison region allocations for AddressSanitizer (the runtime poisons region blocks) */
   sanitizeAddress: boolean;
+  /** unroll small self-recursive functions (see recursionCopies; for optimised builds) */
+  unrollRecursion?: boolean;
 }
 
 export interface EmittedModule {
@@ -41,6 +44,8 @@ export interface EmittedModule {
   module: LLVM.Module;
   /** every function defined, by a readable name (to say which one fails verification) */
   functions: { name: string; fn: LLVM.Function }[];
+  /** LLVM names of the functions to mark `alwaysinline` (the recursion copies) */
+  alwaysInline: string[];
 }
 
 /** A place's address and its Zeta type. */
@@ -50,6 +55,50 @@ interface Addr { ptr: LLVM.Value; ty: Ty }
 const elementOf = (t: Ty): Ty => ('of' in t ? t.of : fail(`${showTy(t)} has no element type`));
 
 const fail = (msg: string, node?: AnyNode): never => { throw new InternalError(`LLVM backend: ${msg}`, undefined, node); };
+
+/**
+ * Self-recursion unrolling. LLVM's inliner never inlines a function into itself, while
+ * gcc -O2 inlines small self-recursive functions into themselves a few levels deep (and the
+ * C backend gets that). So a small function f that calls itself directly is emitted as a
+ * chain of copies of the same body, f -> f.rec1 -> ... -> f.rec{n-1} -> f, each copy's
+ * self-calls going to the next; the copies are internal and `alwaysinline` (index.ts adds
+ * the attribute), so opt folds the chain back into f: one call of f does n levels of the
+ * recursion, with the calls between them gone and the levels optimised together.
+ * The unrolled f is kept under a budget of Lcfg statements, like gcc's
+ * max-inline-insns-recursive-auto: a function with c self-call sites and s statements gets
+ * the most levels n <= RECURSION_LEVELS with s * (1 + c + ... + c^(n-1)) <= RECURSION_BUDGET.
+ * A function whose locals take more than RECURSION_FRAME bytes is left alone, so that
+ * unrolling cannot make deep recursion need much more stack.
+ */
+const RECURSION_LEVELS = 3;
+const RECURSION_BUDGET = 200;
+const RECURSION_FRAME = 256;
+
+const recursionCopyName = (f: FnDef, i: number) => `z.${f.name}.rec${i}`;
+
+/** How many copies of f's body make up its unrolled recursion (1: f is left alone). */
+export function recursionCopies(f: FnDef, sizeOf: (t: Ty) => number): number {
+  let size = 0;
+  let selfCalls = 0;
+  for (const bb of f.blocks) {
+    size += bb.stmts.length + 1;
+    for (const s of bb.stmts) {
+      if ((s.kind === 'Assign' || s.kind === 'Eval') && s.value.kind === 'CallFn' && s.value.fn === f.name) selfCalls++;
+    }
+  }
+  if (selfCalls === 0) return 1;
+  if (f.locals.reduce((bytes, l) => bytes + sizeOf(l.ty), 0) > RECURSION_FRAME) return 1;
+  let copies = 1;
+  let total = size;
+  let level = size;
+  while (copies < RECURSION_LEVELS) {
+    level *= selfCalls;
+    if (total + level > RECURSION_BUDGET) break;
+    total += level;
+    copies++;
+  }
+  return copies;
+}
 
 /** Builds one LLVM function body: its builders, locals and shared panic blocks. */
 class FnCx {
@@ -64,7 +113,12 @@ class FnCx {
   /** the entry block's jump to block 0, once sealed */
   entryBr: LLVM.BranchInst | null = null;
 
-  constructor(readonly em: ModuleEmitter, readonly fn: LLVM.Function, readonly name: string) {
+  /**
+   * @param self where the body's direct calls of itself go (the next copy of an unrolled
+   *   recursion; `fn` itself otherwise)
+   */
+  constructor(readonly em: ModuleEmitter, readonly fn: LLVM.Function, readonly name: string,
+              readonly self: LLVM.Function = fn) {
     const llvm = em.llvm;
     this.allocas = new llvm.IRBuilder(em.ctx);
     this.b = new llvm.IRBuilder(em.ctx);
@@ -143,7 +197,8 @@ export class ModuleEmitter {
   readonly L: Layout;
   readonly rt: Runtime;
   private readonly atomics: AtomicHelpers;
-  private readonly fns = new Map<string, { def: FnDef; fn: LLVM.Function; paramTys: Ty[] }>();
+  /** user functions; `copies` are fn's recursion copies (recursionCopies), fn first */
+  private readonly fns = new Map<string, { def: FnDef; fn: LLVM.Function; paramTys: Ty[]; copies: LLVM.Function[] }>();
   private readonly externs = new Map<string, { def: N<'ExternDef'>; fn: LLVM.Function }>();
   private readonly globals = new Map<string, Addr>();
   private readonly strings = new Map<string, LLVM.Constant>();
@@ -220,9 +275,17 @@ export class ModuleEmitter {
       const paramTys = f.params.map((id) => localTys.get(id) ?? fail(`function ${f.name}: parameter ${id} is not among its locals`, f));
       const ft = llvm.FunctionType.get(this.retType(f.ret), paramTys.map((t) => this.L.of(t)), false);
       const fn = llvm.Function.Create(ft, llvm.Function.LinkageTypes.InternalLinkage, `z.${f.name}`, this.mod);
-      this.fns.set(f.name, { def: f, fn, paramTys });
+      const copies = [fn];
+      const n = this.opts.unrollRecursion ? recursionCopies(f, (t) => this.L.sizeOf(t)) : 1;
+      for (let i = 1; i < n; i++) {
+        copies.push(llvm.Function.Create(ft, llvm.Function.LinkageTypes.InternalLinkage, recursionCopyName(f, i), this.mod));
+      }
+      this.fns.set(f.name, { def: f, fn, paramTys, copies });
     }
-    for (const f of m.fns) this.emitFn(f);
+    for (const f of m.fns) {
+      const { copies } = this.fns.get(f.name)!;
+      copies.forEach((fn, i) => this.emitFn(f, fn, copies[(i + 1) % copies.length]));
+    }
     this.emitMain(m);
     // building glue may ask for more glue (a Vec<String> drop needs the String drop): a work list
     for (let i = 0; i < this.pendingGlue.length; i++) this.pendingGlue[i]();
@@ -231,7 +294,7 @@ export class ModuleEmitter {
 
   /** Every function with a body, named as in the IR. */
   definedFunctions(): { name: string; fn: LLVM.Function }[] {
-    const out = [...this.fns.values()].map((f) => ({ name: f.def.name, fn: f.fn }));
+    const out = [...this.fns.values()].flatMap((f) => f.copies.map((fn, i) => ({ name: i ? `${f.def.name} (recursion copy ${i})` : f.def.name, fn })));
     for (const [prefix, m] of [['zw', this.fnRefWrappers], ['zcopy', this.copyGlue], ['zdrop', this.dropGlue],
       ['zdropv', this.dropGlueVoid], ['zthunk', this.thunks]] as const) {
       for (const [key, fn] of m) out.push({ name: `${prefix}.${key}`, fn });
@@ -266,9 +329,14 @@ export class ModuleEmitter {
   }
 
   // ------------------------------------------------------------ functions
-  private emitFn(f: FnDef): void {
-    const { fn } = this.fns.get(f.name)!;
-    const cx = new FnCx(this, fn, f.name);
+  /** The names of the recursion copies (recursionCopies), which are to be inlined. */
+  recursionCopyNames(): string[] {
+    return [...this.fns.values()].flatMap((f) => f.copies.slice(1).map((_, i) => recursionCopyName(f.def, i + 1)));
+  }
+
+  /** Emits f's body into fn (f's function or one of its recursion copies); self-calls go to `self`. */
+  private emitFn(f: FnDef, fn: LLVM.Function, self: LLVM.Function): void {
+    const cx = new FnCx(this, fn, f.name, self);
     const blocks = f.blocks.map((bb, i) => {
       if (bb.id !== i) fail(`function ${f.name}: block ${i} has id ${bb.id}`, bb);
       return this.llvm.BasicBlock.Create(this.ctx, `bb${i}`, fn);
@@ -593,7 +661,8 @@ export class ModuleEmitter {
       case 'Ref': return this.place(cx, rv.place).ptr;
       case 'CallFn': {
         const args = rv.args.map((a) => this.value(cx, a));
-        const callee = this.fns.get(rv.fn)?.fn ?? this.externs.get(rv.fn)?.fn ?? fail(`call of unknown function ${rv.fn}`, rv);
+        const callee = rv.fn === cx.name ? cx.self
+          : this.fns.get(rv.fn)?.fn ?? this.externs.get(rv.fn)?.fn ?? fail(`call of unknown function ${rv.fn}`, rv);
         const r = b.CreateCall(callee!, args);
         return rv.ty.k === 'void' || rv.ty.k === 'never' ? null : r;
       }
@@ -1433,5 +1502,5 @@ export function emitModule(llvm: Llvm, target: Target, m: AnyNode, moduleName: s
   if (m.kind !== 'Module') fail(`expected an Lcfg Module, got ${m.kind}`, m);
   const em = new ModuleEmitter(llvm, target, moduleName, opts);
   em.emit(m as N<'Module'>);
-  return { ctx: em.ctx, module: em.mod, functions: em.definedFunctions() };
+  return { ctx: em.ctx, module: em.mod, functions: em.definedFunctions(), alwaysInline: em.recursionCopyNames() };
 }

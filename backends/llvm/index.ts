@@ -1,6 +1,7 @@
 // The LLVM backend (`--backend=llvm`): Lcfg Module -> LLVM module in-process (emit.ts, with
-// llvm-bindings) -> verifyModule -> bitcode -> `opt -O2|-O0` -> `llc -filetype=obj` -> `cc`
-// with the C runtime (runtime-c/, compiled with the same flags as for the C backend).
+// llvm-bindings) -> verifyModule -> bitcode (textual IR when it needs function attributes)
+// -> `opt -O2|-O0` -> `llc -filetype=obj` -> `cc` with the C runtime (runtime-c/, compiled
+// with the same flags as for the C backend).
 //
 // llvm-bindings is an optional native dependency: it is loaded on first use, and a machine
 // without it (or without opt/llc) gets a BackendUnavailable that says how to install it,
@@ -47,7 +48,10 @@ function checkSanitizers(sanitize: readonly string[]): void {
 function emitVerified(module: AnyNode, opts: BuildOptions): EmittedModule {
   const llvm = loadLlvm();
   checkSanitizers(opts.sanitize);
-  const emitted = emitModule(llvm, hostTarget(llvm), module, 'zeta', { sanitizeAddress: opts.sanitize.includes('address') });
+  const emitted = emitModule(llvm, hostTarget(llvm), module, 'zeta', {
+    sanitizeAddress: opts.sanitize.includes('address'),
+    unrollRecursion: opts.optLevel !== 0,
+  });
   if (llvm.verifyModule(emitted.module)) {
     // verifyModule reports to stderr; name the broken functions in the error itself
     const broken = emitted.functions.filter((f) => llvm.verifyFunction(f.fn)).map((f) => f.name);
@@ -58,20 +62,43 @@ function emitVerified(module: AnyNode, opts: BuildOptions): EmittedModule {
   return emitted;
 }
 
+/** Whether the module needs function attributes that only the textual IR can carry. */
+function needsAttributes(emitted: EmittedModule, sanitize: readonly string[]): boolean {
+  return emitted.alwaysInline.length > 0 || sanitize.some((s) => s in INSTRUMENTED);
+}
+
+/** `@name` or `@"name"` of a printed definition line (names we give need no escapes). */
+const DEFINED_NAME = /^define [^\n]*?@(?:"([^"]*)"|([-\w$.]+))\(/;
+
 /**
- * Textual IR with the sanitizer attributes added to every function definition
+ * The module's textual IR with function attributes added to its definitions: the
+ * sanitizer attributes on every function, `alwaysinline` on the recursion copies
  * (llvm-bindings 0.4.2 cannot set function attributes; the IR parser accepts them inline).
  */
-function withAttributes(ir: string, sanitize: readonly string[]): string {
-  const attrs = sanitize.filter((s) => s in INSTRUMENTED).map((s) => INSTRUMENTED[s].attribute);
-  if (attrs.length === 0) return ir;
-  return ir.replace(/^(define [^\n]*?)\s*\{$/gm, `$1 ${attrs.join(' ')} {`);
+function withAttributes(emitted: EmittedModule, sanitize: readonly string[]): string {
+  const ir = emitted.module.print();
+  if (!needsAttributes(emitted, sanitize)) return ir;
+  const all = sanitize.filter((s) => s in INSTRUMENTED).map((s) => INSTRUMENTED[s].attribute);
+  const inline = new Set(emitted.alwaysInline);
+  return ir.replace(/^(define [^\n]*?)\s*\{$/gm, (line, head: string) => {
+    const m = DEFINED_NAME.exec(head);
+    const attrs = m && inline.has(m[1] ?? m[2]) ? [...all, 'alwaysinline'] : all;
+    return attrs.length ? `${head} ${attrs.join(' ')} {` : line;
+  });
 }
 
 /** The LLVM IR text of the module (what `--emit=llvm-ir` writes). */
 export function emitLlvmIr(module: AnyNode, opts: BuildOptions): string {
-  return withAttributes(emitVerified(module, opts).module.print(), opts.sanitize);
+  return withAttributes(emitVerified(module, opts), opts.sanitize);
 }
+
+/**
+ * Tuning of opt's optimising pipeline. No SLP vectorizer: on the baseline x86-64 target
+ * (SSE2, two doubles to a vector) what it packs is mostly undone by the shuffles, inserts and
+ * extracts around it: it made bench/nbody ~8% slower than without it (gcc -O2's cheap cost
+ * model packs much less of that code) and changed no other benchmark. Loop vectorization stays.
+ */
+const OPT_FLAGS = ['-vectorize-slp=false'];
 
 type Step = [cmd: string, args: string[]];
 
@@ -88,16 +115,16 @@ function* buildSteps(module: AnyNode, opts: BuildOptions & { out: string }): Gen
   try {
     const instrument = opts.sanitize.filter((s) => s in INSTRUMENTED);
     let input: string;
-    if (instrument.length) {
+    if (needsAttributes(emitted, opts.sanitize)) {
       input = join(work, 'program.ll');
-      writeFileSync(input, withAttributes(emitted.module.print(), opts.sanitize));
+      writeFileSync(input, withAttributes(emitted, opts.sanitize));
     } else {
       input = join(work, 'program.bc');
       llvm.WriteBitcodeToFile(emitted.module, input);
     }
     const optimized = join(work, 'program.opt.bc');
     const passes = [`default<O${opts.optLevel}>`, ...instrument.map((s) => INSTRUMENTED[s].passes)].join(',');
-    yield [tools.opt, [`-passes=${passes}`, input, '-o', optimized]];
+    yield [tools.opt, [`-passes=${passes}`, ...(opts.optLevel === 0 ? [] : OPT_FLAGS), input, '-o', optimized]];
     const object = join(work, 'program.o');
     yield [tools.llc, [o, '-filetype=obj', '--relocation-model=pic', optimized, '-o', object]];
     yield [tools.cc, [...linkFlags(opts), object, runtime, '-lm', '-pthread', '-o', tmpOut]];

@@ -66,6 +66,7 @@ import { Inference } from './check-types/inference.js';
 import { builtinConstructor, builtinConstructorNames, builtinMethod, builtinMethodNames, isBuiltinOwner, type ArgSpec } from './check-types/builtin-methods.js';
 import { derefLevels, derefMutability, placeMutability, type Mutability, type PlaceEnv } from './check-types/places.js';
 import { closestName } from './resolve-names.js';
+import { checkProgram as checkUnsafeProgram } from './check-unsafe.js';
 
 type R<K extends string> = Node<typeof Lresolved, K>;
 type RExpr = R<'IntLit'> | R<'FloatLit'> | R<'StrLit'> | R<'BoolLit'> | R<'Name'> | R<'Path'> | R<'Unary'> | R<'Star'> |
@@ -166,6 +167,8 @@ function computeLiteralish(e: AnyNode): boolean {
 const PRINTABLE = new Set<Ty['k']>(['int', 'float', 'bool', 'str', 'string', 'never', 'infer']);
 
 class Checker {
+  /** An assignment's target is no place (E0005): the tree cannot be lowered, so the pipeline stops. */
+  notAPlace = false;
   readonly classes = new Map<string, ClassInfo>();
   readonly fns = new Map<string, FnInfo>();
   readonly externs = new Map<string, FnInfo>();
@@ -346,9 +349,11 @@ class Checker {
     else if (this.inf.shallow(b.ty).k !== 'never') {
       if (r.k === 'infer') this.inf.unify(r, T.void);
       else {
-        this.diag.error('E0003', { start: Math.max(body.span.start, body.span.end - 1), end: body.span.end },
+        // reported at the body's `{`, on the line that declares the result type (rustc points
+        // at the return type): that is where a reader looks for the function's promise
+        this.diag.error('E0003', { start: body.span.start, end: Math.min(body.span.end, body.span.start + 1) },
           `missing return: ${what} returns ${this.q(ret)} but its body can reach its end`,
-          { label: 'the body can end here without a value', help: 'add a `return` statement' });
+          { label: 'this body can reach its end without a value', help: 'add a `return` statement at the end of the body' });
       }
     }
     return b;
@@ -379,6 +384,16 @@ class Checker {
     return e;
   }
 
+  /**
+   * E0003 when `e` is used as a value but has type `void` (a call of a function without a
+   * result): there is nothing to pass, store, point to or delete. True when it was reported.
+   */
+  private noValue(e: TE): boolean {
+    if (this.inf.shallow(e.ty).k !== 'void') return false;
+    this.error('E0003', e.span, 'this expression has no value', { label: 'its type is `void`', help: 'only a function with a result type (`-> T`) gives a value' });
+    return true;
+  }
+
   private bad(e: AnyNode, fields: Record<string, unknown> = {}): TE {
     return this.typed(e, { ...fields, ty: T.never });
   }
@@ -389,7 +404,11 @@ class Checker {
       this.error('E0004', span, `${what} takes ${plural(params.length, 'argument')} but ${args.length} ${args.length === 1 ? 'was' : 'were'} supplied`,
         { label: `expected ${plural(params.length, 'argument')}` });
     }
-    return args.map((a, i) => i < params.length ? this.coerced(this.expr(a, params[i]), params[i], 'argument') : this.expr(a, null));
+    return args.map((a, i) => {
+      const v = i < params.length ? this.coerced(this.expr(a, params[i]), params[i], 'argument') : this.expr(a, null);
+      this.noValue(v);
+      return v;
+    });
   }
 
   /** A type in backquotes for a message. */
@@ -500,6 +519,7 @@ class Checker {
       }
       case 'Delete': {
         const target = this.expr(s.target as RExpr, null);
+        this.noValue(target);
         return { node: { ...s, target }, diverges: false };
       }
       case 'RegionStmt': {
@@ -583,6 +603,7 @@ class Checker {
         return;
       }
       case 'temporary':
+        this.notAPlace = true; // later passes cannot lower a store into a value
         this.diag.error('E0005', span, 'cannot assign to this expression',
           { label: 'not a place', help: 'assign to a variable, a field, an element or a dereferenced pointer' });
         return;
@@ -661,6 +682,7 @@ class Checker {
         const payload = this.payload(left, '??');
         if (lt.k !== 'option' && this.inf.kind(lt) !== 'infer') return this.bad(e, { left, right: this.expr(e.right as RExpr, null) });
         const right = this.coerced(this.expr(e.right as RExpr, payload), payload, 'the `??` fallback');
+        if (this.noValue(right)) return this.bad(e, { left, right });
         return this.typed(e, { left, right, ty: payload });
       }
       case 'Cast': return this.cast(e);
@@ -675,6 +697,7 @@ class Checker {
         const want = x && x.k === 'array' ? x.elem : null;
         const value = this.expr(e.value as RExpr, want);
         if (want) this.coerced(value, want);
+        if (this.noValue(value)) return this.bad(e, { value });
         return this.typed(e, { value, ty: arrayTy(want ?? value.ty, e.count) });
       }
       case 'Lambda': return this.lambda(e, exp);
@@ -718,8 +741,11 @@ class Checker {
     if (b.k === 'never') return then.ty;
     if (this.inf.coercible(b, a)) return then.ty;
     if (this.inf.coercible(a, b)) return els.ty;
-    this.error('E0003', span, `\`if\` and \`else\` have incompatible types: ${this.q(a)} and ${this.q(b)}`,
-      { label: 'branches differ' });
+    // reported at the value of the `else` branch, as rustc does (the `if` may span many lines)
+    let at: AnyNode = els;
+    while (at.kind === 'Block' && at.tail) at = at.tail as AnyNode;
+    this.error('E0003', at.kind === 'Block' ? span : at.span, `\`if\` and \`else\` have incompatible types: ${this.q(a)} and ${this.q(b)}`,
+      { label: `expected ${this.q(a)}, as the \`if\` branch gives` });
     return T.never;
   }
 
@@ -856,7 +882,7 @@ class Checker {
   private star(e: R<'Star'>): TE {
     const operand = this.expr(e.operand as RExpr, null);
     const t = this.inf.shallow(operand.ty);
-    if (t.k === 'never') return this.bad(e, { operand });
+    if (t.k === 'never' || this.noValue(operand)) return this.bad(e, { operand });
     if (!e.mut) {
       if (t.k === 'ptr') return this.typed(e, { operand, ty: t.to });
       if (t.k === 'box') return this.typed(e, { operand, ty: t.of });
@@ -1065,6 +1091,7 @@ class Checker {
         const want = x && x.k === 'option' ? x.of : null;
         const v = this.expr(args0[0], want);
         if (want) this.coerced(v, want);
+        if (this.noValue(v)) return this.bad(e, { callee: this.bad(callee0), args: [v] });
         return done([v], gen('option', want ?? v.ty));
       }
       case 'None':
@@ -1237,6 +1264,7 @@ class Checker {
     if (!want) want = this.inf.fresh(e.span, 'annotate the binding, e.g. `a: [i32; 0] := []`');
     for (let i = 0; i < elems0.length; i++) {
       out[i] = this.coerced(out[i] ?? this.expr(elems0[i], want), want, 'array element');
+      this.noValue(out[i]);
     }
     return this.typed(e, { elems: out, ty: arrayTy(want, elems0.length) });
   }
@@ -1302,11 +1330,34 @@ class Checker {
   }
 }
 
+/**
+ * The errors after which the typed tree may be ill-formed (unknown names, `never` types,
+ * wrong argument counts): the later passes must not run then. Mutability errors (E0005,
+ * E0010, E0011, E0013) and E0012 (`&x` read as `*x`) leave a well-typed tree, so the
+ * memory-model checks still run and report their independent errors in the same run
+ * (spec §11); code is not generated either way.
+ */
+const TREE_BREAKING = new Set(['E0001', 'E0002', 'E0003', 'E0004']);
+/** Whether the last run of the pass left (or found) such errors: the pipeline stops after it. */
+let lastRunBrokeTree = true;
+
 export const checkTypesPass = definePass<R<'Program'>, Node<typeof Ltyped, 'Program'>>({
   name: 'check-types',
   description: 'types every expression and binding; type, arity and mutability errors (E0003 E0004 E0005 E0010 E0011 E0013)',
   from: Lresolved,
   to: Ltyped,
-  stopOnError: true,
-  run: (program, ctx) => new Checker(ctx.diag).program(program) as Node<typeof Ltyped, 'Program'>,
+  get stopOnError() { return lastRunBrokeTree; },
+  run: (program, ctx) => {
+    const checker = new Checker(ctx.diag);
+    const out = checker.program(program) as Node<typeof Ltyped, 'Program'>;
+    lastRunBrokeTree = checker.notAPlace || ctx.diag.list.some((d) => TREE_BREAKING.has(d.code));
+    // When the pipeline stops here, check-unsafe does not run. Its errors (E0030) are
+    // independent of type errors, and spec §11 wants them in the same run, so it looks at
+    // the typed tree now. That tree may be incomplete where the errors are (children left
+    // untyped under an erroneous node): a failure there only means no E0030 is found there.
+    if (lastRunBrokeTree) {
+      try { checkUnsafeProgram(out, ctx.diag); } catch { /* see above */ }
+    }
+    return out;
+  },
 });

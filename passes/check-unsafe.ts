@@ -36,7 +36,7 @@ function receiverClass(t: Ty): string | null {
   return t.k === 'class' ? t.name : null;
 }
 
-function checkProgram(program: N<'Program'>, diag: Diagnostics): void {
+export function checkProgram(program: N<'Program'>, diag: Diagnostics): void {
   const table = unsafeTable(program);
   const report = (span: Span, what: string, label: string) =>
     diag.error('E0030', span, `${what} is unsafe`, { label, help: 'wrap it in `unsafe { ... }`' });

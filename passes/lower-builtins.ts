@@ -46,6 +46,11 @@ function lowerMethod(call: N<'MethodCall'>, ctx: Ctx): Expr {
     // the array need not be read, but what computes it must still run
     return object.kind === 'Name' ? n : { kind: 'Block', span, stmts: [{ kind: 'ExprStmt', span, expr: object }], tail: n, ty: T.i64 };
   }
+  if (t.k === 'str' && method === 'parse_i64') {
+    // no op of its own: the text is copied into a temporary String, parsed, and dropped
+    const text = builtin('string.from', [object], T.string, span);
+    return withReceiverPointer(text, false, span, ctx, (recv) => builtin('string.parse_i64', [recv], ty, span));
+  }
   const op = `${t.k}.${method}`;
   invariant(isBuiltin(op), `${showTy(t)} has a built-in method ${method}`, call);
   const shape: readonly string[] = BUILTINS[op].args;

@@ -78,13 +78,24 @@ export function parseProgram(src: SourceFile, diag: Diagnostics): N<'Program'> {
   return new Parser(src.text, lex(src.text, diag), diag).parseProgram();
 }
 
+// Whether the last run of the pass reported a syntax error (E0001). The pipeline stops after
+// parse only then: the other errors parse reports (E0012 `&x`, read as `*x`; E0003 for a
+// literal too large for any type) leave a meaningful tree, and spec §11 asks for as many
+// independent errors as possible in one run, so the checkers still run after them.
+let lastRunHadSyntaxError = true;
+
 export const parsePass = definePass<Node<typeof Lsource, 'SourceText'>, N<'Program'>>({
   name: 'parse',
   description: 'reads the source text into the surface syntax tree (Lsrc), reporting syntax errors',
   from: Lsource,
   to: Lsrc,
-  stopOnError: true,
-  run: (ir, ctx) => parseProgram({ path: ir.path, text: ir.text }, ctx.diag),
+  get stopOnError() { return lastRunHadSyntaxError; },
+  run: (ir, ctx) => {
+    const before = ctx.diag.list.length;
+    const program = parseProgram({ path: ir.path, text: ir.text }, ctx.diag);
+    lastRunHadSyntaxError = ctx.diag.list.slice(before).some((d) => d.code === 'E0001');
+    return program;
+  },
 });
 
 interface FnModifiers { unsafe: boolean; mutSelf: boolean; isStatic: boolean }
@@ -104,6 +115,7 @@ class Parser {
   /** the token of the last syntax error: further errors there are cascades and are not reported */
   private lastErrorTok = -1;
   private syntaxErrors = 0;
+  private reportedUnclosed = false;
   private reported = 0;
   /** interned identifiers, by a hash of their text */
   private readonly names = new Map<number, string>();
@@ -165,7 +177,13 @@ class Parser {
 
   // ------------------------------------------------------------------ errors
   private report(code: Code, span: Span, message: string, help?: string): void {
-    if (code === 'E0001') this.syntaxErrors++;
+    if (code === 'E0001') {
+      this.syntaxErrors++;
+      // an unterminated string or comment swallowed the rest of the file: what the parser
+      // finds missing there (`;`, `}`) is a consequence of that one error, already reported
+      const cut = this.t.unterminatedAt;
+      if (cut >= 0 && (span.start >= cut || message.startsWith('unclosed delimiter'))) return;
+    }
     if (++this.reported > MAX_REPORTED) return;
     this.diag.error(code, span, message, help ? { help } : {});
   }
@@ -176,7 +194,16 @@ class Parser {
     this.report('E0001', { start: this.starts[this.pos], end: this.ends[this.pos] }, message, help);
   }
   private errorExpected(what: string, help?: string): void {
-    this.error(`expected ${what}, found ${describeToken(this.t, this.text, this.pos)}`, help);
+    const message = `expected ${what}, found ${describeToken(this.t, this.text, this.pos)}`;
+    // A missing `;` or `{` is a mistake on the line that ends with the last consumed token
+    // (rustc points there too), not on the line of whatever comes next.
+    if ((what === '`;`' || what === '`{`') && this.pos > 0 && this.pos !== this.lastErrorTok &&
+        this.text.lastIndexOf('\n', this.starts[this.pos] - 1) >= this.prevEnd) {
+      this.lastErrorTok = this.pos;
+      this.report('E0001', { start: this.prevEnd, end: this.prevEnd }, message, help ?? `add ${what} here`);
+      return;
+    }
+    this.error(message, help);
   }
   /** Stands for an expression that could not be parsed (only in trees with errors). */
   private errorExpr(): Expr {
@@ -481,6 +508,10 @@ class Parser {
   private closeBrace(openIdx: number): void {
     if (this.eat(Tok.RBrace)) return;
     if (this.match[openIdx] < 0) {
+      // one unclosed `{` is reported (the innermost): the enclosing ones that the same
+      // missing `}` leaves open are not separate mistakes
+      if (this.reportedUnclosed) return;
+      this.reportedUnclosed = true;
       this.report('E0001', { start: this.starts[openIdx], end: this.ends[openIdx] }, 'unclosed delimiter `{`', 'add the missing `}`');
     } else this.errorExpected('`}`');
   }
@@ -807,9 +838,11 @@ class Parser {
   }
 
   private parsePostfix(): Expr {
+    const parenthesized = this.at(Tok.LParen) && !this.isLambdaAt(this.pos);
     let e = this.parsePrimary();
-    // these end where their operand or body ends; nothing applies to them
-    if (e.kind === 'Return' || e.kind === 'Break' || e.kind === 'Continue' || e.kind === 'Lambda') return e;
+    // these end where their operand or body ends; nothing applies to them, unless they are
+    // in parentheses: `((x: i32) -> x + 1)(5)` calls the lambda
+    if (!parenthesized && (e.kind === 'Return' || e.kind === 'Break' || e.kind === 'Continue' || e.kind === 'Lambda')) return e;
     for (;;) {
       const start: number = e.span.start;
       switch (this.kinds[this.pos]) {

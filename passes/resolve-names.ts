@@ -204,9 +204,18 @@ class Resolver {
       { label: 'unknown type', help: close ? `did you mean \`${close}\`?` : undefined });
   }
 
-  /** Checks the class names in a type annotation; an unknown one becomes `never` (after E0002). */
-  type(t: Ty, span: Span): Ty {
+  /**
+   * Checks the class names in a type annotation; an unknown one becomes `never` (after E0002).
+   * `void` means "no value" (spec §2): it may be a function's result (`voidOk`, also inside
+   * `fn(..) -> void`) and a thread's (`Thread<void>`), and nothing else: a `void` parameter,
+   * field, element or pointee is E0003 and becomes `never`.
+   */
+  type(t: Ty, span: Span, voidOk = false): Ty {
     switch (t.k) {
+      case 'void':
+        if (voidOk) return t;
+        this.diag.error('E0003', span, '`void` is not a value type', { label: 'no values have this type', help: '`void` can only be the result type of a function' });
+        return T.never;
       case 'class':
         if (this.classes.has(t.name)) return t;
         this.unknownType(t.name, span);
@@ -215,11 +224,11 @@ class Resolver {
       case 'array': { const elem = this.type(t.elem, span); return elem === t.elem ? t : { ...t, elem }; }
       case 'fn': {
         const params = t.params.map((p) => this.type(p, span));
-        const ret = this.type(t.ret, span);
+        const ret = this.type(t.ret, span, true);
         return ret === t.ret && params.every((p, i) => p === t.params[i]) ? t : { ...t, params, ret };
       }
       case 'option': case 'box': case 'vec': case 'thread': case 'channel': case 'mutex': case 'atomic': case 'guard': {
-        const of = this.type(t.of, span);
+        const of = this.type(t.of, span, t.k === 'thread');
         return of === t.of ? t : { ...t, of };
       }
       default: return t;
@@ -263,12 +272,12 @@ function resolveProgram(program: S<'Program'>, diag: Diagnostics): R<'Program'> 
       return scoped(() => {
         const ps = params(node.params);
         const body = rw(node.body);
-        return { ...node, params: ps, ret: r.type(node.ret, node.span), body };
+        return { ...node, params: ps, ret: r.type(node.ret, node.span, true), body };
       });
     },
     ExternFn: (node: S<'ExternFn'>) => {
       r.enterFunction(null);
-      return scoped(() => ({ ...node, params: params(node.params), ret: r.type(node.ret, node.span) }));
+      return scoped(() => ({ ...node, params: params(node.params), ret: r.type(node.ret, node.span, true) }));
     },
     StaticDecl: (node: S<'StaticDecl'>) => {
       r.enterFunction(null);
@@ -323,7 +332,7 @@ function resolveProgram(program: S<'Program'>, diag: Diagnostics): R<'Program'> 
     },
     Lambda: (node: S<'Lambda'>) => scoped(() => {
       const ps = params(node.params);
-      return { ...node, params: ps, ret: r.typeOrNull(node.ret, node.span), body: rw(node.body) };
+      return { ...node, params: ps, ret: node.ret === null ? null : r.type(node.ret, node.span, true), body: rw(node.body) };
     }),
     Cast: (node: S<'Cast'>, next) => ({ ...next(node), ty: r.type(node.ty, node.span) }),
     Path: (node: S<'Path'>) => {

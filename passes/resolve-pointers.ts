@@ -32,6 +32,8 @@ const resolve = rewriter(Lnosugar, {
   Star: (node: N<'Star'>, next) => {
     const { mut, operand, span, ty } = next(node);
     const t = operand.ty;
+    // `*return x`: the operand never yields a value, so nothing is dereferenced or pointed to
+    if (t.k === 'never') return operand;
     if (!mut && (t.k === 'ptr' || t.k === 'box')) {
       invariant(tyEq(ty, t.k === 'ptr' ? t.to : t.of), `*e of a ${showTy(t)} is its target, not ${showTy(ty)}`, node);
       return { kind: 'Deref', span, ptr: operand, ty };

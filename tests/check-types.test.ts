@@ -283,7 +283,8 @@ describe('functions', () => {
     expect(errorsIn('f(1);\nf(true);\ng(None);\ng(Some(3));', 'f(x: i64) {}\ng(o: Option<i64>) {}')).toEqual(['E0003@2']);
   });
   it('a non-void function must return (E0003 missing return)', () => {
-    expect(errorsOf('f(x: i32) -> i32 {\n if x > 0 { return 1; }\n}\nmain() {}')).toEqual(['E0003@3']);
+    // reported on the line of the body's `{`, where the result type is declared (as rustc does)
+    expect(errorsOf('f(x: i32)\n -> i32 {\n if x > 0 { return 1; }\n}\nmain() {}')).toEqual(['E0003@2']);
     const fine = [
       'a(x: i32) -> i32 { if x > 0 { return 1; } else { return 2; } }',
       'b() -> i32 { loop { } }',
@@ -419,8 +420,37 @@ describe('control flow', () => {
   it('a binding of a void value is E0003', () => {
     expect(errorsIn('x := println(1);')).toEqual(['E0003@1']);
   });
+  it('a void value passed, stored, pointed to or deleted is E0003 (it has no value)', () => {
+    expect(errorsIn([
+      'a := Some(println(1));', 'b := [println(1)];', 'c := *println(1);', 'mut v := Vec::new();', 'v.push(println(1));',
+      'd := Box::new(println(1));', 'e := None ?? println(1);', 'unsafe { delete println(1); }', 'f := [println(1); 2];',
+      'println(1);', 'g: fn() -> void := () -> println(2);', 'g();',
+    ].join('\n'))).toEqual(['E0003@1', 'E0003@2', 'E0003@3', 'E0003@5', 'E0003@6', 'E0003@7', 'E0003@8', 'E0003@9']);
+  });
+  it('void is only a result type (of a function, a fn type or a Thread)', () => {
+    expect(errorsOf('f(x: void) {}\nclass A(v: void) {}\nstatic S: Option<void> = None;\ng() -> void {}\n' +
+      'main() {\n x := 1 as void;\n h: fn() -> void := g;\n t: Thread<void> := spawn(() -> g());\n}'))
+      .toEqual(['E0003@1', 'E0003@2', 'E0003@3', 'E0003@6']);
+  });
   it('reports independent errors in one run', () => {
     expect(errorsIn('a: i32 := true;\nb := missing;\nc := 1 + "s";\nd := 5;\nd = 6;')).toEqual(['E0002@2', 'E0003@1', 'E0003@3', 'E0005@5']);
+  });
+  it('stops the pipeline only after errors that leave the tree ill-typed', () => {
+    const stops = (text: string) => {
+      const src = { path: 't.zeta', text };
+      const diag = new Diagnostics();
+      const ctx: PassContext = { src, diag, freshId: () => 1_000_000 };
+      checkTypesPass.run(resolveNamesPass.run(parseProgram(src, diag), ctx), ctx);
+      return [diag.list.map((d) => d.code), checkTypesPass.stopOnError];
+    };
+    expect(stops('main() { x := 1; println(x); }')).toEqual([[], false]);
+    // mutability errors: the tree is well typed; the memory-model checks still run
+    expect(stops('main() { x := 1; x = 2; p := *mut x; }')).toEqual([['E0005', 'E0011'], false]);
+    expect(stops('main() { x: i32 := true; }')).toEqual([['E0003'], true]);
+    expect(stops('main() { println(nope); }')).toEqual([['E0002'], true]);
+    expect(stops('f() {}\nmain() { f(1); }')).toEqual([['E0004'], true]);
+    // stopping here, the unsafe operations are still reported (spec §11)
+    expect(stops('extern "C" g() -> i32;\nmain() { x: i32 := true; y := g(); }')).toEqual([['E0003', 'E0030'], true]);
   });
   it('an erroneous expression does not cascade', () => {
     expect(errorsIn('x := nope + 1;\ny := x * 2;\nz := x.foo;\nw: i32 := x;')).toEqual(['E0002@1']);

@@ -283,6 +283,9 @@ describe('lambdas and parentheses', () => {
     ['spawn(() -> { for k in 0..1000 { c.fetch_add(1); } })', '(call spawn (lambda () {(for k 0 .. 1000 {(.fetch_add c 1); }); }))'],
     ['(x: i32) -> (y: i32) -> x + y', '(lambda (x: i32) (lambda (y: i32) (+ x y)))'],
     ['(f)(1) + 2', '(+ (call f 1) 2)'],
+    ['((x: i32) -> x - 1)(10)', '(call (lambda (x: i32) (- x 1)) 10)'],
+    ['(() -> 5)().foo', '(. (call (lambda () 5)) foo)'],
+    ['(x) -> x(1)', '(lambda (x) (call x 1))'],
     ['unsafe { 1 }', '(unsafe {1})'],
   ])('%s', (src, want) => expect(expr(src)).toBe(want));
 
@@ -449,8 +452,14 @@ describe('spans', () => {
     expect(lens).toEqual([18, 21, 12]);
   });
   it('error spans cover the offending token', () => {
+    const d = parse('main() {\n    x := 1 * 2 + 3;\n    y := 2 3;\n}').diag.list[0];
+    expect([d.code, d.message, d.span]).toEqual(['E0001', 'expected `;`, found literal `3`', { start: 40, end: 41 }]);
+  });
+  it('a missing `;` or `{` at the end of a line is reported after the last token of that line', () => {
     const d = parse('main() {\n    x := 1\n    y := 2;\n}').diag.list[0];
-    expect([d.code, d.message, d.span]).toEqual(['E0001', 'expected `;`, found `y`', { start: 24, end: 25 }]);
+    expect([d.code, d.message, d.span]).toEqual(['E0001', 'expected `;`, found `y`', { start: 19, end: 19 }]);
+    const e = parse('main() {\n    if x\n    y := 2;\n}').diag.list[0];
+    expect([e.code, e.message, e.span]).toEqual(['E0001', 'expected `{`, found `y`', { start: 17, end: 17 }]);
   });
   it('E0012 covers `&mut`', () => {
     const d = parse('main() { r := &mut x; }').diag.list[0];
@@ -485,7 +494,7 @@ describe('syntax errors and recovery', () => {
       'static N: i64 := 0;',
     ].join('\n'))).toEqual([
       'E0001@2:15 expected expression, found `;`',
-      'E0001@4:5 expected `;`, found `w`',
+      'E0001@3:11 expected `;`, found `w`',
       'E0001@7:14 expected type, found `)`',
       'E0001@9:5 expected a method, found `y`',
       'E0001@10:25 expected `;`, found `}`',
@@ -501,6 +510,10 @@ describe('syntax errors and recovery', () => {
     ]);
   });
 
+  it('one unclosed `{` is reported, the innermost', () => {
+    expect(errors('main() {\n    if x {\n')).toEqual(['E0001@2:10 unclosed delimiter `{`']);
+  });
+
   it('an unclosed block ends at the next item', () => {
     expect(errors('main() {\n    x := 1;\nf() {}\n')).toEqual(['E0001@1:8 unclosed delimiter `{`']);
     const { program } = parse('main() {\n    x := 1;\nf() {}\n');
@@ -508,7 +521,9 @@ describe('syntax errors and recovery', () => {
   });
 
   it('unterminated strings and comments are E0001', () => {
-    expect(errors('main() { s := "abc; }')).toEqual(['E0001@1:15 unterminated string literal', 'E0001@1:22 expected `;`, found end of file', 'E0001@1:8 unclosed delimiter `{`']);
+    // what the string swallowed (the `;` and `}`) is not reported again
+    expect(errors('main() { s := "abc; }')).toEqual(['E0001@1:15 unterminated string literal']);
+    expect(errors('main() { x := 1 2; s := "abc; }')).toEqual(['E0001@1:25 unterminated string literal', 'E0001@1:17 expected `;`, found literal `2`']);
     expect(errors('main() { } /* open /* nested */')).toEqual(['E0001@1:12 unterminated block comment']);
   });
 
@@ -574,7 +589,18 @@ describe('the pass', () => {
     const out = parsePass.run({ kind: 'SourceText', span: { start: 0, end: 0 }, path: 'p.zeta', text: 'main() { println(1); }' }, ctx);
     expect(out.kind).toBe('Program');
     expect(validate(Lsrc, out)).toEqual([]);
-    expect([parsePass.from.name, parsePass.to.name, parsePass.stopOnError]).toEqual(['Lsource', 'Lsrc', true]);
+    expect([parsePass.from.name, parsePass.to.name, parsePass.stopOnError]).toEqual(['Lsource', 'Lsrc', false]);
+  });
+  it('stops the pipeline after a syntax error only (spec §11: as many errors as possible)', () => {
+    const stops = (text: string) => {
+      const diag = new Diagnostics();
+      parsePass.run({ kind: 'SourceText', span: { start: 0, end: 0 }, path: 'p.zeta', text }, { src: { path: 'p.zeta', text }, diag, freshId: () => 0 });
+      return [diag.list.map((d) => d.code), parsePass.stopOnError];
+    };
+    expect(stops('main() { x := 1; }')).toEqual([[], false]);
+    expect(stops('main() { x := ; }')).toEqual([['E0001'], true]);
+    expect(stops('main() { mut x := 1; p := &x; }')).toEqual([['E0012'], false]);
+    expect(stops('main() { x := 99999999999999999999999; }')).toEqual([['E0003'], false]);
   });
 });
 

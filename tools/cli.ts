@@ -57,6 +57,7 @@ function frontToCfg(file: string, o: CommonOpts, extra: PipelineOptions = {}): A
     res = runPipeline(src, { verifyEach: o.verifyEach, dumpAfter, timePasses: o.timePasses, ...extra });
   } catch (e) {
     if (e instanceof InternalCompilerError) {
+      for (const d of e.dumps) process.stderr.write(`;; ---- IR after ${d.pass} ----\n${d.text}\n`);
       process.stderr.write(`internal compiler error: pass \`${e.pass}\`: ${e.detail}\n` +
         `note: this is a bug in zeta-nano; please report it with the input file\n`);
       throw new ExitError(70);
@@ -179,6 +180,7 @@ function main(): number {
       return 2;
     }
     if (e instanceof InternalCompilerError) {
+      for (const d of e.dumps) process.stderr.write(`;; ---- IR after ${d.pass} ----\n${d.text}\n`);
       process.stderr.write(`internal compiler error: pass \`${e.pass}\`: ${e.detail}\n`);
       return 70;
     }

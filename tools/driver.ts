@@ -33,6 +33,8 @@ export interface PipelineResult {
 }
 
 export class InternalCompilerError extends Error {
+  /** the IR dumps asked for that were made before the failing pass (to debug it with) */
+  dumps: { pass: string; text: string }[] = [];
   constructor(readonly pass: string, readonly detail: string, readonly causeError?: unknown) {
     super(`internal compiler error in pass \`${pass}\`: ${detail}`);
   }
@@ -48,9 +50,19 @@ export function runPipeline(src: SourceFile, opts: PipelineOptions = {}): Pipeli
   let nextId = 1_000_000;
   const ctx: PassContext = { src, diag, freshId: () => nextId++ };
   const result: PipelineResult = { ir: null, lastPass: null, diagnostics: diag.list, dumps: [], timings: [] };
-  let ir: AnyNode = { kind: 'SourceText', span: { start: 0, end: src.text.length }, path: src.path, text: src.text };
+  const ir: AnyNode = { kind: 'SourceText', span: { start: 0, end: src.text.length }, path: src.path, text: src.text };
   const wantDump = (name: string) => opts.dumpAfter === 'all' || (opts.dumpAfter ?? []).includes(name);
 
+  try {
+    return runPasses(passes, ir, ctx, diag, opts, result, wantDump);
+  } catch (e) {
+    if (e instanceof InternalCompilerError) e.dumps = result.dumps;
+    throw e;
+  }
+}
+
+function runPasses(passes: readonly Pass[], ir: AnyNode, ctx: PassContext, diag: Diagnostics, opts: PipelineOptions,
+  result: PipelineResult, wantDump: (name: string) => boolean): PipelineResult {
   for (const pass of passes) {
     const t0 = performance.now();
     let out: AnyNode;

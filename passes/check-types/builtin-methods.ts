@@ -56,7 +56,13 @@ export function builtinMethod(recv: Ty, name: string, fresh: () => Ty): BuiltinM
         case 'parse_i64': return sig([], gen('option', T.i64));
       }
       return null;
-    case 'str': return name === 'len' ? sig([], T.i64) : null;
+    case 'str':
+      // `"42".parse_i64()` too, as a Rust programmer would expect (lowered through a String)
+      switch (name) {
+        case 'len': return sig([], T.i64);
+        case 'parse_i64': return sig([], gen('option', T.i64));
+      }
+      return null;
     case 'array': return name === 'len' ? sig([], T.i64) : null;
     case 'region': {
       if (name !== 'alloc') return null;

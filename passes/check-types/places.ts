@@ -73,8 +73,9 @@ export function derefLevels(t: Ty, env: PlaceEnv, stop: (t: Ty) => boolean): { l
 }
 
 export function placeMutability(e: Expr, env: PlaceEnv): Mutability {
-  // an erroneous (or diverging) expression: its error was reported already
-  if (env.shallow(e.ty).k === 'never') return OK;
+  // a place of an erroneous expression: its error was reported already (a diverging
+  // expression that is no place, `panic("") = 1`, is still not assignable)
+  if (env.shallow(e.ty).k === 'never' && (e.kind === 'Name' || e.kind === 'Field' || e.kind === 'Index' || e.kind === 'Star')) return OK;
   switch (e.kind) {
     case 'Name': {
       const ref = e.ref as NameRef;

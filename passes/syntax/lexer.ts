@@ -65,6 +65,8 @@ export interface Tokens {
   readonly aux: Int32Array;
   readonly lits: readonly (IntValue | FloatValue | string)[];
   readonly match: Int32Array;
+  /** where an unterminated string or block comment starts (it runs to the end of the file), or -1 */
+  readonly unterminatedAt: number;
 }
 
 // character classes, indexed by char code < 128
@@ -115,6 +117,7 @@ class Lexer {
   private reported = 0;
   /** plain integer literals seen, by a hash of their token text: the text and its entry in `lits` */
   private readonly intLits = new Map<number, { text: string; index: number }>();
+  private unterminatedAt = -1;
 
   constructor(private readonly text: string, private readonly diag: Diagnostics) {
     this.n = text.length;
@@ -236,6 +239,7 @@ class Lexer {
     const kind = this.kind;
     return {
       count, kind, start: this.start, end: this.end, aux: this.aux, lits: this.lits, match: pairBrackets(kind, count),
+      unterminatedAt: this.unterminatedAt,
     };
   }
 
@@ -262,6 +266,7 @@ class Lexer {
       if (ch === 47 && j + 1 < n && text.charCodeAt(j + 1) === 42) { j += 2; depth++; continue; }
       j++;
     }
+    if (this.unterminatedAt < 0) this.unterminatedAt = s;
     this.err(s, s + 2, 'unterminated block comment', 'close it with `*/` (block comments nest)');
     return n;
   }
@@ -316,6 +321,7 @@ class Lexer {
       j += len;
       chunk = j;
     }
+    if (this.unterminatedAt < 0) this.unterminatedAt = s;
     this.err(s, s + 1, 'unterminated string literal', 'close the string with `"`');
     value += text.slice(chunk, n);
     this.push(Tok.Str, s, n, this.lits.push(value) - 1);

@@ -357,6 +357,8 @@ export class FnPointsTo {
   }
 
   target(id: number): Target { return this.targets[id]; }
+  /** The id of the target `{root, path}`, made (with `origin` as where it was first pointed at) if new. */
+  targetId(root: number, path: string, origin: Span): number { return this.intern(root, path, origin); }
   /** Where the first pointer to a target was made (a `Ref` or a call). */
   origin(id: number): Span { return this.origins[id]; }
   /** Every target created so far (after the constructor: every target of the function). */

@@ -4,7 +4,9 @@
 // (or a Region handle, or anything reached through a pointer, such as `delete *p` or
 // `delete p.items`) would free memory that a variable, the caller or a region still owns,
 // and that owner would free it again or keep using it. Region memory is freed only with
-// its whole block. So the target must be a place reached from a variable without going
+// its whole block. A lambda reaches the variables it captures through its environment, so
+// deleting one inside the lambda is a delete through a pointer too (and a second call would
+// drop it again). So the target must be a place reached from a variable without going
 // through a pointer (a Box's value is the Box holder's own). When the target is reached
 // through a pointer, the points-to analysis of check-escapes says whether that pointer
 // points into a region, for a precise message; it runs only for functions with such a
@@ -19,6 +21,7 @@ import { showTy, type Ty } from '../ir/types.js';
 import { definePass } from './pass.js';
 import { functionsOf } from './check-escapes.js';
 import { FunctionPointsTo, type FunctionToAnalyze } from './check-escapes/points-to.js';
+import { capturesOf } from './desugar-lambdas.js';
 import { PointerTypes } from './check-escapes/pointer-types.js';
 
 type N<K extends string> = Node<typeof Lptr, K>;
@@ -48,10 +51,40 @@ function throughPointer(place: Expr): Expr | null {
   }
 }
 
+/**
+ * The deletes of captured variables inside lambdas: a lambda reaches what it captures
+ * through its environment (a pointer, or a copy the environment owns and drops), so such
+ * a delete is a delete through a pointer, and calling the lambda twice would drop twice.
+ */
+function capturedDeletes(body: AnyNode): Map<N<'Delete'>, string> {
+  const out = new Map<N<'Delete'>, string>();
+  forEachNode(Lptr, body, (n) => {
+    if (n.kind !== 'Lambda') return;
+    const captured = new Set(capturesOf(n as N<'Lambda'>).map((c) => c.id));
+    if (captured.size === 0) return;
+    forEachNode(Lptr, n, (d) => {
+      if (d.kind !== 'Delete') return;
+      const t = (d as N<'Delete'>).target;
+      const ref = t.kind === 'Name' ? (t as N<'Name'>).ref as { k: string; id?: number } : null;
+      if (ref?.k === 'local' && captured.has(ref.id as number)) out.set(d as N<'Delete'>, (t as N<'Name'>).name);
+    });
+  });
+  return out;
+}
+
 function checkFunction(fn: FunctionToAnalyze, types: PointerTypes, diag: Diagnostics): void {
   const viaPointer = new Map<N<'Delete'>, Expr>();
+  const captured = capturedDeletes(fn.body);
   forEachNode(Lptr, fn.body, (n) => {
     if (n.kind !== 'Delete') return;
+    const name = captured.get(n as N<'Delete'>);
+    if (name !== undefined) {
+      diag.error('E0027', n.span, `cannot delete \`${name}\` inside a lambda that captures it: the lambda only refers to it`, {
+        label: 'deletes a captured variable',
+        help: `delete \`${name}\` outside the lambda, where it is declared`,
+      });
+      return;
+    }
     const del = n as N<'Delete'>;
     const t = del.target.ty;
     if (t.k === 'ptr' || t.k === 'region') {

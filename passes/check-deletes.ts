@@ -17,7 +17,8 @@
 // - storing into the deleted place or around it (`x = v` after `delete x.f`) revives it,
 //   while storing into part of it (`x.f = v` after `delete x`) is E0020; a store to an
 //   element (`v[i] = e`) never revives, since the index may differ.
-// Deletes through pointers (`delete *p`) are E0027's concern and are not tracked here.
+// Deletes through pointers (`delete *p`) and of pointers or Region handles are E0027's
+// concern and are not tracked here.
 
 import type { Span } from '../ir/lang.js';
 import { Lcfg, type Node } from '../ir/languages.js';
@@ -133,6 +134,10 @@ function checkFunction(fn: FnDef, ctx: PassContext): void {
   const sitesByRoot = new Map<number, DeleteSite[]>();
   for (const b of fn.blocks) for (const s of b.stmts) {
     if (s.kind !== 'Delete') continue;
+    // A delete of a pointer or a Region handle is E0027 and deletes nothing: tracking it
+    // would add a use-after-delete error at every later use of the same mistake.
+    const tk = s.place.ty.k;
+    if (tk === 'ptr' || tk === 'region') continue;
     const place = ownedPlace(s.place);
     if (place === null) continue;
     const site = { index: sites.length, place, span: s.span };

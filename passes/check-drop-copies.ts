@@ -7,6 +7,7 @@
 // elaborate-drops has already turned every such copy into a Move; any `Copy` left that
 // hands the value to a new owner (stored, passed, returned) is an error. Copies that only
 // read the value (a comparison, `is_some`, a place inside a bigger one) copy nothing.
+// A Guard is never copied either (it would unlock its mutex twice): same error.
 // The check only reports; it runs after elaborate-drops.
 
 import type { Span } from '../ir/lang.js';
@@ -14,7 +15,7 @@ import { Lcfg, type Node } from '../ir/languages.js';
 import type { PassContext } from './pass.js';
 import { definePass } from './pass.js';
 import { classTable, dropClassIn, type ClassTable } from '../ir/needs-drop.js';
-import { showTy } from '../ir/types.js';
+import { showTy, type Ty } from '../ir/types.js';
 import type { FnDef, Operand } from '../ir/cfg.js';
 import { mapStmtOperands, mapTermOperands, type OperandMap } from './elaborate-drops.js';
 
@@ -26,12 +27,40 @@ function sourceText(ctx: PassContext, span: Span): string {
   return text.length > 0 && text.length <= 40 && !/[\n;{}]/.test(text) ? text : 'x';
 }
 
+/**
+ * Whether a value of type `t` is or holds a Guard (by value or through owned memory): a
+ * copy would unlock its mutex twice, so a Guard, like a Drop class, is only ever moved.
+ */
+function holdsGuard(t: Ty, classes: ClassTable, seen: Set<string> = new Set()): boolean {
+  for (;;) {
+    switch (t.k) {
+      case 'guard': return true;
+      case 'option': case 'box': case 'vec': t = t.of; continue;
+      case 'array': t = t.elem; continue;
+      case 'class': {
+        if (seen.has(t.name)) return false;
+        seen.add(t.name);
+        return (classes.get(t.name)?.fields ?? []).some((f) => holdsGuard(f.ty, classes, seen));
+      }
+      default: return false;
+    }
+  }
+}
+
 function checkFunction(fn: FnDef, classes: ClassTable, ctx: PassContext): void {
   const report: OperandMap = (op: Operand, consumed: boolean) => {
     if (!consumed || op.kind !== 'Copy') return op;
     const t = op.place.ty;
     const cls = dropClassIn(t, classes);
-    if (cls === null) return op;
+    if (cls === null) {
+      if (holdsGuard(t, classes)) {
+        ctx.diag.error('E0050', op.span, t.k === 'guard' ? `copy of a mutex guard (\`${showTy(t)}\`)` : `copy of \`${showTy(t)}\`, which holds a mutex guard`, {
+          label: 'copied here, and still used afterwards',
+          help: `a guard unlocks its mutex when dropped, so it is never copied: take a pointer with \`*${sourceText(ctx, op.span)}\` instead, or use it only once`,
+        });
+      }
+      return op;
+    }
     const what = t.k === 'class' && t.name === cls
       ? `copy of \`${cls}\`, which implements Drop`
       : `copy of \`${showTy(t)}\`, which holds a \`${cls}\` (it implements Drop)`;

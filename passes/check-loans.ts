@@ -14,14 +14,25 @@
 // lies inside Q and goes through heap content below Q. So `v[i] = x` (Q = an element) is
 // fine while `*v[j]` is in use, and `v = w` is fine while `*v` (the Vec itself) is.
 // A `delete` frees the value itself too: any pointer into or around Q then counts.
+//
+// Calls change what their pointer arguments point to: `q.grow()` may push onto
+// `q.items`, `fill(*mut v)` onto `v`, and calling a lambda that captured `v` by reference
+// may push onto `v`. Each function gets an effect summary (which places behind its
+// pointer parameters it may resize or reassign, directly or through its own calls),
+// computed callee-first to a fixpoint, and a call changes what the summary says, seen
+// through the call's arguments. A call of a function value uses the summary of the
+// lambda whose environment the value may point to (its record's class names it).
 
 import type { Span } from '../ir/lang.js';
 import { Lcfg, type Node } from '../ir/languages.js';
 import { lineCol } from '../ir/diagnostics.js';
 import {
-  liveBeforeEachStmt, stmtUsesDefs, successors, termUses, type FnDef, type Liveness, type Stmt,
+  liveBeforeEachStmt, stmtUsesDefs, successors, termUses, type FnDef, type Liveness, type Operand, type Stmt,
 } from '../ir/cfg.js';
-import { crossesHeap, FnPointsTo, ModulePointsTo, ownedRoot, pathWithin, type PointsToState, type Target } from '../ir/points-to.js';
+import {
+  crossesHeap, FnPointsTo, joinPath, ModulePointsTo, ownedRoot, pathWithin, type PointsToState, type Target,
+} from '../ir/points-to.js';
+import type { Ty } from '../ir/types.js';
 import { definePass, type PassContext } from './pass.js';
 
 type Module = Node<typeof Lcfg, 'Module'>;
@@ -41,7 +52,151 @@ function invalidates(q: Target, t: Target, how: Change): boolean {
   return pathWithin(t.path, q.path) && crossesHeap(t.path.slice(q.path.length));
 }
 
-function checkFunction(pt: FnPointsTo, ctx: PassContext): void {
+/**
+ * A change a function may make behind its parameter `param` (`load`: behind the pointers
+ * stored there), or (`how: 'call'`) a call of the function value passed as `param`.
+ */
+interface Effect { readonly param: number; readonly load: boolean; readonly path: string; readonly how: Change | 'call' }
+
+type Effects = ReadonlyMap<string, readonly Effect[]>;
+
+/** The lambda function a function value may be, from its environment record's type (`f.env` or `Option<f.env>`). */
+function lambdaOfRecord(ty: Ty | undefined, fnNames: ReadonlySet<string>): string | null {
+  const t = ty?.k === 'option' || ty?.k === 'box' ? ty.of : ty;
+  if (t?.k !== 'class' || !t.name.endsWith('.env')) return null;
+  const name = t.name.slice(0, -'.env'.length);
+  return fnNames.has(name) ? name : null;
+}
+
+/** Per-function context for `changesOf`: the module's effects and how to find a closure's function. */
+interface ChangeCtx {
+  readonly effects: Effects;
+  readonly fnNames: ReadonlySet<string>;
+  readonly localTys: ReadonlyMap<number, Ty>;
+}
+
+/** The places (target ids) a statement may change, and how: directly, or through a call's effects. */
+function changedTargets(pt: FnPointsTo, s: Stmt, st: PointsToState, cc: ChangeCtx): { ids: Iterable<number>; how: Change | 'call'; span: Span }[] {
+  const out: { ids: Iterable<number>; how: Change | 'call'; span: Span }[] = [];
+  if (s.kind === 'Drop') return out;
+  if (s.kind === 'Delete') {
+    // a delete through a pointer (or of a lambda's capture) is E0027 and deletes nothing here
+    if (ownedRoot(s.place) !== null) out.push({ ids: pt.placeTargets(s.place, st), how: 'deleted', span: s.span });
+    return out;
+  }
+  const rv = s.value;
+  if (rv.kind === 'Builtin' && RESIZING.has(rv.op) && rv.args.length > 0) {
+    out.push({ ids: pt.operandValue(rv.args[0], st), how: 'resized', span: s.span });
+  }
+  // a call: what its callee's summary changes, seen through the arguments
+  const applyEffects = (effects: readonly Effect[] | undefined, args: readonly Operand[], depth: number) => {
+    if (effects === undefined) return;
+    for (const e of effects) {
+      const arg = args[e.param];
+      if (arg === undefined) continue;
+      if (e.how === 'call') {
+        // the callee calls this function value: what the lambda changes in what it captured
+        if (depth < 4) callValue(arg, [], depth + 1);
+        passedOn(arg);
+        continue;
+      }
+      const ids: number[] = [];
+      for (const a of pt.operandValue(arg, st)) {
+        const srcs = e.load ? st.get(pt.target(a).root) ?? [] : [a];
+        for (const src of srcs) { const t = pt.target(src); ids.push(pt.targetId(t.root, joinPath(t.path, e.path), s.span)); }
+      }
+      if (ids.length > 0) out.push({ ids, how: e.how, span: s.span });
+    }
+  };
+  /** A call of the function value `callee`: the effects of each lambda it may be. */
+  function callValue(callee: Operand, args: readonly Operand[], depth: number): void {
+    const seen = new Set<string>();
+    for (const a of pt.operandValue(callee, st)) {
+      const f = lambdaOfRecord(cc.localTys.get(pt.target(a).root), cc.fnNames);
+      if (f !== null && !seen.has(f)) { seen.add(f); applyEffects(cc.effects.get(f), [callee, ...args], depth); }
+    }
+  }
+  /** A call of a function value this function received as a parameter: its summary says so. */
+  function passedOn(callee: Operand): void {
+    for (const a of pt.operandValue(callee, st)) {
+      const t = pt.target(a);
+      if (t.root < 0 && t.path === '' && (-t.root - 1) % 2 === 0) out.push({ ids: [a], how: 'call', span: s.span });
+    }
+  }
+  if (rv.kind === 'CallFn') applyEffects(cc.effects.get(rv.fn), rv.args, 0);
+  else if (rv.kind === 'CallValue') {
+    callValue(rv.callee, rv.args, 0);
+    passedOn(rv.callee);
+  }
+  if (s.kind === 'Assign') out.push({ ids: pt.placeTargets(s.place, st), how: 'reassigned', span: s.span });
+  return out;
+}
+
+/** Whether a function may change something behind a pointer by itself (a resize, a store through a pointer, a call of a function value). */
+function changesDirectly(fn: FnDef): boolean {
+  for (const b of fn.blocks) for (const s of b.stmts) {
+    if (s.kind === 'Assign' && ownedRoot(s.place) === null && s.place.kind !== 'GlobalPlace') return true;
+    if ((s.kind === 'Assign' || s.kind === 'Eval') && s.value.kind === 'Builtin' && RESIZING.has(s.value.op)) return true;
+    if ((s.kind === 'Assign' || s.kind === 'Eval') && s.value.kind === 'CallValue') return true;
+  }
+  return false;
+}
+
+/** Effect summaries of every function that may change what its pointer parameters point to. */
+function effectSummaries(m: Module, mp: ModulePointsTo, fnNames: ReadonlySet<string>): Map<string, Effect[]> {
+  const effects = new Map<string, Effect[]>();
+  const byName = new Map(m.fns.map((f) => [f.name, f]));
+  // who may call whom: direct calls, and functions that make a closure of a lambda (and may call it)
+  const callers = new Map<string, Set<string>>();
+  for (const f of m.fns) for (const b of f.blocks) for (const s of b.stmts) {
+    if (s.kind !== 'Assign' && s.kind !== 'Eval') continue;
+    const callee = s.value.kind === 'CallFn' || s.value.kind === 'Closure' ? s.value.fn : null;
+    if (callee === null) continue;
+    if (!callers.has(callee)) callers.set(callee, new Set());
+    callers.get(callee)!.add(f.name);
+  }
+  const queue = m.fns.filter((f) => f.params.length > 0 && changesDirectly(f)).map((f) => f.name);
+  const queued = new Set(queue);
+  for (let head = 0; head < queue.length; head++) {
+    const name = queue[head];
+    queued.delete(name);
+    const fn = byName.get(name)!;
+    const next = summarize(mp.fn(fn), { effects, fnNames, localTys: new Map(fn.locals.map((l) => [l.id, l.ty])) });
+    const old = effects.get(name) ?? [];
+    const key = (e: Effect) => `${e.param}/${e.load}/${e.path}/${e.how}`;
+    const oldKeys = new Set(old.map(key));
+    if (next.length === old.length && next.every((e) => oldKeys.has(key(e)))) continue;
+    effects.set(name, next);
+    for (const c of callers.get(name) ?? []) if (!queued.has(c) && (byName.get(c)?.params.length ?? 0) > 0) { queued.add(c); queue.push(c); }
+  }
+  return effects;
+}
+
+/** The changes a function makes behind its parameters. */
+function summarize(pt: FnPointsTo, cc: ChangeCtx): Effect[] {
+  const out = new Map<string, Effect>();
+  const nParams = pt.fn.params.length;
+  for (const block of pt.fn.blocks) {
+    if (!pt.reachable[block.id]) continue;
+    pt.walkBlock(block, pt.entry[block.id], (s, _i, st) => {
+      for (const { ids, how } of changedTargets(pt, s, st, cc)) {
+        if (how === 'deleted') continue; // deletes through pointers are E0027
+        for (const id of ids) {
+          const t = pt.target(id);
+          if (t.root >= 0) continue;
+          const param = Math.floor((-t.root - 1) / 2);
+          if (param >= nParams) continue; // region memory
+          const load = (-t.root - 1) % 2 === 1;
+          const e = { param, load, path: t.path, how };
+          out.set(`${param}/${load}/${t.path}/${how}`, e);
+        }
+      }
+    });
+  }
+  return [...out.values()];
+}
+
+function checkFunction(pt: FnPointsTo, cc: ChangeCtx, ctx: PassContext): void {
   const fn = pt.fn;
   // roots that some pointer may point into (through heap content), or at all
   const heapRoots = new Set<number>();
@@ -87,25 +242,18 @@ function checkFunction(pt: FnPointsTo, ctx: PassContext): void {
 
   /** The places a statement invalidates, as targets (only those some pointer may point into). */
   function changesOf(s: Stmt, st: PointsToState): { places: Target[]; how: Change; span: Span }[] {
+    if (s.kind === 'Delete' || (s.kind === 'Assign' && s.value.kind !== 'CallFn' && s.value.kind !== 'CallValue' && s.value.kind !== 'Builtin')) {
+      // cheap exits before evaluating places: a change of a local nothing points into
+      const r = ownedRoot(s.place);
+      if (r !== null && !(s.kind === 'Delete' ? anyRoots : heapRoots).has(r)) return [];
+    }
     const out: { places: Target[]; how: Change; span: Span }[] = [];
-    const placesOf = (ids: Iterable<number>, roots: Set<number>) => {
-      const ts: Target[] = [];
-      for (const id of ids) { const t = pt.target(id); if (roots.has(t.root)) ts.push(t); }
-      return ts;
-    };
-    if (s.kind === 'Drop') return out;
-    if (s.kind === 'Delete') {
-      const r = ownedRoot(s.place);
-      if (r === null || anyRoots.has(r)) out.push({ places: placesOf(pt.placeTargets(s.place, st), anyRoots), how: 'deleted', span: s.span });
-      return out;
-    }
-    const rv = s.value;
-    if (rv.kind === 'Builtin' && RESIZING.has(rv.op) && rv.args.length > 0) {
-      out.push({ places: placesOf(pt.operandValue(rv.args[0], st), heapRoots), how: 'resized', span: s.span });
-    }
-    if (s.kind === 'Assign') {
-      const r = ownedRoot(s.place);
-      if (r === null || heapRoots.has(r)) out.push({ places: placesOf(pt.placeTargets(s.place, st), heapRoots), how: 'reassigned', span: s.span });
+    for (const { ids, how, span } of changedTargets(pt, s, st, cc)) {
+      if (how === 'call') continue; // a parameter's function value: the caller checks it
+      const roots = how === 'deleted' ? anyRoots : heapRoots;
+      const places: Target[] = [];
+      for (const id of ids) { const t = pt.target(id); if (roots.has(t.root)) places.push(t); }
+      out.push({ places, how, span });
     }
     return out;
   }
@@ -143,10 +291,13 @@ export const checkLoansPass = definePass<Module, Module>({
   to: Lcfg,
   run(m, ctx) {
     const mp = ModulePointsTo.analyze(m);
+    const fnNames = new Set(m.fns.map((f) => f.name));
+    let effects: Effects | null = null;
     for (const fn of m.fns) {
       // most functions never point into heap content and delete nothing: nothing to check
       if (!FnPointsTo.mayPointIntoHeap(mp, fn) && !fn.blocks.some((b) => b.stmts.some((s) => s.kind === 'Delete'))) continue;
-      checkFunction(mp.fn(fn), ctx);
+      effects ??= effectSummaries(m, mp, fnNames);
+      checkFunction(mp.fn(fn), { effects, fnNames, localTys: new Map(fn.locals.map((l) => [l.id, l.ty])) }, ctx);
     }
     return m;
   },

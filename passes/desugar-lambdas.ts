@@ -12,11 +12,11 @@
 // How each variable is captured:
 // - by reference (ordinary and `unsafe` lambdas, and the Sync variables of a concurrent
 //   lambda): the field is a pointer to the variable (`*mut T` for a `mut` one) and uses
-//   become `*env.x`. The record holds only addresses, which do not change while the
-//   variables live, so it is built once, right after the last of the captured variables
-//   is declared (in the innermost lambda being converted), and lives exactly as long as
-//   they do: E0023 (check-escapes) keeps the closure from outliving its captures, and so
-//   from outliving its record.
+//   become `*env.x`. The record lives in a hidden `Option` variable declared right after
+//   the last of the captured variables (in the innermost lambda being converted), so it
+//   lives exactly as long as they do: E0023 (check-escapes) keeps the closure from
+//   outliving its captures, and so from outliving its record. It is set where the lambda
+//   is evaluated: the pointers are taken there, so delete checks see the capture there.
 // - by copy (the non-Sync variables of a concurrent lambda): the field holds a copy made
 //   when the lambda is created, and uses become `env.x`. The record then lives in a
 //   hidden `Option` variable of the block that creates the lambda, set where the lambda
@@ -254,21 +254,26 @@ class FunctionConverter {
     }
     const id = this.pass.freshId();
     const pointerTo = (place: Expr): Expr => ({ kind: 'AddrOf', span, mut: false, place, ty: envParamTy });
+    const optTy = gen('option', envTy);
+    const none = { kind: 'Name', span, name: 'None', ref: { k: 'builtin', name: 'None' }, ty: optTy };
+    const some = { kind: 'Name', span, name: 'Some', ref: { k: 'builtin', name: 'Some' }, ty: fnTy([envTy], optTy) };
+    const set = { kind: 'Assign', span, target: local(id, optTy), value: { kind: 'Call', span, callee: some, args: [record], ty: optTy } };
+    const payload: Expr = { kind: 'OptPayload', span, value: local(id, optTy), ty: envTy };
+    const evaluated: Expr = { kind: 'Block', span, stmts: [set], tail: closure(pointerTo(payload)), ty: l.ty };
     if (!modes.includes('copy')) {
+      // The record's variable lives as long as the captured variables, but the pointers
+      // are taken where the lambda is evaluated, as the spec says: so a `delete` of a
+      // captured variable before the lambda is E0020 at the lambda, and a delete and
+      // reassignment before it is fine.
       const site = this.recordSite(captures, ctx);
-      this.insert(site.state, site.index, { kind: 'Let', span, name: `${fnName}.env`, mut: false, ty: envTy, init: record, id });
-      return closure(pointerTo(local(id, envTy)));
+      this.insert(site.state, site.index, { kind: 'Let', span, name: `${fnName}.env`, mut: true, ty: optTy, init: none, id });
+      return evaluated;
     }
     // copies are made where the lambda is evaluated, into a variable of the enclosing block
     const block = ctx.block;
     invariant(block, 'a lambda that copies captured variables is inside a block', l);
-    const optTy = gen('option', envTy);
-    const none = { kind: 'Name', span, name: 'None', ref: { k: 'builtin', name: 'None' }, ty: optTy };
     this.insert(block, block.index - 1, { kind: 'Let', span, name: `${fnName}.env`, mut: true, ty: optTy, init: none, id });
-    const some = { kind: 'Name', span, name: 'Some', ref: { k: 'builtin', name: 'Some' }, ty: fnTy([envTy], optTy) };
-    const set = { kind: 'Assign', span, target: local(id, optTy), value: { kind: 'Call', span, callee: some, args: [record], ty: optTy } };
-    const payload: Expr = { kind: 'OptPayload', span, value: local(id, optTy), ty: envTy };
-    return { kind: 'Block', span, stmts: [set], tail: closure(pointerTo(payload)), ty: l.ty };
+    return evaluated;
   }
 }
 

@@ -60,7 +60,7 @@
 // elaboration is not tracked); `t.join()` returns a copy of the thread's result (a Drop
 // class in it would be dropped twice; check-drop-copies does not see that copy).
 
-import { Lcfg, operandTy, type Node } from '../ir/languages.js';
+import { Lcfg, operandTy, rvalueTy, type Node } from '../ir/languages.js';
 import {
   liveness, LocalIndex, LocalSet, placeRoot, reversePostorder, rvalueOperands, solveDataflow,
   stmtUsesDefs, termUses, type BasicBlock, type FnDef, type Operand, type Place, type Rvalue, type Stmt, type Term,
@@ -580,6 +580,21 @@ function canStoreThrough(t: Ty, classes: ClassTable, seen = new Set<string>()): 
   }
 }
 
+/** Types whose values may hold a pointer (a fn value's environment, a guard's mutex, a thread's captures). */
+function mayHoldPointer(t: Ty, classes: ClassTable, seen = new Set<string>()): boolean {
+  switch (t.k) {
+    case 'ptr': case 'fn': case 'guard': case 'thread': case 'region': return true;
+    case 'option': case 'box': case 'vec': case 'mutex': case 'channel': return mayHoldPointer(t.of, classes, seen);
+    case 'array': return mayHoldPointer(t.elem, classes, seen);
+    case 'class': {
+      if (seen.has(t.name)) return false;
+      seen.add(t.name);
+      return (classes.get(t.name)?.fields ?? []).some((f) => mayHoldPointer(f.ty, classes, seen));
+    }
+    default: return false;
+  }
+}
+
 /**
  * Which locals may hold pointers into each candidate, by a flow-insensitive propagation:
  * `d = Ref place` makes d point into the owners of the place; any other store into a local
@@ -628,6 +643,8 @@ function pointerHolders(fn: FnDef, candidates: ReadonlySet<number>, d: FnDrops):
       }
       const dst = s.kind === 'Assign' ? placeRoot(s.place) : null;
       if (s.kind === 'Eval') continue;
+      // a value that cannot hold a pointer (an integer read through one) carries none
+      if (rv.kind !== 'Ref' && !mayHoldPointer(rvalueTy(rv), classes)) continue;
       if (dst === null) { escapingLocals.push(...srcs); escapedSeeds.push(...owners); continue; }
       for (const x of owners) seed(dst, x);
       for (const a of srcs) {

@@ -20,6 +20,23 @@ describe('check-delete-target', () => {
     expect(r.diags[0].notes).toEqual(['help: only owned values (Box, Vec, String, Drop classes) can be deleted']);
   });
 
+  it('a lambda may not delete a variable it captures (by reference or by copy), only its own', () => {
+    const src = `main() {
+  b := Box::new(1);
+  f := () -> { unsafe { delete b; } };
+  c := Box::new(2);
+  t := spawn(unsafe () -> { delete c; });
+  g := () -> {
+    own := Box::new(3);
+    unsafe { delete own; }
+    h := () -> { unsafe { delete own; } };
+  };
+}`;
+    const r = check(src);
+    expect(r.errors).toEqual(['E0027@3', 'E0027@5', 'E0027@9']);
+    expect(r.diags[0].message).toBe('cannot delete `b` inside a lambda that captures it: the lambda only refers to it');
+  });
+
   it('pointers, region handles, `this`, and places reached through a pointer are refused', () => {
     const src = `class Conn(fd: i32, items: Vec<i32>) : Drop {
   drop() {}

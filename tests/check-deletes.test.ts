@@ -267,6 +267,36 @@ main() {
   });
 });
 
+describe('check-deletes: deletes that are E0027', () => {
+  it('does not track a delete of a pointer or a Region handle (one error per mistake)', () => {
+    expectAnnotations(`main() {
+    mut x := Box::new(1);
+    p := *mut x;
+    region r(64) {
+        unsafe { delete r; }
+        q := r.alloc(1);
+        unsafe { delete p; }
+        println(*p);
+    }
+}
+`);
+  });
+});
+
+describe('check-deletes: lambdas', () => {
+  it('reports a lambda created after a delete of what it captures, not one created after reassignment', () => {
+    expectAnnotations(`main() {
+    mut b := Box::new(1);
+    unsafe { delete b; }
+    f := () -> *b; //~ ERROR E0020
+    b = Box::new(2);
+    g := () -> *b;
+    println(g());
+}
+`);
+  });
+});
+
 describe('check-deletes: conformance samples', () => {
   const dir = join(CONFORMANCE, 'memory');
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.zeta')) : [];

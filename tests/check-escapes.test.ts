@@ -114,6 +114,21 @@ main() {
     expect(errors(src)).toEqual(['E0023@10', 'E0023@11', 'E0023@12', 'E0023@14']);
   });
 
+  it('a pointer into a temporary that needs drop may be used in its statement, not kept', () => {
+    const src = `class Pt(x: i32) {}
+mk() -> Vec<i32> { return Vec::filled(3, 7); }
+mkp() -> Pt { return Pt { x: 1 }; }
+first(v: *Vec<i32>) -> *i32 { return *v[0]; }
+main() {
+  println(*first(*mk()));
+  p := *mk()[0];
+  r := first(*mk());
+  q := *mkp().x;
+  println(*p + *r + *q);
+}`;
+    expect(errors(src)).toEqual(['E0023@7', 'E0023@8']);
+  });
+
   it('pointers stored where their target outlives them are fine', () => {
     const src = `class Pt(x: i32, y: i32) {}
 class Ref(p: *Pt) {}

@@ -322,6 +322,68 @@ main() {
   });
 });
 
+describe('check-loans: changes made by calls', () => {
+  it('reports a call whose callee resizes or replaces what its pointer argument reaches', () => {
+    expectAnnotations(`grow(v: *mut Vec<i32>) { v.push(0); }
+replace(b: *mut Box<i32>) { *b = Box::new(2); }
+bump(b: *mut Box<i32>) { **b += 1; }
+main() {
+    mut w := Vec::filled(1, 6);
+    e := *w[0];
+    grow(*mut w); //~ ERROR E0024
+    println(*e);
+    mut bb := Box::new(1);
+    p := *(*bb);
+    bump(*mut bb);
+    replace(*mut bb); //~ ERROR E0024
+    println(*p);
+}
+`);
+  });
+
+  it('follows mut methods, through the methods they call, and not element writes', () => {
+    expectAnnotations(`class Stack(items: Vec<i32>) {
+    mut push(x: i32) { items.push(x); }
+    mut pushTwice(x: i32) { push(x); push(x); }
+    mut set(i: i64, x: i32) { items[i] = x; }
+    top() -> *i32 { return *items[items.len() - 1]; }
+}
+main() {
+    mut s := Stack { items: Vec::filled(1, 1) };
+    t := s.top();
+    s.set(0, 5);
+    s.pushTwice(2); //~ ERROR E0024
+    println(*t);
+}
+`);
+  });
+
+  it('follows lambdas that resize what they captured, called directly, copied or passed down', () => {
+    expectAnnotations(`each(n: i32, f: fn(i32)) { for i in 0..n { f(i); } }
+twice(f: fn(i32)) { each(2, f); }
+main() {
+    mut v := Vec::filled(1, 5);
+    add := (x: i32) -> { v.push(x); };
+    len := () -> v.len();
+    a := *v[0];
+    println(len());
+    add(1); //~ ERROR E0024
+    println(*a);
+    g := add;
+    b := *v[0];
+    g(3); //~ ERROR E0024
+    println(*b);
+    c := *v[0];
+    twice(add); //~ ERROR E0024
+    println(*c);
+    d := *v[0];
+    twice((x) -> { println(x); });
+    println(*d);
+}
+`);
+  });
+});
+
 describe('points-to paths and summaries', () => {
   it('compares paths step-wise', () => {
     expect(pathWithin('.items[v]', '.items')).toBe(true);

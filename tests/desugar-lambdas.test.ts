@@ -50,7 +50,7 @@ describe('desugar-lambdas: shapes', () => {
     expect(init).toMatchObject({ kind: 'Name', name: 'main.lambda1', ref: { k: 'fn', name: 'main.lambda1' } });
   });
 
-  it('a capturing lambda gets a record of pointers, built after its last captured variable', () => {
+  it('a capturing lambda gets a record of pointers, declared after its last captured variable and set where the lambda is', () => {
     const p = convert(`main() {
     mut total := 0;
     k := 2;
@@ -66,8 +66,18 @@ describe('desugar-lambdas: shapes', () => {
     expect(derefs.map((d) => (d.ptr as AnyNode).name)).toEqual(['total', 'total', 'k']);
     const stmts = (item(p, 'main').body as AnyNode).stmts as AnyNode[];
     expect(stmts.map((s) => s.kind === 'Let' ? s.name : s.kind)).toEqual(['total', 'k', 'main.lambda1.env', 'other', 'add', 'ExprStmt']);
+    const record = stmts[2];
+    expect(record).toMatchObject({ kind: 'Let', mut: true, init: { kind: 'Name', name: 'None' } });
+    // at the lambda: the record is set (the pointers are taken there), then the Closure points to it
+    const at = (stmts[4].init as AnyNode);
+    expect(at.kind).toBe('Block');
+    const set = (at.stmts as AnyNode[])[0];
+    expect(set).toMatchObject({ kind: 'Assign', target: { kind: 'Name', name: 'main.lambda1.env' } });
+    const made = ((set.value as AnyNode).args as AnyNode[])[0];
+    expect(made).toMatchObject({ kind: 'StructLit', className: 'main.lambda1.env' });
+    expect(((made.fields as AnyNode[])[0].value as AnyNode)).toMatchObject({ kind: 'AddrOf', mut: true, place: { kind: 'Name', name: 'total' } });
     const closure = collect(p, 'Closure')[0];
-    expect(closure).toMatchObject({ fn: 'main.lambda1', env: { kind: 'AddrOf', place: { kind: 'Name', name: 'main.lambda1.env' } } });
+    expect(closure).toMatchObject({ fn: 'main.lambda1', env: { kind: 'AddrOf', place: { kind: 'OptPayload', value: { kind: 'Name', name: 'main.lambda1.env' } } } });
   });
 
   it('a lambda inside a lambda reaches outer captures through the outer environment', () => {
@@ -81,11 +91,12 @@ describe('desugar-lambdas: shapes', () => {
 }`);
     expect(fields(item(p, 'main.lambda1.env'))).toEqual(['base: *mut i32']);
     expect(fields(item(p, 'main.lambda2.env'))).toEqual(['base: *mut i32', 'x: *i32']);
-    // the inner record is built in the outer lambda's body from the outer environment
+    // the inner record is declared in the outer lambda's body, and built from the outer environment
     const outerBody = item(p, 'main.lambda1').body as AnyNode;
     const record = (outerBody.stmts as AnyNode[])[0];
     expect(record).toMatchObject({ kind: 'Let', name: 'main.lambda2.env' });
-    const baseInit = ((record.init as AnyNode).fields as AnyNode[])[0].value as AnyNode;
+    const made = collect(item(p, 'main.lambda1'), 'StructLit').find((x) => x.className === 'main.lambda2.env')!;
+    const baseInit = (made.fields as AnyNode[])[0].value as AnyNode;
     expect(baseInit).toMatchObject({ kind: 'AddrOf', place: { kind: 'Deref', ptr: { kind: 'Field', name: 'base' } } });
   });
 

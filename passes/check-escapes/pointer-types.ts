@@ -2,7 +2,7 @@
 // (and so need their targets tracked), and which are Sync (shared by reference with a
 // concurrent lambda rather than copied into it).
 
-import type { ClassTable } from '../../ir/needs-drop.js';
+import { needsDrop, type ClassTable } from '../../ir/needs-drop.js';
 import type { Ty } from '../../ir/types.js';
 import { syncFacts } from '../../ir/sync.js';
 
@@ -66,6 +66,11 @@ export class PointerTypes {
         default: return false;
       }
     }
+  }
+
+  /** Whether a value of type `t` needs drop (spec §5.3): a temporary of such a type is dropped at the end of its statement. */
+  needsDrop(t: Ty): boolean {
+    return needsDrop(t, this.classes);
   }
 
   /**

@@ -5,7 +5,8 @@
 // Locations. Every value that can hold a pointer (pointer-types.ts) gets the set of
 // *locations* it may point into:
 //   local      a variable's storage, or its heap content (a Box's value, a Vec element)
-//   temp       a temporary whose address was taken (`*make()`), living in its block
+//   temp       a temporary whose address was taken (`*make()`), living in its block, or
+//              to the end of its statement when it needs drop (it is dropped there, §5.3)
 //   region     the memory of a `region r { }` block of this function
 //   param      what a parameter (or `this`) points to: the caller's memory
 //   regionparam allocations from a Region parameter
@@ -385,6 +386,9 @@ export class FunctionPointsTo {
       this.tempLoc.set(p, tmp);
     }
     this.placeHere(tmp);
+    // A temporary that needs drop is dropped at the end of its statement (§5.3): it gets a
+    // scope of its own, inside the block, that no variable is declared in.
+    if (this.types.needsDrop((p as Expr).ty)) this.locs[tmp].scope = this.newScope();
     for (const t of value) this.add(tmp, t);
     return new Set([tmp]);
   }

@@ -1,7 +1,8 @@
 // Runs our own conformance tests (tests/spec/<area>/, format of spec §12) through the CLI on
 // both backends, as tests/conformance.test.ts does for the shared samples. These tests were
-// written from the spec, section by section (§1–§4 core language, §10 built-ins, §11
-// diagnostics), with outputs reasoned from the spec, not copied from the compiler.
+// written from the spec, section by section (core: §1–§4 and §10 built-ins; diag: §11;
+// memory: §5; regions: §6; lambdas: §7; concurrency: §8; unsafe: §9), with outputs reasoned
+// from the spec and the seed, not copied from the compiler.
 import { describe, expect, it } from 'vitest';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';

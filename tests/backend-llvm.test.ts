@@ -15,6 +15,7 @@ import { InternalError } from '../passes/pass.js';
 import { buildLlvm, buildLlvmAsync, emitLlvmIr, llvmBackend } from '../backends/llvm/index.js';
 import { hostTarget, INSTALL_HINT, type Llvm } from '../backends/llvm/bindings.js';
 import { findTools } from '../backends/llvm/tools.js';
+import { withTbaa } from '../backends/llvm/tbaa.js';
 import { getBackend, BackendUnavailable, type Backend } from '../backends/index.js';
 import '../backends/register.js';
 import { runPipeline } from '../tools/driver.js';
@@ -599,6 +600,198 @@ main() {
     const r = await execFileP(exe, [], { encoding: 'utf8', env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1' } })
       .then((x) => ({ status: 0, ...x }), (e) => ({ status: e.code, stdout: e.stdout, stderr: e.stderr }));
     expect(r).toEqual({ status: 0, stdout: Array.from({ length: 7 }, (_, n) => `${label(n)}\n`).join(''), stderr: '' });
+  });
+});
+
+describe('LLVM backend: TBAA metadata', () => {
+  /** `!N = !{...}` definitions of textual IR, by number. */
+  const metadataOf = (ir: string) => new Map([...ir.matchAll(/^!(\d+) = !\{(.*)\}$/gm)].map((m) => [m[1], m[2]]));
+  /** The scalar type name a `!tbaa !N` tag stands for, checking the tag's shape on the way. */
+  const scalarOfTag = (md: Map<string, string>, tag: string): string => {
+    const access = /^!(\d+), !(\d+), i64 0$/.exec(md.get(tag) ?? '');
+    expect(access, `tag !${tag}`).not.toBeNull();
+    expect(access![1]).toBe(access![2]);
+    const node = /^!"([^"]+)", !(\d+), i64 0$/.exec(md.get(access![1]) ?? '');
+    expect(node, `type node !${access![1]}`).not.toBeNull();
+    expect(md.get(node![2])).toBe('!"Zeta TBAA"');
+    return node![1];
+  };
+  const LOOP = `
+class Pair(count: i64, maybe: Option<i64>) {}
+bump(p: *mut i64) { *p = *p + 1; }
+main() {
+    n := arg(0).parse_i64() ?? 100;
+    step := arg(1).parse_i64() ?? 3;
+    mut v := Vec::filled(n, false);
+    mut k: i64 := 0;
+    while k < n {
+        v[k] = true;
+        k += step;
+    }
+    mut p := Pair { count: 0, maybe: Some(1) };
+    for i in 0..n { if v[i] { bump(*mut p.count); } }
+    p.maybe = None;
+    println(p.count);
+}
+`;
+
+  it('tags the accesses of Vec headers, elements and class fields with a well-formed type tree (only at -O2)', async () => {
+    const m = lcfgOf(LOOP);
+    const ir = emitLlvmIr(m, { optLevel: 2, sanitize: [] });
+    const md = metadataOf(ir);
+    const accesses = [...ir.matchAll(/^\s*(?:%[-\w.]+ = load (.+), \1|store (.+) .+, \2)\* (%[-\w.]+), align \d+(, !tbaa !(\d+))?$/gm)];
+    expect(accesses.length).toBeGreaterThan(20);
+    const seen = new Set<string>();
+    for (const [line, loadTy, storeTy, ptr, tagged, tag] of accesses) {
+      const ty = loadTy ?? storeTy;
+      if (!ptr.startsWith('%tbaa-')) {
+        // locals, derefs of pointers (the `*p` of bump), anything not marked: untagged
+        expect(tagged, line).toBeUndefined();
+        continue;
+      }
+      if (ty.startsWith('{')) { expect(tagged, line).toBeUndefined(); continue; } // the Option field
+      expect(tagged, line).toBeDefined();
+      const scalar = scalarOfTag(md, tag);
+      expect(scalar, line).toBe(ty.endsWith('*') ? 'any pointer' : ty);
+      seen.add(`${storeTy ? 'store' : 'load'} ${scalar}`);
+    }
+    // the element store, the header's pointer and length loads, the class field
+    for (const k of ['store i8', 'load i8', 'load any pointer', 'load i64', 'store i64']) expect(seen).toContain(k);
+    // Some(1) and None into the Option<i64> field: not a scalar, untagged
+    expect(ir).toMatch(/^\s*store \{ i8, i64 \} .*, align 8$/m);
+    expect(ir).not.toMatch(/\{ i8, i64 \}\* [^\n]*!tbaa/);
+    expect(emitLlvmIr(m, { optLevel: 0, sanitize: [] })).not.toContain('!tbaa');
+    // the LLVM verifier (opt parses and verifies the input) accepts the tags
+    const opt = await optimized(ir);
+    expect(opt).toContain('!tbaa');
+  });
+
+  it('lets opt keep the Vec\'s buffer pointer in a register across element stores', async () => {
+    // without the tags, `v[k] = true` may overwrite v's own {ptr, len}: the loop reloads them
+    const ir = emitLlvmIr(lcfgOf(LOOP), { optLevel: 2, sanitize: [] });
+    /** the blocks of the optimised IR that store an element (`v[k] = true`) */
+    const storeBlocks = async (text: string) => {
+      const found = (await optimized(text)).split(/\n(?=[-\w.]+:)/).filter((b) => /store i8 1, i8\* /.test(b));
+      expect(found.length).toBeGreaterThan(0);
+      return found;
+    };
+    for (const block of await storeBlocks(ir)) expect(block).not.toMatch(/= load /);
+    const untagged = await storeBlocks(ir.replace(/, !tbaa !\d+/g, ''));
+    expect(untagged.some((block) => /= load i8\*, i8\*\* /.test(block))).toBe(true);
+  });
+
+  it('tags by the access type, leaves aggregates untagged, numbers after the module\'s own metadata', () => {
+    const text = [
+      '  %a = load i64, i64* %tbaa-, align 8',
+      '  store { i8*, i64 }* %x, { i8*, i64 }** %tbaa-1, align 8',
+      '  %b = load { i8*, i64 }, { i8*, i64 }* %tbaa-2, align 8',
+      '  store double 1.5, double* %tbaa-3, align 8',
+      '  store i64 0, i64* %tbaa.4, align 8',
+      '  %c = load i64, i64* %k.3, align 8',
+      '!0 = !{i32 1, !"wchar_size", i32 4}',
+    ].join('\n');
+    expect(withTbaa(text).split('\n')).toEqual([
+      '  %a = load i64, i64* %tbaa-, align 8, !tbaa !3',
+      '  store { i8*, i64 }* %x, { i8*, i64 }** %tbaa-1, align 8, !tbaa !5',
+      '  %b = load { i8*, i64 }, { i8*, i64 }* %tbaa-2, align 8',
+      '  store double 1.5, double* %tbaa-3, align 8, !tbaa !7',
+      '  store i64 0, i64* %tbaa.4, align 8',
+      '  %c = load i64, i64* %k.3, align 8',
+      '!0 = !{i32 1, !"wchar_size", i32 4}',
+      '!1 = !{!"Zeta TBAA"}',
+      '!2 = !{!"i64", !1, i64 0}',
+      '!3 = !{!2, !2, i64 0}',
+      '!4 = !{!"any pointer", !1, i64 0}',
+      '!5 = !{!4, !4, i64 0}',
+      '!6 = !{!"double", !1, i64 0}',
+      '!7 = !{!6, !6, i64 0}',
+      '',
+    ]);
+    expect(withTbaa('  store i64 0, i64* %k.3, align 8')).toBe('  store i64 0, i64* %k.3, align 8');
+  });
+
+  it('computes the same at -O2 as at -O0 when Vec<bool>, Vec<i64>, Strings and class fields meet pointers', async () => {
+    // pointers to a class field, a Vec<i64> element (inside a class) and a Vec<bool> element
+    // are written through while the same memory is read directly: tagged and untagged
+    // accesses of one location must stay ordered
+    const m = lcfgOf(`
+class Acc(count: i64, flag: bool, scale: f64, label: String, hits: Vec<i64>) {}
+bump(p: *mut i64, by: i64) { *p = *p + by; }
+setb(p: *mut bool) { *p = true; }
+main() {
+    n: i64 := 300;
+    mut sieve := Vec::filled(n, false);
+    mut primes: Vec<i64> := Vec::new();
+    mut a := Acc { count: 0, flag: false, scale: 0.5, label: String::from("p"), hits: Vec::filled(n, 0) };
+    for i in 2..n {
+        if sieve[i] { a.hits[i] += 1; continue; }
+        primes.push(i);
+        bump(*mut a.count, 1);
+        a.scale = a.scale + 0.25;
+        mut k := i * i;
+        while k < n {
+            sieve[k] = true;
+            a.hits[k] += i;
+            bump(*mut a.hits[0], 1);
+            k += i;
+        }
+        if a.count % 10 == 0 {
+            a.label.append(i);
+            a.label.append(",");
+            setb(*mut a.flag);
+        }
+    }
+    mut total: i64 := 0;
+    for i in 0..n { total += a.hits[i]; }
+    println(primes.len());
+    println(a.count);
+    println(total);
+    println(a.label);
+    println(a.flag);
+    println(a.label.len());
+    println(a.scale);
+    pe := *mut primes[3];
+    for j in 0..5 { *pe = *pe + primes[j]; }
+    println(primes[3]);
+    pb := *mut sieve[2];
+    mut flips: i64 := 0;
+    for j in 0..10 {
+        *pb = !sieve[2];
+        if sieve[2] { flips += 1; }
+    }
+    println(flips);
+}
+`);
+    // the same computation in JavaScript
+    const n = 300;
+    const sieve = new Array<boolean>(n).fill(false);
+    const hits = new Array<number>(n).fill(0);
+    const primes: number[] = [];
+    let count = 0;
+    let scale = 0.5;
+    let label = 'p';
+    let flag = false;
+    for (let i = 2; i < n; i++) {
+      if (sieve[i]) { hits[i] += 1; continue; }
+      primes.push(i);
+      count += 1;
+      scale += 0.25;
+      for (let k = i * i; k < n; k += i) { sieve[k] = true; hits[k] += i; hits[0] += 1; }
+      if (count % 10 === 0) { label += `${i},`; flag = true; }
+    }
+    const total = hits.reduce((x, y) => x + y, 0);
+    // *pe = *pe + primes[j] for j in 0..5: primes[3] itself changes at j = 3
+    let pe = primes[3];
+    for (let j = 0; j < 5; j++) pe += j === 3 ? pe : primes[j];
+    let bit = sieve[2];
+    let flips = 0;
+    for (let j = 0; j < 10; j++) { bit = !bit; if (bit) flips += 1; }
+    const expected = [primes.length, count, total, label, flag, label.length, scale, pe, flips].map((v) => `${v}\n`).join('');
+    const ir = emitLlvmIr(m, { optLevel: 2, sanitize: [] });
+    expect(ir.match(/!tbaa !/g)?.length ?? 0).toBeGreaterThan(10);
+    const [o2, o0] = await Promise.all([buildAndRun(m), buildAndRun(m, { optLevel: 0 })]);
+    expect(o2).toEqual({ status: 0, stdout: expected, stderr: '' });
+    expect(o0).toEqual(o2);
   });
 });
 

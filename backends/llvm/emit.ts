@@ -17,6 +17,7 @@ import type { Llvm, Target } from './bindings.js';
 import { Layout, optionIsNullablePtr, type ClassInfo } from './layout.js';
 import { Runtime, MUTEX_VALUE_OFFSET, type RuntimeFn } from './runtime.js';
 import { AtomicHelpers, type AtomicOp } from './atomics.js';
+import { TBAA_MARK } from './tbaa.js';
 import type { AnyNode, Cat } from '../../ir/lang.js';
 import { operandTy, type Lcfg, type Node } from '../../ir/languages.js';
 import { isSigned, showTy, T as ZT, type Ty, type TyOf } from '../../ir/types.js';
@@ -37,6 +38,8 @@ export interface EmitOptions {
   sanitizeAddress: boolean;
   /** unroll small self-recursive functions (see recursionCopies; for optimised builds) */
   unrollRecursion?: boolean;
+  /** mark the addresses whose loads and stores get TBAA tags (tbaa.ts; for optimised builds) */
+  tbaa?: boolean;
 }
 
 export interface EmittedModule {
@@ -46,6 +49,8 @@ export interface EmittedModule {
   functions: { name: string; fn: LLVM.Function }[];
   /** LLVM names of the functions to mark `alwaysinline` (the recursion copies) */
   alwaysInline: string[];
+  /** some addresses are named TBAA_MARK: their accesses get TBAA tags in the textual IR */
+  tbaaMarks: boolean;
 }
 
 /** A place's address and its Zeta type. */
@@ -434,7 +439,8 @@ export class ModuleEmitter {
         if (base.ty.k !== 'class') fail(`field ${p.field} of a ${showTy(base.ty)}`, p);
         const c = L.classInfo((base.ty as TyOf<'class'>).name);
         const idx = c.fieldIndex.get(p.field) ?? fail(`class ${c.name} has no field ${p.field}`, p);
-        return { ptr: b.CreateInBoundsGEP(c.llType, base.ptr, [this.i32(0), this.i32(idx)]), ty: c.fields[idx].ty };
+        const ty = c.fields[idx].ty;
+        return { ptr: b.CreateInBoundsGEP(c.llType, base.ptr, [this.i32(0), this.i32(idx)], this.typedName(ty)), ty };
       }
       case 'IndexPlace': {
         const base = this.place(cx, p.base);
@@ -444,15 +450,15 @@ export class ModuleEmitter {
         const unsignedIdx = !isSigned(ity as TyOf<'int'>);
         if (base.ty.k === 'array') {
           this.boundsCheck(cx, idx, this.i64(base.ty.n), unsignedIdx);
-          return { ptr: b.CreateInBoundsGEP(L.of(base.ty), base.ptr, [this.i64(0), idx]), ty: base.ty.elem };
+          return { ptr: b.CreateInBoundsGEP(L.of(base.ty), base.ptr, [this.i64(0), idx], this.typedName(base.ty.elem)), ty: base.ty.elem };
         }
         if (base.ty.k === 'vec') {
           const vt = L.of(base.ty);
           const elem = L.of(base.ty.of);
-          const data = b.CreateLoad(L.ptr(elem), b.CreateInBoundsGEP(vt, base.ptr, [this.i32(0), this.i32(0)]));
-          const len = b.CreateLoad(L.i64, b.CreateInBoundsGEP(vt, base.ptr, [this.i32(0), this.i32(1)]));
+          const data = b.CreateLoad(L.ptr(elem), this.header(b, vt, base.ptr, 0));
+          const len = b.CreateLoad(L.i64, this.header(b, vt, base.ptr, 1));
           this.boundsCheck(cx, idx, len, unsignedIdx);
-          return { ptr: b.CreateInBoundsGEP(elem, data, [idx]), ty: base.ty.of };
+          return { ptr: b.CreateInBoundsGEP(elem, data, [idx], this.typedName(base.ty.of)), ty: base.ty.of };
         }
         return fail(`indexing a ${showTy(base.ty)}`, p);
       }
@@ -931,6 +937,33 @@ export class ModuleEmitter {
     return b.CreateInBoundsGEP(aggTy, p, [this.i32(0), this.i32(i)]);
   }
 
+  /** Field i of a Vec or String header {ptr, len, cap}, its accesses tagged for TBAA. */
+  private header(b: LLVM.IRBuilder, aggTy: LLVM.Type, p: LLVM.Value, i: number): LLVM.Value {
+    return b.CreateInBoundsGEP(aggTy, p, [this.i32(0), this.i32(i)], this.mark());
+  }
+
+  /** whether some address was named TBAA_MARK */
+  tbaaMarks = false;
+  private mark(): string {
+    if (!this.opts.tbaa) return '';
+    this.tbaaMarks = true;
+    return TBAA_MARK;
+  }
+
+  /**
+   * The name of the address of a class field or a Vec/array element of type t: TBAA_MARK
+   * (its loads and stores get a TBAA tag, tbaa.ts) when t is a plain scalar, whose memory
+   * holds nothing else (an Option of a Box or pointer is a nullable pointer); none otherwise
+   * (atomics, other options, handles and aggregates).
+   */
+  private typedName(t: Ty): string {
+    switch (t.k) {
+      case 'int': case 'float': case 'bool': case 'ptr': case 'box': return this.mark();
+      case 'option': return t.of.k === 'ptr' || t.of.k === 'box' ? this.mark() : '';
+      default: return '';
+    }
+  }
+
   private buildCopy(cx: FnCx, t: Ty, dst: LLVM.Value, src: LLVM.Value): void {
     const b = cx.b;
     const L = this.L;
@@ -947,14 +980,14 @@ export class ModuleEmitter {
       }
       case 'vec': {
         const elem = L.of(t.of);
-        const len = b.CreateLoad(L.i64, this.field(b, lt, src, 1));
-        const from = b.CreateLoad(L.ptr(elem), this.field(b, lt, src, 0));
+        const len = b.CreateLoad(L.i64, this.header(b, lt, src, 1));
+        const from = b.CreateLoad(L.ptr(elem), this.header(b, lt, src, 0));
         const mem = b.CreateCall(this.rt.fn('zrt_alloc_array'), [len, this.i64(L.sizeOf(t.of))]);
         const to = b.CreateBitCast(mem, L.ptr(elem));
         cx.loop(len, (i) => this.copyAt(b, t.of, b.CreateInBoundsGEP(elem, to, [i]), b.CreateInBoundsGEP(elem, from, [i])), 'vcopy');
-        b.CreateStore(to, this.field(b, lt, dst, 0));
-        b.CreateStore(len, this.field(b, lt, dst, 1));
-        b.CreateStore(len, this.field(b, lt, dst, 2));
+        b.CreateStore(to, this.header(b, lt, dst, 0));
+        b.CreateStore(len, this.header(b, lt, dst, 1));
+        b.CreateStore(len, this.header(b, lt, dst, 2));
         return;
       }
       case 'option': {
@@ -1032,8 +1065,8 @@ export class ModuleEmitter {
       case 'vec': {
         if (L.needsDrop(t.of)) {
           const elem = L.of(t.of);
-          const len = b.CreateLoad(L.i64, this.field(b, lt, p, 1));
-          const data = b.CreateLoad(L.ptr(elem), this.field(b, lt, p, 0));
+          const len = b.CreateLoad(L.i64, this.header(b, lt, p, 1));
+          const data = b.CreateLoad(L.ptr(elem), this.header(b, lt, p, 0));
           cx.loop(len, (i) => this.dropAt(b, t.of, b.CreateInBoundsGEP(elem, data, [i])), 'vdrop');
         }
         b.CreateCall(this.rt.fn('zrt_vec_free'), [b.CreateBitCast(p, L.i8p)]);
@@ -1198,7 +1231,8 @@ export class ModuleEmitter {
         const out = cx.alloca(vt, 'vec');
         this.call(b, 'zrt_vec_with_capacity', [b.CreateBitCast(out, L.i8p), n, this.i64(L.sizeOf(et))]);
         const elem = L.of(et);
-        const data = b.CreateLoad(L.ptr(elem), this.field(b, vt, out, 0));
+        // element 0's address, so named like the other elements' for TBAA
+        const data = b.CreateLoad(L.ptr(elem), this.header(b, vt, out, 0), this.typedName(et));
         const empty = cx.block('filled.empty');
         const fill = cx.block('filled.fill');
         const done = cx.block('filled.done');
@@ -1210,10 +1244,10 @@ export class ModuleEmitter {
         // element 0 takes the value, the others are copies of it
         b.CreateStore(v, data);
         cx.loop(b.CreateSub(n, this.i64(1)), (i) => {
-          const dst = b.CreateInBoundsGEP(elem, data, [b.CreateAdd(i, this.i64(1))]);
+          const dst = b.CreateInBoundsGEP(elem, data, [b.CreateAdd(i, this.i64(1))], this.typedName(et));
           this.copyAt(b, et, dst, data);
         }, 'filled');
-        b.CreateStore(n, this.field(b, vt, out, 1));
+        b.CreateStore(n, this.header(b, vt, out, 1));
         b.CreateBr(done);
         b.SetInsertPoint(done);
         return b.CreateLoad(vt, out);
@@ -1225,8 +1259,8 @@ export class ModuleEmitter {
         const p = this.peek(cx, args[0]);
         const vt = L.of(vty);
         const elem = L.of(et);
-        const len = b.CreateLoad(L.i64, this.field(b, vt, p, 1));
-        const cap = b.CreateLoad(L.i64, this.field(b, vt, p, 2));
+        const len = b.CreateLoad(L.i64, this.header(b, vt, p, 1));
+        const cap = b.CreateLoad(L.i64, this.header(b, vt, p, 2));
         const grow = cx.block('push.grow');
         const store = cx.block('push.store');
         b.CreateCondBr(b.CreateICmpEQ(len, cap), grow, store);
@@ -1234,9 +1268,9 @@ export class ModuleEmitter {
         this.call(b, 'zrt_vec_grow', [b.CreateBitCast(p, L.i8p), this.i64(L.sizeOf(et))]);
         b.CreateBr(store);
         b.SetInsertPoint(store);
-        const data = b.CreateLoad(L.ptr(elem), this.field(b, vt, p, 0));
-        b.CreateStore(v, b.CreateInBoundsGEP(elem, data, [len]));
-        b.CreateStore(b.CreateAdd(len, this.i64(1)), this.field(b, vt, p, 1));
+        const data = b.CreateLoad(L.ptr(elem), this.header(b, vt, p, 0));
+        b.CreateStore(v, b.CreateInBoundsGEP(elem, data, [len], this.typedName(et)));
+        b.CreateStore(b.CreateAdd(len, this.i64(1)), this.header(b, vt, p, 1));
         return null;
       }
       case 'vec.pop': {
@@ -1248,21 +1282,21 @@ export class ModuleEmitter {
         const ot = L.of(rv.ty);
         const out = cx.alloca(ot, 'popped');
         b.CreateStore(llvm.Constant.getNullValue(ot), out);
-        const len = b.CreateLoad(L.i64, this.field(b, vt, p, 1));
+        const len = b.CreateLoad(L.i64, this.header(b, vt, p, 1));
         const take = cx.block('pop.take');
         const done = cx.block('pop.done');
         b.CreateCondBr(b.CreateICmpSGT(len, this.i64(0)), take, done);
         b.SetInsertPoint(take);
         const last = b.CreateSub(len, this.i64(1));
-        const data = b.CreateLoad(L.ptr(elem), this.field(b, vt, p, 0));
-        const v = b.CreateLoad(elem, b.CreateInBoundsGEP(elem, data, [last]));
-        b.CreateStore(last, this.field(b, vt, p, 1));
+        const data = b.CreateLoad(L.ptr(elem), this.header(b, vt, p, 0));
+        const v = b.CreateLoad(elem, b.CreateInBoundsGEP(elem, data, [last], this.typedName(et)));
+        b.CreateStore(last, this.header(b, vt, p, 1));
         this.storeSome(b, et, rv.ty, out, v);
         b.CreateBr(done);
         b.SetInsertPoint(done);
         return b.CreateLoad(ot, out);
       }
-      case 'vec.len': return b.CreateLoad(L.i64, this.field(b, L.of(recvOf(0)), this.peek(cx, args[0]), 1));
+      case 'vec.len': return b.CreateLoad(L.i64, this.header(b, L.of(recvOf(0)), this.peek(cx, args[0]), 1));
       case 'vec.clear': {
         const vty = recvOf(0);
         const et = genericOf(vty);
@@ -1270,11 +1304,11 @@ export class ModuleEmitter {
         const vt = L.of(vty);
         if (L.needsDrop(et)) {
           const elem = L.of(et);
-          const len = b.CreateLoad(L.i64, this.field(b, vt, p, 1));
-          const data = b.CreateLoad(L.ptr(elem), this.field(b, vt, p, 0));
+          const len = b.CreateLoad(L.i64, this.header(b, vt, p, 1));
+          const data = b.CreateLoad(L.ptr(elem), this.header(b, vt, p, 0));
           cx.loop(len, (i) => this.dropAt(b, et, b.CreateInBoundsGEP(elem, data, [i])), 'clear');
         }
-        b.CreateStore(this.i64(0), this.field(b, vt, p, 1));
+        b.CreateStore(this.i64(0), this.header(b, vt, p, 1));
         return null;
       }
       case 'string.from': {
@@ -1301,7 +1335,7 @@ export class ModuleEmitter {
         }
         return fail(`append of a ${showTy(t)}`, rv);
       }
-      case 'string.len': return b.CreateLoad(L.i64, this.field(b, L.string, this.peek(cx, args[0]), 1));
+      case 'string.len': return b.CreateLoad(L.i64, this.header(b, L.string, this.peek(cx, args[0]), 1));
       case 'string.parse_i64': {
         const out = cx.alloca(L.i64, 'parsed');
         const ok = this.truthy(b, this.call(b, 'zrt_string_parse_i64', [this.peek(cx, args[0]), out]));
@@ -1502,5 +1536,5 @@ export function emitModule(llvm: Llvm, target: Target, m: AnyNode, moduleName: s
   if (m.kind !== 'Module') fail(`expected an Lcfg Module, got ${m.kind}`, m);
   const em = new ModuleEmitter(llvm, target, moduleName, opts);
   em.emit(m as N<'Module'>);
-  return { ctx: em.ctx, module: em.mod, functions: em.definedFunctions(), alwaysInline: em.recursionCopyNames() };
+  return { ctx: em.ctx, module: em.mod, functions: em.definedFunctions(), alwaysInline: em.recursionCopyNames(), tbaaMarks: em.tbaaMarks };
 }

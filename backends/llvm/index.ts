@@ -22,6 +22,7 @@ import { BackendUnavailable, type Backend, type BuildOptions } from '../index.js
 import { cFlags, findRuntimeDir, runtimeObject as cRuntimeObject } from '../c/toolchain.js';
 import { hostTarget, loadLlvm } from './bindings.js';
 import { emitModule, type EmittedModule } from './emit.js';
+import { withTbaa } from './tbaa.js';
 import { findTools } from './tools.js';
 
 /**
@@ -51,6 +52,7 @@ function emitVerified(module: AnyNode, opts: BuildOptions): EmittedModule {
   const emitted = emitModule(llvm, hostTarget(llvm), module, 'zeta', {
     sanitizeAddress: opts.sanitize.includes('address'),
     unrollRecursion: opts.optLevel !== 0,
+    tbaa: opts.optLevel !== 0,
   });
   if (llvm.verifyModule(emitted.module)) {
     // verifyModule reports to stderr; name the broken functions in the error itself
@@ -67,16 +69,22 @@ function needsAttributes(emitted: EmittedModule, sanitize: readonly string[]): b
   return emitted.alwaysInline.length > 0 || sanitize.some((s) => s in INSTRUMENTED);
 }
 
+/** Whether the module needs what only the textual IR can carry: attributes or TBAA tags. */
+function needsText(emitted: EmittedModule, sanitize: readonly string[]): boolean {
+  return emitted.tbaaMarks || needsAttributes(emitted, sanitize);
+}
+
 /** `@name` or `@"name"` of a printed definition line (names we give need no escapes). */
 const DEFINED_NAME = /^define [^\n]*?@(?:"([^"]*)"|([-\w$.]+))\(/;
 
 /**
- * The module's textual IR with function attributes added to its definitions: the
- * sanitizer attributes on every function, `alwaysinline` on the recursion copies
- * (llvm-bindings 0.4.2 cannot set function attributes; the IR parser accepts them inline).
+ * The module's textual IR with TBAA tags on the accesses emit.ts marked (tbaa.ts) and
+ * function attributes added to its definitions: the sanitizer attributes on every function,
+ * `alwaysinline` on the recursion copies (llvm-bindings 0.4.2 can set neither metadata nor
+ * function attributes; the IR parser accepts both inline).
  */
 function withAttributes(emitted: EmittedModule, sanitize: readonly string[]): string {
-  const ir = emitted.module.print();
+  const ir = emitted.tbaaMarks ? withTbaa(emitted.module.print()) : emitted.module.print();
   if (!needsAttributes(emitted, sanitize)) return ir;
   const all = sanitize.filter((s) => s in INSTRUMENTED).map((s) => INSTRUMENTED[s].attribute);
   const inline = new Set(emitted.alwaysInline);
@@ -100,6 +108,19 @@ export function emitLlvmIr(module: AnyNode, opts: BuildOptions): string {
  */
 const OPT_FLAGS = ['-vectorize-slp=false'];
 
+/**
+ * Tuning of llc. Loop strength reduction's cost model counts an induction variable of an
+ * enclosing loop that already exists as a phi as a free register, yet SCEVExpander then
+ * builds new phis for it in that loop: in bench/sieve, once TBAA lets the Vec's pointer stay
+ * in a register, LSR gives the marking loop a pointer induction variable whose start
+ * (base + i*i) is then kept up to date on every iteration of the enclosing scan loop (three
+ * more instructions on each of 100M iterations: +0.76G instructions in all). The
+ * post-indexed mode drops that "existing phi is free" rule; x86 has no indexed addressing,
+ * so its other effects do not apply. It changed no other benchmark; -disable-lsr instead made
+ * bench/nbody 4% longer.
+ */
+const LLC_FLAGS = ['-lsr-preferred-addressing-mode=postindexed'];
+
 type Step = [cmd: string, args: string[]];
 
 /** The build as a sequence of commands, so the blocking and the asynchronous builds share it. */
@@ -115,7 +136,7 @@ function* buildSteps(module: AnyNode, opts: BuildOptions & { out: string }): Gen
   try {
     const instrument = opts.sanitize.filter((s) => s in INSTRUMENTED);
     let input: string;
-    if (needsAttributes(emitted, opts.sanitize)) {
+    if (needsText(emitted, opts.sanitize)) {
       input = join(work, 'program.ll');
       writeFileSync(input, withAttributes(emitted, opts.sanitize));
     } else {
@@ -126,7 +147,7 @@ function* buildSteps(module: AnyNode, opts: BuildOptions & { out: string }): Gen
     const passes = [`default<O${opts.optLevel}>`, ...instrument.map((s) => INSTRUMENTED[s].passes)].join(',');
     yield [tools.opt, [`-passes=${passes}`, ...(opts.optLevel === 0 ? [] : OPT_FLAGS), input, '-o', optimized]];
     const object = join(work, 'program.o');
-    yield [tools.llc, [o, '-filetype=obj', '--relocation-model=pic', optimized, '-o', object]];
+    yield [tools.llc, [o, ...(opts.optLevel === 0 ? [] : LLC_FLAGS), '-filetype=obj', '--relocation-model=pic', optimized, '-o', object]];
     yield [tools.cc, [...linkFlags(opts), object, runtime, '-lm', '-pthread', '-o', tmpOut]];
     renameSync(tmpOut, outPath);
   } finally {

@@ -82,14 +82,106 @@ export function formatFloat(x: number, name: 'f32' | 'f64'): string {
   if (x === Infinity) return 'inf';
   if (x === -Infinity) return '-inf';
   if (x === 0) return Object.is(x, -0) ? '-0' : '0';
-  let y = x;
-  if (name === 'f32') {
-    for (let p = 1; p <= 9; p++) {
-      const c = Number(x.toPrecision(p));
-      if (Math.fround(c) === x) { y = c; break; }
-    }
-  }
+  const y = name === 'f32' ? shortestF32(x) : x;
   return String(y).replace('e+', 'e');
+}
+
+/** |v| = m * 2^e exactly (v finite). */
+function decompose(v: number): [bigint, number] {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(v));
+  const bits = view.getBigUint64(0);
+  const biased = Number(bits >> 52n);
+  const frac = bits & ((1n << 52n) - 1n);
+  return [biased === 0 ? frac : frac | (1n << 52n), (biased === 0 ? 1 : biased) - 1075];
+}
+
+/**
+ * The f32 `x` (finite, non-zero) as the double holding its shortest round-trip decimal:
+ * the fewest digits that read back (rounding to nearest f32, ties to even) to `x`, and among
+ * those the closest to `x`, ties to an even last digit, as the runtime's printf-based search
+ * finds it. Exact arithmetic: values are integers in units of 2^-151 (f32 values are
+ * multiples of 2^-149, their midpoints of 2^-150).
+ */
+function shortestF32(x: number): number {
+  const a = Math.abs(x);
+  const units = (v: number): bigint => {
+    const [m, e] = decompose(v);
+    return e + 151 >= 0 ? m << BigInt(e + 151) : m >> BigInt(-(e + 151));
+  };
+  const f = new Float32Array(1);
+  const u = new Uint32Array(f.buffer);
+  f[0] = a;
+  const bits = u[0];
+  u[0] = bits + 1;
+  const succ = f[0];
+  u[0] = bits - 1;
+  const pred = f[0];
+  const A = units(a), P = units(pred);
+  // the interval of values that round to `a` (above the largest f32: as wide as below it)
+  const lo = (P + A) / 2n;
+  const hi = succ === Infinity ? A + (A - P) / 2n : (A + units(succ)) / 2n;
+  const inclusive = (bits & 1) === 0;
+  /** sign of s * 10^k - n * 2^-151 */
+  const cmp = (s: bigint, k: number, n: bigint): number => {
+    const d = k >= 0 ? s * 10n ** BigInt(k) * (1n << 151n) - n : s * (1n << 151n) - n * 10n ** BigInt(-k);
+    return d > 0n ? 1 : d < 0n ? -1 : 0;
+  };
+  const inside = (s: bigint, k: number): boolean => {
+    const l = cmp(s, k, lo), h = cmp(s, k, hi);
+    return inclusive ? l >= 0 && h <= 0 : l > 0 && h < 0;
+  };
+  let e10 = Math.floor(Math.log10(a));
+  while (cmp(1n, e10, A) > 0) e10--;
+  while (cmp(1n, e10 + 1, A) <= 0) e10++;
+  for (let p = 1; p <= 9; p++) {
+    const k = e10 - p + 1;
+    const down = k >= 0 ? A / (10n ** BigInt(k) << 151n) : (A * 10n ** BigInt(-k)) >> 151n;
+    const up = down + 1n;
+    const okDown = inside(down, k), okUp = inside(up, k);
+    if (!okDown && !okUp) continue;
+    let s: bigint;
+    if (okDown && okUp) {
+      // the closer one; on a tie the even one
+      const mid = cmp(2n * down + 1n, k, 2n * A);
+      s = mid > 0 ? down : mid < 0 ? up : (down % 2n === 0n ? down : up);
+    } else s = okDown ? down : up;
+    const y = Number(`${s}e${k}`);
+    return x < 0 ? -y : y;
+  }
+  return x;
+}
+
+/**
+ * `print_fixed(x, digits)` as the runtime prints it (C's `%.*f`): the exact binary value
+ * rounded half to even to `digits` decimals, the sign kept on values that round to zero,
+ * `NaN`/`inf`/`-inf` for non-finite values, negative `digits` as 0. (Number#toFixed differs:
+ * it rounds ties up, switches to exponent form from 1e21 and throws past 100 digits.)
+ */
+export function formatFixed(x: number, digits: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === Infinity || x === -Infinity) return x < 0 ? '-inf' : 'inf';
+  const d = Math.max(0, digits);
+  const neg = x < 0 || Object.is(x, -0);
+  // |x| = mant * 2^exp exactly
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(x));
+  const bits = view.getBigUint64(0);
+  const biased = Number(bits >> 52n);
+  const frac = bits & ((1n << 52n) - 1n);
+  const mant = biased === 0 ? frac : frac | (1n << 52n);
+  const exp = (biased === 0 ? 1 : biased) - 1075;
+  let q: bigint;
+  const scaled = mant * 10n ** BigInt(d);
+  if (exp >= 0) q = scaled << BigInt(exp);
+  else {
+    const den = 1n << BigInt(-exp);
+    q = scaled / den;
+    const r2 = (scaled % den) * 2n;
+    if (r2 > den || (r2 === den && (q & 1n) === 1n)) q += 1n;
+  }
+  const s = q.toString().padStart(d + 1, '0');
+  return (neg ? '-' : '') + (d === 0 ? s : `${s.slice(0, s.length - d)}.${s.slice(s.length - d)}`);
 }
 
 const RANGES = new Map<string, [bigint, bigint]>();
@@ -300,7 +392,7 @@ class Interpreter {
     switch (op) {
       case 'print': this.out.push(this.show(a[0], operandTy(as[0]))); return undefined;
       case 'println': this.out.push(this.show(a[0], operandTy(as[0])), '\n'); return undefined;
-      case 'print_fixed': this.out.push((a[0] as number).toFixed(Number(a[1]))); return undefined;
+      case 'print_fixed': this.out.push(formatFixed(a[0] as number, Number(a[1]))); return undefined;
       case 'panic': throw new Panic(a[0] as string);
       case 'exit': throw new Exit(Number(a[0]));
       case 'arg_count': return BigInt(args.length);
@@ -440,11 +532,34 @@ function cast(v: Value, from: Ty, to: Ty): Value {
     }
   }
   if (to.k === 'float') {
+    if (from.k === 'int' && to.name === 'f32') return intToF32(v as bigint);
     const x = from.k === 'int' ? Number(v as bigint) : v as number;
     return to.name === 'f32' ? Math.fround(x) : x;
   }
   if (to.k === 'ptr' && from.k === 'ptr') return v;
   throw new InterpreterError(`cast from ${from.k} to ${to.k} is not interpreted`);
+}
+
+/**
+ * An integer rounded once to the nearest f32 (ties to even), as C's and LLVM's conversions
+ * do. Math.fround(Number(v)) would round twice (to f64, then to f32) and can land on the
+ * other side of an f32 tie: 2^60 + 2^36 + 1 must give 2^60 + 2^37, not 2^60.
+ */
+function intToF32(v: bigint): number {
+  const neg = v < 0n;
+  let m = neg ? -v : v;
+  const bits = m.toString(2).length;
+  let shift = 0n;
+  if (bits > 24) {
+    shift = BigInt(bits - 24);
+    const rem = m & ((1n << shift) - 1n);
+    const half = 1n << (shift - 1n);
+    m >>= shift;
+    if (rem > half || (rem === half && (m & 1n) === 1n)) m += 1n;
+  }
+  // m has at most 25 significant bits: the product is exact in f64 and in f32
+  const x = Math.fround(Number(m) * 2 ** Number(shift));
+  return neg ? -x : x;
 }
 
 function binop(op: string, l: Value, r: Value, lt: Ty, ty: Ty): Value {

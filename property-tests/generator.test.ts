@@ -64,18 +64,21 @@ describe('generateProgram', () => {
 
   it('covers every feature over 200 seeds (all switches on)', () => {
     const seen = new Set<string>();
-    for (let seed = 0; seed < 200; seed++) for (const f of generateProgram(seed, { lambdas: true }).features) seen.add(f);
-    const all = possibleFeatures({ lambdas: true });
+    const on: GenOptions = { lambdas: true, numerics: true, heapCaptures: true, ownership: true, threads: true, pointerClasses: true };
+    for (let seed = 0; seed < 200; seed++) for (const f of generateProgram(seed, on).features) seen.add(f);
+    const all = possibleFeatures(on);
     expect(all.sort()).toEqual(Object.keys(FEATURES).sort());
     expect(all.filter((f) => !seen.has(f))).toEqual([]);
     expect([...seen].filter((f) => !(f in FEATURES))).toEqual([]);
   });
 
-  it('covers every default feature over 200 seeds, and no lambdas by default', () => {
+  it('covers every default feature over 200 seeds, and no lambdas, numerics or ownership by default', () => {
     const seen = new Set<string>();
     for (let seed = 1000; seed < 1200; seed++) for (const f of generateProgram(seed).features) seen.add(f);
     expect(possibleFeatures().filter((f) => !seen.has(f))).toEqual([]);
-    expect([...seen].filter((f) => f.includes('lambda'))).toEqual([]);
+    const offByDefault = (f: string) => ['lambdas', 'numerics', 'heapCaptures', 'ownership', 'threads', 'pointerClasses'].includes(FEATURES[f] ?? '');
+    expect([...seen].filter(offByDefault)).toEqual([]);
+    expect(possibleFeatures().filter(offByDefault)).toEqual([]);
   });
 
   it('ends main with println("end"), and prints it before every early return from main', () => {
@@ -150,6 +153,12 @@ describe('generateProgram', () => {
         if (/^\s+return\b/.test(line) && !/\{ return .*; \}/.test(line)) expect(indentOf(line)).toBe(4);
       }
       expect(generateProgram(seed).source).not.toMatch(/apply\(|\) -> [^{]*;|-> \{/m);
+      // the default programs use three integer types and no float
+      expect(generateProgram(seed).source).not.toMatch(/\b(i8|i16|u16|u32|u64|f32|f64|print_fixed)\b|\d\.\d/);
+      const noHeapCaptures = generateProgram(seed, { lambdas: true, numerics: true, ownership: true });
+      expect(noHeapCaptures.features.filter((f) => FEATURES[f] === 'heapCaptures')).toEqual([]);
+      // ownership needs drops: without drops, none of its values or helpers
+      expect(generateProgram(seed, { ownership: true, drops: false }).source).not.toMatch(/\b(Pair|take_res|make_str|Option<String>)\b/);
       for (const [opts, gone] of [[{ drops: false }, 'drops'], [{ pointers: false }, 'pointers'], [{ regions: false }, 'regions'],
         [{ deletes: false }, 'deletes'], [{ earlyExits: false }, 'earlyExits']] as const) {
         const feats = generateProgram(seed, opts).features;
@@ -218,6 +227,13 @@ describe('generated programs pass the compiler front end', () => {
     const opts: GenOptions = { lambdas: true, functions: 6, depth: 4, stmts: 8, exprDepth: 4 };
     const bad: string[] = [];
     for (let seed = 500; seed < 540; seed++) bad.push(...problems(seed, opts, 'check-unsafe'));
+    expect(bad).toEqual([]);
+  });
+
+  it('30 programs with lambdas capturing heap values and every number type compile with no errors', () => {
+    const opts: GenOptions = { lambdas: true, heapCaptures: true, numerics: true };
+    const bad: string[] = [];
+    for (let seed = 700; seed < 730; seed++) bad.push(...problems(seed, opts));
     expect(bad).toEqual([]);
   });
 

@@ -53,6 +53,22 @@ export interface GenOptions {
   earlyExits?: boolean;
   /** non-capturing and capturing lambdas, called and passed down (default false) */
   lambdas?: boolean;
+  /** every integer width (i8 to u64) and f32/f64: arithmetic, comparisons, casts, math
+   *  built-ins, float printing and `print_fixed` (default false) */
+  numerics?: boolean;
+  /** capturing lambdas also capture one String, Vec, Box, class, Option or array (by
+   *  reference), read it and change it (`push`, `append`, mut methods); needs lambdas (default false) */
+  heapCaptures?: boolean;
+  /** values that need drop passed by value and returned (moves at a last use, also of Drop
+   *  values, sometimes on one branch only), a class with Drop fields, Option<String>,
+   *  Option<Res> and Vec<String>; needs drops (default false) */
+  ownership?: boolean;
+  /** `spawn` of a block of random statements (its own locals; outer scalars read by copy,
+   *  an Atomic shared), joined at once so the output stays ordered (default false) */
+  threads?: boolean;
+  /** a class with pointer fields (`View(p: *Pt, q: Option<*mut Pt>)`), functions taking and
+   *  returning pointers (also into a caller's region), `Option<*Pt>` (default false; needs pointers) */
+  pointerClasses?: boolean;
 }
 
 type Resolved = Required<GenOptions>;
@@ -60,6 +76,7 @@ type Resolved = Required<GenOptions>;
 export const DEFAULT_OPTIONS: Resolved = {
   functions: 4, stmts: 6, depth: 3, exprDepth: 3, loopIters: 4, budget: 20000,
   drops: true, pointers: true, regions: true, deletes: true, earlyExits: true, lambdas: false,
+  numerics: false, heapCaptures: false, ownership: false, threads: false, pointerClasses: false,
 };
 
 export interface GeneratedProgram { source: string; features: string[] }
@@ -84,6 +101,15 @@ export const FEATURES: Readonly<Record<string, keyof GenOptions | null>> = {
   'region': 'regions', 'region-link': 'regions', 'region-fn': 'regions', 'region-int': 'regions',
   'delete': 'deletes', 'cond-delete': 'deletes', 'revive': 'deletes',
   'lambda': 'lambdas', 'capturing-lambda': 'lambdas', 'lambda-arg': 'lambdas',
+  'wide-int': 'numerics', 'unsigned': 'numerics', 'float': 'numerics', 'f32': 'numerics', 'float-cast': 'numerics',
+  'float-math': 'numerics', 'float-compare': 'numerics', 'print-fixed': 'numerics', 'float-append': 'numerics',
+  'heap-capture': 'heapCaptures', 'mutating-capture': 'heapCaptures', 'resizing-capture': 'heapCaptures',
+  'move-arg': 'ownership', 'cond-move': 'ownership', 'return-heap': 'ownership', 'drop-fields': 'ownership',
+  'field-reassign': 'ownership', 'option-string': 'ownership', 'option-res': 'ownership', 'vec-string': 'ownership',
+  'move-out-option': 'ownership',
+  'spawn': 'threads', 'thread-result': 'threads', 'thread-atomic': 'threads', 'thread-capture': 'threads',
+  'pointer-field': 'pointerClasses', 'pointer-return': 'pointerClasses', 'field-pointer': 'pointerClasses',
+  'option-class-pointer': 'pointerClasses', 'region-return': 'pointerClasses',
 };
 
 /** The feature tags that can appear under these options. */
@@ -96,6 +122,11 @@ export function possibleFeatures(opts: GenOptions = {}): string[] {
     if (['drop-class', 'reassign-drop', 'drop-vec', 'box', 'box-class', 'vec', 'vec-index', 'while-let-pop',
       'for-len', 'string', 'string-append', 'holder', 'reassign-heap', 'deep-copy', 'heap-param'].includes(f)) return o.drops;
     if (f === 'heap-pointer' || f === 'vec-elem-pointer') return o.pointers && o.drops;
+    if (f === 'float-append') return o.numerics && o.drops;
+    if (need === 'heapCaptures') return o.heapCaptures && o.lambdas;
+    if (need === 'ownership') return o.ownership && o.drops;
+    if (f === 'region-return') return o.pointerClasses && o.pointers && o.regions;
+    if (need === 'pointerClasses') return o.pointerClasses && o.pointers;
     if (f === 'question-return') return o.earlyExits;
     return Boolean(o[need]);
   });
@@ -104,28 +135,60 @@ export function possibleFeatures(opts: GenOptions = {}): string[] {
 // ---------------------------------------------------------------------------------
 // Types and the environment
 
-type IntTy = 'i64' | 'i32' | 'u8';
+type IntTy = 'i64' | 'i32' | 'u8' | 'i8' | 'i16' | 'u16' | 'u32' | 'u64';
+type FloatTy = 'f64' | 'f32';
 type Kind =
-  | IntTy | 'bool' | 'str' | 'String' | 'Vec' | 'Box' | 'Opt' | 'Pt' | 'BoxPt' | 'Holder' | 'Res' | 'VecRes' | 'Arr'
-  | 'PI' | 'PMI' | 'PPt' | 'PMPt' | 'PRes' | 'PMLink' | 'OptLink' | 'OptPI' | 'Fn';
+  | IntTy | FloatTy | 'bool' | 'str' | 'String' | 'Vec' | 'Box' | 'Opt' | 'Pt' | 'BoxPt' | 'Holder' | 'Res' | 'VecRes' | 'Arr'
+  | 'PI' | 'PMI' | 'PPt' | 'PMPt' | 'PRes' | 'PMLink' | 'OptLink' | 'OptPI' | 'Fn'
+  | 'Pair' | 'OptStr' | 'OptRes' | 'VecStr';
 
 const TYPE_TEXT: Record<Kind, string> = {
-  i64: 'i64', i32: 'i32', u8: 'u8', bool: 'bool', str: 'str', String: 'String', Vec: 'Vec<i64>', Box: 'Box<i64>',
+  i64: 'i64', i32: 'i32', u8: 'u8', i8: 'i8', i16: 'i16', u16: 'u16', u32: 'u32', u64: 'u64', f64: 'f64', f32: 'f32',
+  bool: 'bool', str: 'str', String: 'String', Vec: 'Vec<i64>', Box: 'Box<i64>',
   Opt: 'Option<i64>', Pt: 'Pt', BoxPt: 'Box<Pt>', Holder: 'Holder', Res: 'Res', VecRes: 'Vec<Res>', Arr: '[i64; N]',
   PI: '*i64', PMI: '*mut i64', PPt: '*Pt', PMPt: '*mut Pt', PRes: '*Res', PMLink: '*mut Link',
   OptLink: 'Option<*Link>', OptPI: 'Option<*i64>', Fn: 'fn(i64) -> i64',
+  Pair: 'Pair', OptStr: 'Option<String>', OptRes: 'Option<Res>', VecStr: 'Vec<String>',
 };
 
 const NAME_PREFIX: Record<Kind, string> = {
   // (no prefix may be `i`, `u` or `f`: `i32`, `u8`, `f64` are type names)
-  i64: 'n', i32: 'm', u8: 'c', bool: 'ok', str: 't', String: 's', Vec: 'v', Box: 'bx', Opt: 'o', Pt: 'pt',
+  i64: 'n', i32: 'm', u8: 'c', i8: 'ha', i16: 'hb', u16: 'wa', u32: 'wb', u64: 'wc', f64: 'dd', f32: 'ds', bool: 'ok', str: 't', String: 's', Vec: 'v', Box: 'bx', Opt: 'o', Pt: 'pt',
   BoxPt: 'bp', Holder: 'h', Res: 'r', VecRes: 'rs', Arr: 'a', PI: 'p', PMI: 'pm', PPt: 'pp', PMPt: 'ppm',
   PRes: 'pr', PMLink: 'l', OptLink: 'head', OptPI: 'op', Fn: 'lam',
+  Pair: 'pa', OptStr: 'os', OptRes: 'orr', VecStr: 'vs',
 };
 
+const SCALAR_NAME = /\b[a-z]+\d+\b/;
+
 /** Types that need drop: deletable, and what the `drops` switch turns off. */
-const DELETABLE = new Set<Kind>(['String', 'Vec', 'Box', 'BoxPt', 'Holder', 'Res', 'VecRes']);
-const SCALAR = new Set<Kind>(['i64', 'i32', 'u8', 'bool']);
+const DELETABLE = new Set<Kind>(['String', 'Vec', 'Box', 'BoxPt', 'Holder', 'Res', 'VecRes', 'Pair', 'OptStr', 'OptRes', 'VecStr']);
+/** Kinds holding a Drop value: never copied (E0050), only moved at a last use. */
+const NO_COPY = new Set<Kind>(['Res', 'VecRes', 'Pair', 'OptRes']);
+/** What a capturing lambda may capture besides scalars (heapCaptures): never a pointer. */
+const HEAP_CAPTURE = new Set<Kind>(['String', 'Vec', 'Box', 'BoxPt', 'Pt', 'Holder', 'Res', 'VecRes', 'Opt', 'Arr']);
+const SCALAR = new Set<Kind>(['i64', 'i32', 'u8', 'i8', 'i16', 'u16', 'u32', 'u64', 'f64', 'f32', 'bool']);
+/** The integer types of the default programs, and all of them (the `numerics` switch). */
+const BASE_INTS: readonly IntTy[] = ['i64', 'i32', 'u8'];
+const ALL_INTS: readonly IntTy[] = ['i64', 'i32', 'u8', 'i8', 'i16', 'u16', 'u32', 'u64'];
+const unsigned = (ty: IntTy): boolean => ty[0] === 'u';
+/** Largest small literal of each type, and its edge-value literals. */
+const LIT_MAX: Record<IntTy, number> = { i64: 1000, i32: 1000, u8: 255, i8: 127, i16: 1000, u16: 1000, u32: 1000, u64: 1000 };
+const LIT_EDGE: Record<IntTy, string[]> = {
+  i64: ['9223372036854775807', '4611686018427387904', '3000000000', '4294967295', '2147483648'],
+  i32: ['2147483647', '65536', '1000000', '1073741824'],
+  u8: ['255', '128', '200'],
+  i8: ['127', '100', '64'],
+  i16: ['32767', '16384', '20000'],
+  u16: ['65535', '32768', '40000'],
+  u32: ['4294967295', '2147483648', '3000000000'],
+  u64: ['18446744073709551615', '9223372036854775808', '12345678901234567890'],
+};
+/** Float literals (no `f32` one overflows); divisors are never zero. */
+const F64_POOL = ['0.1', '0.2', '0.5', '1.5', '2.0', '3.0', '10.0', '100.0', '0.3', '1e9', '2.5e-3', '1e21', '1e-7', '123.456',
+  '6.02e23', '0.0', '1e15', '3.14159', '7.0', '1e300', '4.8e+00', '0.000001', '65536.0', '1e16', '16777217.0', '9007199254740993.0'];
+const F32_POOL = F64_POOL.filter((x) => x !== '1e300');
+const F_DIVISORS = ['2.0', '3.0', '0.5', '7.0', '10.0', '0.1', '1e3'];
 
 interface Var {
   name: string;
@@ -160,6 +223,10 @@ interface Var {
   heap: boolean;
   /** for pointer-holding values: deepest scope index whose block the pointees must outlive */
   life: number;
+  /** a lambda whose calls push to or append to its captured `target` */
+  resizes?: boolean;
+  /** for a list head: the outermost region block whose allocations it was stored into */
+  sink?: number;
 }
 
 interface FnInfo { name: string; params: number; ret: 'i64' | 'opt' | 'void'; cost: number }
@@ -211,6 +278,10 @@ class ProgramGen {
   /** inside a lambda body: only variables from this id on are visible (or scalars, when capturing) */
   private lambdaFloor: number | null = null;
   private lambdaCaptures = false;
+  /** the one non-scalar variable the lambda being written may capture (heapCaptures) */
+  private lambdaHeap: Var | null = null;
+  /** writing the body of a spawned lambda */
+  private inThread = false;
   /** >0: no block may end in an exit (keeps code after an `if` reachable, see ifStmt) */
   private noExit = 0;
 
@@ -256,7 +327,7 @@ class ProgramGen {
   private usable(v: Var): boolean {
     if (v.gone || v.deleted || v.dead) return false;
     if (v.target && v.target.deleted) return false;
-    if (this.lambdaFloor !== null && v.id < this.lambdaFloor) return this.lambdaCaptures && SCALAR.has(v.kind);
+    if (this.lambdaFloor !== null && v.id < this.lambdaFloor) return this.lambdaCaptures && (SCALAR.has(v.kind) || v === this.lambdaHeap);
     return true;
   }
 
@@ -276,6 +347,8 @@ class ProgramGen {
   }
 
   private writable(v: Var): boolean {
+    // a thread's copies of outer variables are read-only (E0040)
+    if (this.inThread && this.lambdaFloor !== null && v.id < this.lambdaFloor) return false;
     return v.mut && !v.reserved;
   }
 
@@ -373,10 +446,9 @@ class ProgramGen {
     let text: string;
     let value = 0;
     if (small || r < 0.7) value = this.rng.int(0, 20);
-    else if (r < 0.9) value = this.rng.int(0, ty === 'u8' ? 255 : 1000);
+    else if (r < 0.9) value = this.rng.int(0, LIT_MAX[ty]);
     if (!small && r >= 0.9) {
-      text = this.rng.pick(ty === 'i64' ? ['9223372036854775807', '4611686018427387904', '3000000000', '4294967295', '2147483648']
-        : ty === 'i32' ? ['2147483647', '65536', '1000000', '1073741824'] : ['255', '128', '200']);
+      text = this.rng.pick(LIT_EDGE[ty]);
     } else {
       const f = this.rng.float();
       if (f < 0.08) text = `0x${value.toString(16)}`;
@@ -385,7 +457,7 @@ class ProgramGen {
       else text = String(value);
     }
     if (!anchored) text += ty;
-    if (!small && ty !== 'u8' && this.rng.chance(0.15) && text !== '0') return { t: `-${text}`, typed: !anchored, p: PREC.unary };
+    if (!small && !unsigned(ty) && this.rng.chance(0.15) && text !== '0') return { t: `-${text}`, typed: !anchored, p: PREC.unary };
     return { t: text, typed: !anchored, p: PREC.atom };
   }
 
@@ -401,7 +473,7 @@ class ProgramGen {
         return { t: `${this.wrap(l, prec)} ${op} ${this.wrap(r, prec + 1)}`, typed: l.typed || r.typed, p: prec };
       }
       case 'unary': {
-        const op = ty === 'u8' || this.rng.chance(0.4) ? '~' : '-';
+        const op = unsigned(ty) || this.rng.chance(0.4) ? '~' : '-';
         const e = this.int(ty, d - 1, anchored);
         const inner = e.p >= PREC.unary && !e.t.startsWith('-') && !e.t.startsWith('~') ? e.t : `(${e.t})`;
         return { t: `${op}${inner}`, typed: e.typed, p: PREC.unary };
@@ -411,8 +483,8 @@ class ProgramGen {
         const op = this.rng.pick(['<<', '>>']);
         const l = this.int(ty, d - 1, anchored);
         // the amount may be any integer type; it is taken modulo the bit width
-        const amount = this.rng.chance(0.6) ? this.lit(this.rng.pick<IntTy>(['i64', 'i32', 'u8']), this.rng.chance(0.5), true)
-          : this.int(this.rng.pick<IntTy>(['i64', 'i32', 'u8']), d - 1, false);
+        const amount = this.rng.chance(0.6) ? this.lit(this.rng.pick(this.intTys()), this.rng.chance(0.5), true)
+          : this.int(this.rng.pick(this.intTys()), d - 1, false);
         return { t: `${this.wrap(l, PREC.shift)} ${op} ${this.wrap(amount, PREC.shift + 1)}`, typed: l.typed, p: PREC.shift };
       }
       case 'divmod': {
@@ -438,8 +510,14 @@ class ProgramGen {
       default: {
         // a cast from another integer type or from bool
         this.feat('cast');
+        if (this.o.numerics && this.rng.chance(0.2)) {
+          // float to int saturates (NaN gives 0)
+          this.feat('float-cast');
+          const f = this.flt(this.rng.pick<FloatTy>(['f64', 'f32']), d - 1, false);
+          return { t: `(${this.wrap(f, PREC.unary)} as ${ty})`, typed: true, p: PREC.atom };
+        }
         if (this.rng.chance(0.25)) return { t: `(${this.wrap(this.bool(d - 1), PREC.unary)} as ${ty})`, typed: true, p: PREC.atom };
-        const from = this.rng.pick<IntTy>(['i64', 'i32', 'u8']);
+        const from = this.rng.pick(this.intTys());
         const e = this.int(from, d - 1, false);
         return { t: `(${this.wrap(e, PREC.unary)} as ${ty})`, typed: true, p: PREC.atom };
       }
@@ -458,7 +536,7 @@ class ProgramGen {
       }]);
       return this.rng.weighted(choices)() ?? this.lit(ty, anchored);
     }
-    const others = this.vars(this.of('i32', 'u8', 'bool'));
+    const others = this.vars(this.o.numerics ? (x) => SCALAR.has(x.kind) && x.kind !== 'i64' : this.of('i32', 'u8', 'bool'));
     if (others.length) choices.push([1.5, () => { this.feat('cast'); return v(`(${this.rng.pick(others).name} as i64)`); }]);
     const ptrs = this.vars(this.of('PI', 'PMI'));
     if (ptrs.length) choices.push([2, () => ({ t: `*${this.rng.pick(ptrs).name}`, typed: true, p: PREC.unary })]);
@@ -486,7 +564,12 @@ class ProgramGen {
       const h = this.rng.pick(holders).name;
       return this.rng.pick<E>([v(`${h}.total()`), v(`${h}.items.len()`), v(`${h}.name.len()`), { t: `*${h}.boxed`, typed: true, p: PREC.unary }]);
     }]);
-    const lens = this.vars(this.of('Vec', 'VecRes', 'String'));
+    const pairs = this.vars(this.of('Pair'));
+    if (pairs.length) choices.push([1, () => {
+      const p = this.rng.pick(pairs).name;
+      return this.rng.pick<E>([v(`${p}.total()`), v(`${p}.a.id`), v(`${p}.s.len()`), v(`${p}.v.len()`)]);
+    }]);
+    const lens = this.vars(this.of('Vec', 'VecRes', 'String', 'VecStr'));
     if (lens.length) choices.push([1.5, () => v(`${this.rng.pick(lens).name}.len()`)]);
     const opts = this.vars(this.of('Opt'));
     if (opts.length && d > 0) choices.push([1.5, () => {
@@ -501,9 +584,10 @@ class ProgramGen {
     }]);
     const links = this.vars(this.of('PMLink'));
     if (links.length) choices.push([1, () => v(`${this.rng.pick(links).name}.v`)]);
-    const lams = this.vars(this.of('Fn'));
+    const lams = this.vars((x) => x.kind === 'Fn' && this.canCallLambda(x));
     if (lams.length && d > 0 && this.lambdaFloor === null) choices.push([2, () => {
       const f = this.rng.pick(lams);
+      this.noteLambdaCall(f);
       if (this.rng.chance(0.4)) { this.feat('lambda-arg'); return v(`apply(${f.name}, ${this.int('i64', d - 1, true).t})`); }
       return v(`${f.name}(${this.int('i64', d - 1, true).t})`);
     }]);
@@ -517,6 +601,89 @@ class ProgramGen {
       }
     }
     return this.rng.weighted(choices)() ?? this.lit(ty, anchored);
+  }
+
+  /** The integer types in use. */
+  private intTys(): readonly IntTy[] {
+    return this.o.numerics ? ALL_INTS : BASE_INTS;
+  }
+
+  /** Weights of the scalar types for a new value: mostly i64 (`main` weight), floats only with `numerics`. */
+  private intWeights(main: number): [number, IntTy | FloatTy][] {
+    const w: [number, IntTy | FloatTy][] = [[main, 'i64'], [1, 'i32'], [1, 'u8']];
+    if (this.o.numerics) w.push([1, 'i8'], [1, 'i16'], [1, 'u16'], [1, 'u32'], [1, 'u64'], [2, 'f64'], [1, 'f32']);
+    return w;
+  }
+
+  private fltLit(ty: FloatTy, anchored: boolean): E {
+    const text = this.rng.pick(ty === 'f64' ? F64_POOL : F32_POOL) + (anchored ? '' : ty);
+    if (this.rng.chance(0.15)) return { t: `-${text}`, typed: !anchored, p: PREC.unary };
+    return { t: text, typed: !anchored, p: PREC.atom };
+  }
+
+  /** A float expression (numerics): IEEE arithmetic, so NaN and infinities may appear. */
+  private flt(ty: FloatTy, d: number, anchored: boolean): E {
+    this.feat('float');
+    if (ty === 'f32') this.feat('f32');
+    if (d <= 0 || this.rng.chance(0.3)) return this.fltAtom(ty, anchored);
+    const k = this.rng.weighted<string>([[6, 'bin'], [1, 'neg'], [1.5, 'div'], [1.5, 'math'], [0.7, 'if'], [1.5, 'cast']]);
+    switch (k) {
+      case 'bin': {
+        const op = this.rng.pick(['+', '-', '*']);
+        const prec = BIN_PREC[op];
+        const l = this.flt(ty, d - 1, anchored);
+        const r = this.flt(ty, d - 1, anchored || l.typed);
+        return { t: `${this.wrap(l, prec)} ${op} ${this.wrap(r, prec + 1)}`, typed: l.typed || r.typed, p: prec };
+      }
+      case 'neg': {
+        const e = this.flt(ty, d - 1, anchored);
+        return { t: `-${e.p >= PREC.unary && !e.t.startsWith('-') ? e.t : `(${e.t})`}`, typed: e.typed, p: PREC.unary };
+      }
+      case 'div': {
+        const l = this.flt(ty, d - 1, anchored);
+        const divisor = `${this.rng.pick(F_DIVISORS)}${l.typed || anchored ? '' : ty}`;
+        return { t: `${this.wrap(l, PREC.mul)} / ${divisor}`, typed: l.typed, p: PREC.mul };
+      }
+      case 'math': {
+        this.feat('float-math');
+        const e = this.flt(ty, d - 1, false);
+        return { t: `${this.rng.pick(['sqrt', 'floor', 'ceil', 'abs'])}(${e.t})`, typed: true, p: PREC.atom };
+      }
+      case 'if': {
+        const c = this.bool(d - 1);
+        const a = this.flt(ty, d - 1, anchored);
+        const b = this.flt(ty, d - 1, anchored);
+        return { t: `(if ${c.t} { ${a.t} } else { ${b.t} })`, typed: a.typed && b.typed, p: PREC.atom };
+      }
+      default: {
+        this.feat('float-cast');
+        const e = this.rng.chance(0.7) ? this.int(this.rng.pick(ALL_INTS), d - 1, false)
+          : this.flt(ty === 'f64' ? 'f32' : 'f64', d - 1, false);
+        return { t: `(${this.wrap(e, PREC.unary)} as ${ty})`, typed: true, p: PREC.atom };
+      }
+    }
+  }
+
+  private fltAtom(ty: FloatTy, anchored: boolean): E {
+    const choices: [number, () => E][] = [[3, () => this.fltLit(ty, anchored)]];
+    const same = this.vars(this.of(ty));
+    if (same.length) choices.push([5, () => ({ t: this.rng.pick(same).name, typed: true, p: PREC.atom })]);
+    const other = this.vars((v) => SCALAR.has(v.kind) && v.kind !== ty && v.kind !== 'bool');
+    if (other.length) choices.push([2, () => {
+      this.feat('float-cast');
+      return { t: `(${this.rng.pick(other).name} as ${ty})`, typed: true, p: PREC.atom };
+    }]);
+    return this.rng.weighted(choices)();
+  }
+
+  /** `x: f64 := e;` (numerics) */
+  private letFloat(ty: FloatTy, mut: boolean): boolean {
+    this.feat('float');
+    const annotate = ty === 'f32' || this.rng.chance(0.4);
+    const init = this.flt(ty, this.ex(), annotate).t;
+    const v = this.declare(ty, mut);
+    this.emit(`${mut ? 'mut ' : ''}${v.name}${annotate ? ': ' + ty : ''} := ${init};`);
+    return true;
   }
 
   /** A call to a generated function; an Option result is unwrapped with `??`. */
@@ -573,7 +740,15 @@ class ProgramGen {
       default:
         break;
     }
-    const ty = this.rng.weighted<IntTy>([[6, 'i64'], [1, 'i32'], [1, 'u8']]);
+    const ty = this.rng.weighted<IntTy | FloatTy>(this.intWeights(6));
+    if (ty === 'f64' || ty === 'f32') {
+      // NaN compares unequal to everything, itself included
+      this.feat('float-compare');
+      const l = this.flt(ty, Math.max(0, d - 1), false);
+      const r = this.flt(ty, Math.max(0, d - 1), true);
+      const op = this.rng.pick(['<', '<=', '>', '>=', '==', '!=']);
+      return { t: `${this.wrap(l, PREC.cmp + 1)} ${op} ${this.wrap(r, PREC.cmp + 1)}`, typed: true, p: PREC.cmp };
+    }
     const l = this.int(ty, Math.max(0, d - 1), false);
     const r = this.int(ty, Math.max(0, d - 1), true);
     const op = this.rng.pick(['<', '<=', '>', '>=', '==', '!=']);
@@ -582,6 +757,11 @@ class ProgramGen {
 
   private ex(): number {
     return this.rng.int(1, this.o.exprDepth);
+  }
+
+  /** The value of an i64 `return`: a lambda's result type comes from it, so there no bare literal. */
+  private retValue(): string {
+    return this.inThread ? this.int('i64', this.ex(), false).t : this.i64();
   }
 
   /** An i64 expression for a context that expects i64 (bare literals allowed). */
@@ -614,7 +794,7 @@ class ProgramGen {
   /** An expression building a fresh value of kind `k` (for lets and reassignments), with its maxLen. */
   private valueOf(k: Kind, source?: Var): { t: string; maxLen: number } {
     const copy = (): { t: string; maxLen: number } | null => {
-      const from = this.pickVar((v) => v.kind === k && v !== source);
+      const from = NO_COPY.has(k) ? undefined : this.pickVar((v) => v.kind === k && v !== source);
       if (!from || !this.rng.chance(0.3)) return null;
       if (DELETABLE.has(k)) this.feat('deep-copy');
       return { t: from.name, maxLen: from.maxLen };
@@ -644,6 +824,26 @@ class ProgramGen {
         if (this.rng.chance(0.3)) { this.feat('static-method'); return { t: `Pt::make(${this.i64()})`, maxLen: 0 }; }
         return { t: this.ptLit(), maxLen: 0 };
       }
+      case 'Pair': {
+        if (this.rng.chance(0.5)) { this.feat('return-heap'); return { t: `make_pair(${++this.resIds})`, maxLen: 0 }; }
+        const fields = [`a: ${this.resLit()}`, `s: String::from(${this.strLit()})`, `v: Vec<i64>::new()`];
+        return { t: `Pair { ${this.rng.shuffle(fields).join(', ')} }`, maxLen: 0 };
+      }
+      case 'OptStr': {
+        const c = copy();
+        if (c) return c;
+        const r = this.rng.int(0, 2);
+        if (r === 0) return { t: 'None', maxLen: 0 };
+        if (r === 1) { this.feat('return-heap'); return { t: `Some(make_str(${this.i64()}))`, maxLen: 0 }; }
+        return { t: `Some(String::from(${this.strLit()}))`, maxLen: 0 };
+      }
+      case 'OptRes': {
+        const r = this.rng.int(0, 2);
+        if (r === 0) return { t: 'None', maxLen: 0 };
+        if (r === 1) { this.feat('return-heap'); return { t: `Some(make_res(${++this.resIds}))`, maxLen: 0 }; }
+        return { t: `Some(${this.resLit()})`, maxLen: 0 };
+      }
+      case 'VecStr': return copy() ?? { t: 'Vec<String>::new()', maxLen: 0 };
       default: throw new Error(`valueOf: ${k}`);
     }
   }
@@ -679,12 +879,15 @@ class ProgramGen {
       [o.drops ? 4 : 0, () => this.heapLet()],
       [o.drops ? 4 : 0, () => this.heapStmt()],
       [o.drops ? 2 : 0, () => this.resStmt()],
+      [o.ownership && o.drops ? 3 : 0, () => this.ownershipStmt()],
       [o.pointers ? 3 : 0, () => this.pointerStmt()],
       [o.regions && nest ? 1 : 0, () => this.regionBlock()],
       [this.regions.length ? 4 : 0, () => this.regionStmt()],
       [o.deletes ? 2.5 : 0, () => this.deleteStmt()],
       [1, () => this.callStmt()],
       [o.lambdas ? 1.5 : 0, () => this.lambdaLet()],
+      [o.threads && nest && this.lambdaFloor === null ? 1 : 0, () => this.threadStmt()],
+      [o.pointerClasses && o.pointers ? 2 : 0, () => this.pointerClassStmt()],
     ];
     for (let attempt = 0; attempt < 12; attempt++) {
       const r = this.rng.weighted(table)();
@@ -700,8 +903,10 @@ class ProgramGen {
     const mut = this.rng.chance(0.5);
     const m = mut ? 'mut ' : '';
     if (r < 0.62) {
-      const ty = this.rng.weighted<IntTy>([[8, 'i64'], [1, 'i32'], [1, 'u8']]);
-      if (ty !== 'i64') this.feat(ty);
+      const ty = this.rng.weighted<IntTy | FloatTy>(this.intWeights(8));
+      if (ty === 'f64' || ty === 'f32') return this.letFloat(ty, mut);
+      if (ty === 'i32' || ty === 'u8') this.feat(ty);
+      else if (ty !== 'i64') this.feat(unsigned(ty) ? 'unsigned' : 'wide-int');
       const annotate = ty !== 'i64' || this.rng.chance(0.4);
       const init = this.intInit(ty, annotate);
       if (init === null) return false;
@@ -775,7 +980,7 @@ class ProgramGen {
       }
       if (this.fnRet !== 'main') {
         this.feat('question-return');
-        return this.fnRet === 'opt' ? 'return None' : this.fnRet === 'void' ? 'return' : `return ${this.i64()}`;
+        return this.fnRet === 'opt' ? 'return None' : this.fnRet === 'void' ? 'return' : `return ${this.retValue()}`;
       }
     }
     return this.int('i64', this.ex(), true).t;
@@ -786,6 +991,12 @@ class ProgramGen {
     if (!v) return false;
     if (v.kind === 'bool') {
       this.emit(`${v.name} = ${this.bool(this.ex()).t};`);
+      return true;
+    }
+    if (v.kind === 'f64' || v.kind === 'f32') {
+      const op = this.rng.pick(['=', '=', '+=', '-=', '*=', '/=']);
+      if (op === '/=') this.emit(`${v.name} /= ${this.rng.pick(F_DIVISORS)};`);
+      else this.emit(`${v.name} ${op} ${this.flt(v.kind, this.ex(), true).t};`);
       return true;
     }
     const ty = v.kind as IntTy;
@@ -805,7 +1016,20 @@ class ProgramGen {
     const fn = this.rng.chance(0.8) ? 'println' : 'print';
     const r = this.rng.float();
     let arg: string;
-    if (r < 0.5) arg = this.int(this.rng.weighted<IntTy>([[6, 'i64'], [1, 'i32'], [1, 'u8']]), this.ex(), false).t;
+    if (r < 0.5) {
+      const ty = this.rng.weighted<IntTy | FloatTy>(this.intWeights(6));
+      if (ty === 'f64' || ty === 'f32') {
+        this.feat('float');
+        const e = this.flt(ty, this.ex(), false).t;
+        if (ty === 'f64' && this.rng.chance(0.3)) {
+          this.feat('print-fixed');
+          this.emit(`print_fixed(${e}, ${this.rng.int(0, 9)});`);
+          this.emit('println("");');
+          return true;
+        }
+        arg = e;
+      } else arg = this.int(ty, this.ex(), false).t;
+    }
     else if (r < 0.7) arg = this.bool(this.ex()).t;
     else if (r < 0.8) arg = this.strLit();
     else {
@@ -991,7 +1215,7 @@ class ProgramGen {
         return;
       case 'i64':
         this.feat('early-return-fn');
-        this.emit(`return ${this.i64()};`);
+        this.emit(`return ${this.retValue()};`);
         return;
       case 'opt':
         this.feat('early-return-fn');
@@ -1144,7 +1368,9 @@ class ProgramGen {
   }
 
   private heapLet(): boolean {
-    const kind = this.rng.weighted<Kind>([[3, 'String'], [3, 'Vec'], [2, 'Box'], [1.5, 'Holder'], [2, 'Res'], [1, 'VecRes']]);
+    const kinds: [number, Kind][] = [[3, 'String'], [3, 'Vec'], [2, 'Box'], [1.5, 'Holder'], [2, 'Res'], [1, 'VecRes']];
+    if (this.o.ownership) kinds.push([1.5, 'Pair'], [1.5, 'OptStr'], [1.5, 'OptRes'], [1, 'VecStr']);
+    const kind = this.rng.weighted<Kind>(kinds);
     const mut = this.rng.chance(0.65);
     const m = mut ? 'mut ' : '';
     switch (kind) {
@@ -1152,6 +1378,13 @@ class ProgramGen {
         this.feat('drop-class');
         const v = this.declare('Res', mut || this.rng.chance(0.3));
         this.emit(`${v.mut ? 'mut ' : ''}${v.name}${this.rng.chance(0.3) ? ': Res' : ''} := ${this.resLit()};`);
+        return true;
+      }
+      case 'Pair': case 'OptStr': case 'OptRes': case 'VecStr': {
+        this.feat(kind === 'Pair' ? 'drop-fields' : kind === 'OptStr' ? 'option-string' : kind === 'OptRes' ? 'option-res' : 'vec-string');
+        const { t } = this.valueOf(kind);
+        const v = this.declare(kind, mut || kind === 'VecStr');
+        this.emit(`${v.mut ? 'mut ' : ''}${v.name}: ${TYPE_TEXT[kind]} := ${t};`);
         return true;
       }
       case 'VecRes': {
@@ -1206,7 +1439,8 @@ class ProgramGen {
           this.feat('string-append');
           const q = this.rng.float();
           const other = this.pickVar(this.of('String', 'str'));
-          const arg = q < 0.4 ? this.int('i64', this.ex(), false).t : q < 0.55 ? this.bool(1).t
+          const arg = this.o.numerics && q < 0.1 ? (this.feat('float-append'), this.flt(this.rng.pick<FloatTy>(['f64', 'f32']), this.ex(), false).t)
+            : q < 0.4 ? this.int('i64', this.ex(), false).t : q < 0.55 ? this.bool(1).t
             : q < 0.8 || !other ? this.strLit() : other.name;
           this.emit(`${v.name}.append(${arg});`);
           return true;
@@ -1339,7 +1573,8 @@ class ProgramGen {
     const r = this.rng.float();
     // use an existing pointer
     const ptrs = this.vars(this.of('PI', 'PMI', 'PPt', 'PMPt', 'PRes', 'OptPI'));
-    const repointable = this.scopes.flat().filter((p) => p.kind === 'PI' && p.mut && !p.gone);
+    const repointable = this.scopes.flat().filter((p) => p.kind === 'PI' && p.mut && !p.gone
+      && (this.lambdaFloor === null || p.id >= this.lambdaFloor));
     if (repointable.length && r < 0.15) {
       // re-point a `mut` pointer (even a dead one) at a variable declared before it: it cannot outlive it
       const p = this.rng.pick(repointable);
@@ -1560,7 +1795,10 @@ class ProgramGen {
       const value = this.i64();
       const l = this.declare('PMLink', false, { life: rg.scope });
       this.emit(`${l.name} := ${rg.name}.alloc(Link { v: ${value}, next: ${h.name} }) ?? panic("region full");`);
-      if (this.writable(h) && rg.scope <= h.scope) {
+      h.sink = Math.min(h.sink ?? Infinity, rg.scope);
+      // the checks give a variable one lifetime, whatever it holds at the time: once the
+      // head was stored into a region's allocation, it never holds data of a shorter-lived one
+      if (this.writable(h) && rg.scope <= h.scope && rg.scope <= h.sink) {
         this.emit(`${h.name} = Some(${l.name});`);
         h.life = Math.max(h.life, rg.scope);
       }
@@ -1580,6 +1818,145 @@ class ProgramGen {
     this.emit(`    ${cur} = ${c}.next;`);
     this.emit('}');
     this.emit(`println(${sum});`);
+    return true;
+  }
+
+  /** ownership: uses of Pair, Option<String>, Option<Res>, Vec<String>, and moves into calls. */
+  private ownershipStmt(): boolean {
+    const r = this.rng.float();
+    if (r < 0.3) return this.moveStmt();
+    const v = this.pickVar(this.of('Pair', 'OptStr', 'OptRes', 'VecStr'));
+    if (!v) return false;
+    const w = this.writable(v) && !v.frozen;
+    const q = this.rng.float();
+    switch (v.kind) {
+      case 'Pair': {
+        if (w && q < 0.25) {
+          // the old field value is dropped after the new one is built
+          this.feat('field-reassign');
+          this.emit(`${v.name}.a = ${this.rng.chance(0.5) ? this.resLit() : `make_res(${++this.resIds})`};`);
+          return true;
+        }
+        if (w && q < 0.4) { this.feat('field-reassign'); this.emit(`${v.name}.s = make_str(${this.i64()});`); return true; }
+        if (w && q < 0.55) { this.feat('mut-method'); this.emit(`${v.name}.bump(${this.i64()});`); return true; }
+        if (w && q < 0.65 && this.canChange(v, false)) {
+          this.feat('reassign-drop');
+          this.invalidate(v, false);
+          this.emit(`${v.name} = ${this.valueOf('Pair').t};`);
+          return true;
+        }
+        this.emit(this.rng.pick([`println(${v.name}.total());`, `println(${v.name}.s);`, `println(${v.name}.a.get());`]));
+        return true;
+      }
+      case 'OptStr': {
+        if (w && q < 0.3) { this.emit(`${v.name} = ${this.valueOf('OptStr', v).t};`); return true; }
+        if (q < 0.55 && this.canNest()) {
+          const x = this.fresh('x');
+          this.emit(`if let Some(${x}) = ${v.name} {`);
+          const ch = this.arm(() => {
+            this.openScope();
+            this.declareNamed(x, 'String');
+            this.emit(`println(${x});`);
+            if (this.rng.chance(0.3)) this.stmts(2);
+            this.closeScope();
+          });
+          this.emit('}');
+          this.merge([ch], true);
+          return true;
+        }
+        if (q < 0.75) { this.feat('coalesce'); this.emit(`println(${v.name} ?? String::from(${this.strLit()}));`); return true; }
+        this.emit(`println(${v.name}.is_some());`);
+        return true;
+      }
+      case 'OptRes': {
+        if (w && q < 0.45 && this.canChange(v, false)) {
+          this.feat('reassign-drop');
+          this.invalidate(v, false);
+          this.emit(`${v.name} = ${this.valueOf('OptRes').t};`);
+          return true;
+        }
+        this.emit(`println(${v.name}.${this.rng.pick(['is_some', 'is_none'])}());`);
+        return true;
+      }
+      default: {
+        // Vec<String>
+        const grow = Math.max(1, this.mult / v.declMult);
+        if (w && q < 0.35 && v.maxLen + grow <= VEC_LEN_CAP && this.canChange(v, true)) {
+          this.invalidate(v, true);
+          v.maxLen += grow;
+          this.emit(`${v.name}.push(${this.rng.chance(0.5) ? `make_str(${this.i64()})` : `String::from(${this.strLit()})`});`);
+          return true;
+        }
+        if (w && q < 0.5 && this.canChange(v, true) && v.maxLen <= VEC_LEN_CAP && this.loopFits(v.maxLen)) {
+          this.invalidate(v, true);
+          const x = this.fresh('x');
+          this.feat('while-let-pop');
+          this.emit(`while let Some(${x}) = ${v.name}.pop() { println(${x}); }`);
+          return true;
+        }
+        if (q < 0.75) {
+          const init = this.int('i64', this.ex(), false).t;
+          const ix = this.declare('i64', false);
+          this.emit(`${ix.name} := ${init};`);
+          this.emit(`if ${ix.name} >= 0 && ${ix.name} < ${v.name}.len() { println(${v.name}[${ix.name}]); }`);
+          return true;
+        }
+        this.emit(`println(${v.name}.len());`);
+        return true;
+      }
+    }
+  }
+
+  /**
+   * Passes a variable that needs drop by value at its last use (a move: the callee drops
+   * it), or moves the payload out of an Option<Res>; sometimes on one branch only, so the
+   * scope-end drop needs a flag. Only variables of the innermost loop body, with no live
+   * pointer at them, and never used again (like a deleted one) unless assigned anew.
+   */
+  private moveStmt(): boolean {
+    const cands = this.vars((v) => ['Res', 'String', 'Vec', 'OptRes'].includes(v.kind) && !v.reserved && !v.frozen
+      && v.loop === this.loopDepth && this.livePointers(v, false).length === 0);
+    if (cands.length === 0) return false;
+    const x = this.rng.pick(cands);
+    this.feat('move-arg');
+    const use = (): void => {
+      switch (x.kind) {
+        case 'Res': this.emit(`println(take_res(${x.name}));`); break;
+        case 'String': this.emit(`println(take_str(${x.name}));`); break;
+        case 'Vec': this.emit(`println(take_vec(${x.name}));`); break;
+        default: {
+          this.feat('move-out-option');
+          const y = this.fresh('x');
+          this.emit(`if let Some(${y}) = ${x.name} { println(${y}.id); }`);
+        }
+      }
+      this.invalidate(x, false);
+      this.setFlag(x, 'deleted', true);
+    };
+    if (!this.canNest() || this.rng.chance(0.5)) {
+      use();
+      return true;
+    }
+    this.feat('cond-move');
+    this.emit(`if ${this.bool(this.ex()).t} {`);
+    const arms = [this.arm(() => {
+      this.openScope();
+      use();
+      if (this.rng.chance(0.3)) this.stmts(2);
+      this.closeScope();
+    })];
+    let hasElse = false;
+    if (this.rng.chance(0.4)) {
+      hasElse = true;
+      this.emit('} else {');
+      arms.push(this.arm(() => {
+        this.openScope();
+        this.emit(`println(${this.describe(x)});`);
+        this.closeScope();
+      }));
+    }
+    this.emit('}');
+    this.merge(arms, !hasElse);
     return true;
   }
 
@@ -1646,6 +2023,9 @@ class ProgramGen {
       case 'BoxPt': return `${x.name}.sum()`;
       case 'Holder': return `${x.name}.total()`;
       case 'Res': return `${x.name}.id`;
+      case 'Pair': return `${x.name}.total()`;
+      case 'OptStr': case 'OptRes': return `${x.name}.is_some()`;
+      case 'VecStr': return `${x.name}.len()`;
       default: return x.name;
     }
   }
@@ -1663,28 +2043,63 @@ class ProgramGen {
 
   private lambdaLet(): boolean {
     const capturing = this.rng.chance(0.5);
-    const text = this.lambdaText(capturing, this.ex());
-    if (text === null) return false;
+    const lam = this.lambdaText(capturing, this.ex());
+    if (lam === null) return false;
     const v = this.declare('Fn', false);
+    if (lam.heap) {
+      // deleting (or replacing a Drop value in) the captured variable retires the lambda
+      this.pointTo(v, lam.heap, false);
+      v.resizes = lam.resizes;
+    }
     const typed = !capturing && this.rng.chance(0.25);
     if (typed) {
       // parameter types come from the expected fn type
-      this.emit(`${v.name}: fn(i64) -> i64 := ${text.replace(/^\((\w+): i64\)/, '($1)')};`);
-    } else this.emit(`${v.name} := ${text};`);
+      this.emit(`${v.name}: fn(i64) -> i64 := ${lam.text.replace(/^\((\w+): i64\)/, '($1)')};`);
+    } else this.emit(`${v.name} := ${lam.text};`);
     return true;
   }
 
-  /** `(x: i64) -> body`; a capturing one reads (and may assign) outer scalars. */
-  private lambdaText(capturing: boolean, d: number): string | null {
-    const saved = [this.lambdaFloor, this.lambdaCaptures] as const;
+  /**
+   * A call of a lambda that resizes what it captured is a resize there: not while a pointer
+   * into it may be used, nor while it is iterated, and within the Vec length bound.
+   */
+  private canCallLambda(f: Var): boolean {
+    const v = f.target;
+    if (!f.resizes || !v) return true;
+    if (v.frozen || this.livePointers(v, true).length > 0) return false;
+    return v.kind !== 'Vec' || v.maxLen + Math.max(1, this.mult / v.declMult) <= VEC_LEN_CAP;
+  }
+
+  private noteLambdaCall(f: Var): void {
+    const v = f.target;
+    if (f.resizes && v && v.kind === 'Vec') v.maxLen += Math.max(1, this.mult / v.declMult);
+  }
+
+  /**
+   * `(x: i64) -> body`; a capturing one reads (and may assign) outer scalars and, with
+   * heapCaptures, one outer heap value or class, which it may also change.
+   */
+  private lambdaText(capturing: boolean, d: number): { text: string; heap?: Var; resizes: boolean } | null {
+    const heapCand = capturing && this.o.heapCaptures && this.rng.chance(0.6) ? this.pickVar((v) => HEAP_CAPTURE.has(v.kind)) : undefined;
+    const saved = [this.lambdaFloor, this.lambdaCaptures, this.lambdaHeap] as const;
     this.lambdaFloor = this.nextVarId;
     this.lambdaCaptures = capturing;
+    this.lambdaHeap = heapCand ?? null;
     this.scopes.push([]);
     const x = this.declare('i64', false);
     let text: string;
     let captured = false;
+    let resizes = false;
+    const h = heapCand;
     const acc = capturing ? this.pickVar((v) => v.kind === 'i64' && v.id < x.id && this.writable(v)) : undefined;
-    if (acc && this.rng.chance(0.5)) {
+    const mutator = h && this.writable(h) && this.rng.chance(0.6) ? this.heapMutation(h, x.name) : null;
+    if (mutator) {
+      this.feat('mutating-capture');
+      if (mutator.resizes) this.feat('resizing-capture');
+      text = `(${x.name}: i64) -> { ${mutator.stmt} return ${mutator.result}; }`;
+      resizes = mutator.resizes;
+      captured = true;
+    } else if (acc && this.rng.chance(0.5)) {
       text = `(${x.name}: i64) -> { ${acc.name} += ${x.name}; return ${acc.name} * 2; }`;
       captured = true;
     } else {
@@ -1693,17 +2108,171 @@ class ProgramGen {
       text = `(${x.name}: i64) -> ${body}`;
     }
     for (const v of this.scopes.pop()!) v.gone = true;
-    [this.lambdaFloor, this.lambdaCaptures] = saved;
+    [this.lambdaFloor, this.lambdaCaptures, this.lambdaHeap] = saved;
     this.feat('lambda');
     if (captured) this.feat('capturing-lambda');
-    return text;
+    const heap = h && new RegExp(`\\b${h.name}\\b`).test(text) ? h : undefined;
+    if (heap) this.feat('heap-capture');
+    return { text, heap, resizes: resizes && heap !== undefined };
+  }
+
+  /** A change to the captured `h` inside a lambda body, and an i64 that reads it back. */
+  private heapMutation(h: Var, x: string): { stmt: string; result: string; resizes: boolean } | null {
+    switch (h.kind) {
+      case 'Vec': return { stmt: `${h.name}.push(${x});`, result: `${h.name}.len() + ${x}`, resizes: true };
+      case 'String': return { stmt: `${h.name}.append(${x});`, result: `${h.name}.len()`, resizes: true };
+      case 'Box': return { stmt: `*${h.name} = *${h.name} + ${x};`, result: `*${h.name}`, resizes: false };
+      case 'Pt': case 'BoxPt': return { stmt: `${h.name}.shift(${x});`, result: `${h.name}.sum()`, resizes: false };
+      case 'Holder': return { stmt: `${h.name}.add(${x});`, result: `${h.name}.total()`, resizes: true };
+      case 'Opt': return { stmt: `${h.name} = Some(${x});`, result: `${h.name} ?? 0`, resizes: false };
+      case 'Arr': return { stmt: `${h.name}[${x} & ${h.arrLen - 1}] = ${x};`, result: `${h.name}[0]`, resizes: false };
+      default: return null;
+    }
   }
 
   private inlineLambdaArg(d: number): E | null {
-    const t = this.lambdaText(this.rng.chance(0.5), d - 1);
-    if (t === null) return null;
+    const lam = this.lambdaText(this.rng.chance(0.5), d - 1);
+    if (lam === null) return null;
+    if (lam.heap) {
+      // created and called at once: its call is the only use
+      const probe = { target: lam.heap, resizes: lam.resizes } as Var;
+      if (!this.canCallLambda(probe)) return null;
+      this.noteLambdaCall(probe);
+    }
     this.feat('lambda-arg');
-    return { t: `apply(${t}, ${this.int('i64', d - 1, true).t})`, typed: true, p: PREC.atom };
+    return { t: `apply(${lam.text}, ${this.int('i64', d - 1, true).t})`, typed: true, p: PREC.atom };
+  }
+
+  // ---- pointer classes -----------------------------------------------------------------
+
+  /**
+   * pointerClasses: pointers held in a class and an Option, and passed through functions.
+   * They point at `Pt` variables declared before them, which are never deleted, moved or
+   * resized, so those pointers stay valid for their whole scope (E0023 holds by declaration
+   * order); region pointers come from the innermost region and stay in its block (E0025).
+   */
+  private pointerClassStmt(): boolean {
+    const pts = this.vars((v) => v.kind === 'Pt');
+    const mutPts = pts.filter((v) => this.writable(v));
+    const r = this.rng.float();
+    if (r < 0.3 && pts.length) {
+      this.feat('pointer-field');
+      const p = this.rng.pick(pts);
+      const q = mutPts.length && this.rng.chance(0.6) ? `Some(*mut ${this.rng.pick(mutPts).name})` : 'None';
+      const vw = this.fresh('vw');
+      const fields = [`p: *${p.name}`, `q: ${q}`];
+      this.emit(`${vw} := View { ${this.rng.shuffle(fields).join(', ')} };`);
+      this.emit(`println(${vw}.${this.rng.pick(['total()', 'p.sum()', 'p.f0'])});`);
+      if (mutPts.length && this.rng.chance(0.4)) {
+        // a write through the variable itself, seen through the view's pointer
+        const m = this.rng.pick(mutPts);
+        this.emit(`${m.name}.f0 = ${this.i64()};`);
+        this.emit(`println(${vw}.total());`);
+      }
+      return true;
+    }
+    if (r < 0.5 && pts.length >= 1) {
+      this.feat('pointer-return');
+      const [a, b] = [this.rng.pick(pts), this.rng.pick(pts)];
+      const first = this.bool(1).t;
+      const pp = this.declare('PPt', false);
+      this.pointTo(pp, a, false);
+      this.emit(`${pp.name} := pick(*${a.name}, *${b.name}, ${first});`);
+      this.emit(`println(${pp.name}.sum());`);
+      return true;
+    }
+    if (r < 0.65 && mutPts.length) {
+      this.feat('field-pointer');
+      const a = this.rng.pick(mutPts);
+      const fx = this.declare('PMI', false);
+      this.pointTo(fx, a, false);
+      this.emit(`${fx.name} := field_of(*mut ${a.name});`);
+      this.emit(`*${fx.name} = *${fx.name} + ${this.i64()};`);
+      this.emit(`println(${a.name}.f0);`);
+      return true;
+    }
+    if (r < 0.8 && this.regions.length && this.o.regions) {
+      const rg = this.regions[this.regions.length - 1];
+      if (rg.allocs + Math.max(1, this.mult / rg.mult) > REGION_ALLOC_CAP) return false;
+      rg.allocs += Math.max(1, this.mult / rg.mult);
+      this.feat('region-return');
+      const n = this.i64();
+      const p = this.declare('PMPt', false, { life: rg.scope });
+      this.emit(`${p.name} := alloc_pt(${rg.name}, ${n});`);
+      this.emit(`println(${p.name}.sum());`);
+      return true;
+    }
+    if (pts.length && this.canNest()) {
+      this.feat('option-class-pointer');
+      const o = this.fresh('ov');
+      const q = this.fresh('q');
+      this.emit(`mut ${o}: Option<*Pt> := None;`);
+      this.emit(`if ${this.bool(this.ex()).t} { ${o} = Some(*${this.rng.pick(pts).name}); }`);
+      this.emit(`if let Some(${q}) = ${o} { println(${q}.sum()); } else { println("none"); }`);
+      return true;
+    }
+    return false;
+  }
+
+  // ---- threads ----------------------------------------------------------------------
+
+  /**
+   * `t := spawn(() -> { ... });` then `t.join()` right away, so what the thread prints comes
+   * before anything main prints next, on every engine. The body is random statements over
+   * its own locals; it reads outer scalars (captured by copy) and may bump a shared Atomic.
+   * No outer heap value, pointer, lambda or region is used in it (E0041, E0050), no outer
+   * loop is left from it, and it calls no function (like lambda bodies).
+   */
+  private threadStmt(): boolean {
+    if (!this.affordable(this.mult * 4)) return false;
+    this.feat('spawn');
+    const ret = this.rng.chance(0.5) ? 'i64' : 'void';
+    const atomic = this.rng.chance(0.5) ? this.fresh('at') : null;
+    if (atomic) {
+      this.feat('thread-atomic');
+      this.emit(`${atomic} := Atomic::new(${this.rng.int(0, 9)}i64);`);
+    }
+    const t = this.fresh('th');
+    const saved = {
+      floor: this.lambdaFloor, captures: this.lambdaCaptures, heap: this.lambdaHeap, fnRet: this.fnRet, loopDepth: this.loopDepth,
+      regions: this.regions, noExit: this.noExit, depth: this.depth,
+    };
+    this.lambdaFloor = this.nextVarId;
+    this.lambdaCaptures = true;
+    this.lambdaHeap = null;
+    this.inThread = true;
+    this.fnRet = ret;
+    this.loopDepth = 0;
+    this.regions = [];
+    this.noExit = 0;
+    this.emit(`${t} := spawn(() -> {`);
+    const changes = this.arm(() => {
+      this.openScope();
+      if (atomic) this.emit(`${atomic}.fetch_add(${this.i64()});`);
+      const before = this.lines.length;
+      const exit = this.stmts(this.o.stmts);
+      if (this.lines.slice(before).some((l) => SCALAR_NAME.test(l) && this.capturedScalar(l))) this.feat('thread-capture');
+      if (ret === 'i64' && exit !== 'exit') this.emit(`return ${this.retValue()};`);
+      this.closeScope();
+    });
+    this.merge([changes], true);
+    this.emit('});');
+    Object.assign(this, {
+      lambdaFloor: saved.floor, lambdaCaptures: saved.captures, lambdaHeap: saved.heap, fnRet: saved.fnRet, loopDepth: saved.loopDepth,
+      regions: saved.regions, noExit: saved.noExit, depth: saved.depth,
+    });
+    this.inThread = false;
+    if (ret === 'i64') {
+      this.feat('thread-result');
+      this.emit(`println(${t}.join());`);
+    } else this.emit(`${t}.join();`);
+    if (atomic) this.emit(`println(${atomic}.load());`);
+    return true;
+  }
+
+  /** Whether a line of a thread body names a variable from outside it. */
+  private capturedScalar(line: string): boolean {
+    return this.scopes.slice(0, -1).some((sc) => sc.some((v) => v.id < (this.lambdaFloor ?? 0) && new RegExp(`\\b${v.name}\\b`).test(line)));
   }
 
   // ---- functions and the program ------------------------------------------------------
@@ -1807,6 +2376,30 @@ class ProgramGen {
         '    return t;',
         '}',
       ]);
+    }
+    if (o.ownership && o.drops) {
+      out.push([
+        'class Pair(a: Res, s: String, v: Vec<i64>) {',
+        '    total() -> i64 { return a.id + s.len() + v.len(); }',
+        '    mut bump(n: i64) { v.push(n); s.append(n); }',
+        '}',
+      ]);
+      out.push(['take_res(r: Res) -> i64 { return r.id * 10; }']);
+      out.push(['take_str(s: String) -> i64 { return s.len(); }']);
+      out.push(['take_vec(mut v: Vec<i64>) -> i64 { v.push(1); return v.len(); }']);
+      out.push(['make_str(n: i64) -> String { mut s := String::from("m"); s.append(n); return s; }']);
+      out.push(['make_res(n: i64) -> Res { return Res { id: n }; }']);
+      out.push(['make_pair(n: i64) -> Pair { return Pair { a: Res { id: n }, s: make_str(n), v: Vec::filled(2, n) }; }']);
+    }
+    if (o.pointerClasses && o.pointers) {
+      out.push([
+        'class View(p: *Pt, q: Option<*mut Pt>) {',
+        '    total() -> i64 { mut t := p.sum(); if let Some(m) = q { t += m.f0; } return t; }',
+        '}',
+      ]);
+      out.push(['pick(a: *Pt, b: *Pt, first: bool) -> *Pt { if first { return a; } return b; }']);
+      out.push(['field_of(p: *mut Pt) -> *mut i64 { return *mut p.f0; }']);
+      if (o.regions) out.push(['alloc_pt(r: Region, n: i64) -> *mut Pt { return r.alloc(Pt::make(n)) ?? panic("region full"); }']);
     }
     if (o.pointers) {
       out.push(['bump(p: *mut i64, n: i64) { *p = *p + n; }']);

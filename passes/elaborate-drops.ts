@@ -564,36 +564,34 @@ function ownersOfPlace(p: Place, out: number[]): void {
   }
 }
 
-/** Types through which a callee could store a pointer it was given (a mutable pointer somewhere inside). */
-function canStoreThrough(t: Ty, classes: ClassTable, seen = new Set<string>()): boolean {
+/**
+ * Whether a value of type `t` holds, anywhere inside (Option, Box, Vec, Mutex, Channel,
+ * array elements, class fields, a pointer's target), a part that `leaf` says yes to;
+ * `leaf` returns null to look inside a part instead.
+ */
+function holdsPart(t: Ty, classes: ClassTable, leaf: (t: Ty) => boolean | null, seen = new Set<string>()): boolean {
+  const own = leaf(t);
+  if (own !== null) return own;
   switch (t.k) {
-    case 'ptr': return t.mut || canStoreThrough(t.to, classes, seen);
-    case 'fn': case 'guard': case 'thread': return true;
-    case 'option': case 'box': case 'vec': case 'mutex': case 'channel': return canStoreThrough(t.of, classes, seen);
-    case 'array': return canStoreThrough(t.elem, classes, seen);
+    case 'ptr': return holdsPart(t.to, classes, leaf, seen);
+    case 'option': case 'box': case 'vec': case 'mutex': case 'channel': return holdsPart(t.of, classes, leaf, seen);
+    case 'array': return holdsPart(t.elem, classes, leaf, seen);
     case 'class': {
       if (seen.has(t.name)) return false;
       seen.add(t.name);
-      return (classes.get(t.name)?.fields ?? []).some((f) => canStoreThrough(f.ty, classes, seen));
+      return (classes.get(t.name)?.fields ?? []).some((f) => holdsPart(f.ty, classes, leaf, seen));
     }
     default: return false;
   }
 }
 
+/** Types through which a callee could store a pointer it was given (a mutable pointer somewhere inside). */
+const canStoreThrough = (t: Ty, classes: ClassTable): boolean => holdsPart(t, classes, (x) =>
+  x.k === 'fn' || x.k === 'guard' || x.k === 'thread' || (x.k === 'ptr' && x.mut) ? true : null);
+
 /** Types whose values may hold a pointer (a fn value's environment, a guard's mutex, a thread's captures). */
-function mayHoldPointer(t: Ty, classes: ClassTable, seen = new Set<string>()): boolean {
-  switch (t.k) {
-    case 'ptr': case 'fn': case 'guard': case 'thread': case 'region': return true;
-    case 'option': case 'box': case 'vec': case 'mutex': case 'channel': return mayHoldPointer(t.of, classes, seen);
-    case 'array': return mayHoldPointer(t.elem, classes, seen);
-    case 'class': {
-      if (seen.has(t.name)) return false;
-      seen.add(t.name);
-      return (classes.get(t.name)?.fields ?? []).some((f) => mayHoldPointer(f.ty, classes, seen));
-    }
-    default: return false;
-  }
-}
+const mayHoldPointer = (t: Ty, classes: ClassTable): boolean => holdsPart(t, classes, (x) =>
+  x.k === 'ptr' || x.k === 'fn' || x.k === 'guard' || x.k === 'thread' || x.k === 'region' ? true : null);
 
 /**
  * Which locals may hold pointers into each candidate, by a flow-insensitive propagation:

@@ -1938,11 +1938,22 @@ class ProgramGen {
       return true;
     }
     this.feat('cond-move');
+    this.ifThenOrRead(x, () => {
+      use();
+      if (this.rng.chance(0.3)) this.stmts(2);
+    });
+    return true;
+  }
+
+  /**
+   * `if c { then } else { println(x) }` (the else only sometimes): `then` runs in its own
+   * scope and may end x's life (move, delete); the else reads x, alive there.
+   */
+  private ifThenOrRead(x: Var, then: () => void): void {
     this.emit(`if ${this.bool(this.ex()).t} {`);
     const arms = [this.arm(() => {
       this.openScope();
-      use();
-      if (this.rng.chance(0.3)) this.stmts(2);
+      then();
       this.closeScope();
     })];
     let hasElse = false;
@@ -1957,7 +1968,6 @@ class ProgramGen {
     }
     this.emit('}');
     this.merge(arms, !hasElse);
-    return true;
   }
 
   private deleteStmt(): boolean {
@@ -1986,9 +1996,7 @@ class ProgramGen {
     }
     // a conditional delete: the scope-end drop must then happen only where it was not deleted
     this.feat('cond-delete');
-    this.emit(`if ${this.bool(this.ex()).t} {`);
-    const arms = [this.arm(() => {
-      this.openScope();
+    this.ifThenOrRead(x, () => {
       if (this.rng.chance(0.3)) this.emit(`println(${this.strLit()});`);
       this.emit('unsafe {');
       this.ind++;
@@ -1997,20 +2005,7 @@ class ProgramGen {
       this.emit('}');
       doDelete();
       if (this.rng.chance(0.4)) this.stmts(2);
-      this.closeScope();
-    })];
-    let hasElse = false;
-    if (this.rng.chance(0.4)) {
-      hasElse = true;
-      this.emit('} else {');
-      arms.push(this.arm(() => {
-        this.openScope();
-        this.emit(`println(${this.describe(x)});`);
-        this.closeScope();
-      }));
-    }
-    this.emit('}');
-    this.merge(arms, !hasElse);
+    });
     return true;
   }
 

@@ -34,3 +34,18 @@ export function annotations(text: string): { line: number; code: string }[] {
   text.split('\n').forEach((l, i) => { for (const m of l.matchAll(/\/\/~ ERROR (E\d{4})/g)) out.push({ line: i + 1, code: m[1] }); });
   return out;
 }
+
+/**
+ * Runs the shared conformance runner (../shared/conformance/run.mjs, spec §12) over `paths`
+ * on both backends with this repository's CLI: the FAIL lines and the closing summary line.
+ */
+export function runConformance(paths: string[], timeoutMs = 900_000): { failures: string[]; summary: string; output: string } {
+  const r = spawnSync(process.execPath, [join(CONFORMANCE, 'run.mjs'), '--backend', 'all', '--compiler',
+    `${process.execPath} ${join(ROOT, 'bin/zeta-nano.mjs')}`, '--jobs', '2', ...paths],
+  { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs });
+  return {
+    failures: r.stdout.split('\n').filter((l) => l.startsWith('FAIL')),
+    summary: r.stdout.trim().split('\n').pop() ?? '',
+    output: r.stdout + r.stderr,
+  };
+}

@@ -6,8 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { CONFORMANCE, ROOT, annotations } from './helpers.js';
+import { CONFORMANCE, ROOT, annotations, runConformance } from './helpers.js';
 import { runPipeline } from '../tools/driver.js';
 import { interpret } from '../ir/interpret.js';
 import type { Lcfg, Node } from '../ir/languages.js';
@@ -18,12 +17,9 @@ const tests = readdirSync(DIR).filter((f) => f.endsWith('.zeta')).sort();
 
 describe.skipIf(!existsSync(RUNNER))('regression tests (tests/regressions) through the conformance runner', () => {
   it(`passes every one of the ${tests.length} tests on both backends`, () => {
-    const r = spawnSync(process.execPath, [RUNNER, '--backend', 'all', '--compiler',
-      `${process.execPath} ${join(ROOT, 'bin/zeta-nano.mjs')}`, '--jobs', '2', DIR],
-    { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
-    const summary = r.stdout.trim().split('\n').pop() ?? '';
-    expect(r.stdout.split('\n').filter((l) => l.startsWith('FAIL')), r.stdout).toEqual([]);
-    expect(summary).toBe(`${tests.length * 2} passed, 0 failed`);
+    const r = runConformance([DIR], 600_000);
+    expect(r.failures, r.output).toEqual([]);
+    expect(r.summary).toBe(`${tests.length * 2} passed, 0 failed`);
   }, 600_000);
 });
 

@@ -6,8 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { CONFORMANCE, ROOT } from './helpers.js';
+import { ROOT, runConformance } from './helpers.js';
 
 const SPEC = join(ROOT, 'tests', 'spec');
 const AREAS = readdirSync(SPEC).filter((d) => statSync(join(SPEC, d)).isDirectory()).sort();
@@ -16,12 +15,9 @@ describe('spec tests (tests/spec)', () => {
   it('has test folders', () => expect(AREAS.length).toBeGreaterThan(0));
   for (const dir of AREAS) {
     it(`passes every test in ${dir}/ on both backends`, () => {
-      const r = spawnSync(process.execPath, [join(CONFORMANCE, 'run.mjs'), '--backend', 'all', '--compiler',
-        `${process.execPath} ${join(ROOT, 'bin/zeta-nano.mjs')}`, '--jobs', '2', join(SPEC, dir)],
-      { cwd: ROOT, encoding: 'utf8', timeout: 900_000 });
-      const summary = r.stdout.trim().split('\n').pop() ?? '';
-      expect(r.stdout.split('\n').filter((l) => l.startsWith('FAIL')), r.stdout + r.stderr).toEqual([]);
-      expect(summary).toMatch(/^[1-9]\d* passed, 0 failed$/);
+      const r = runConformance([join(SPEC, dir)]);
+      expect(r.failures, r.output).toEqual([]);
+      expect(r.summary).toMatch(/^[1-9]\d* passed, 0 failed$/);
     }, 900_000);
   }
 });

@@ -8,12 +8,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { isMainThread, parentPort } from 'node:worker_threads';
-import { renderHuman, renderJson, type SourceFile } from '../ir/diagnostics.js';
+import { lineCol, renderHuman, renderJson, type SourceFile } from '../ir/diagnostics.js';
 import { printIR } from '../ir/print.js';
 import { Lcfg } from '../ir/languages.js';
 import type { AnyNode } from '../ir/lang.js';
 import { PIPELINE } from '../passes/pipeline.js';
-import { runPipeline, InternalCompilerError, type PipelineOptions } from './driver.js';
+import { runPipeline, InternalCompilerError, type PipelineOptions, type PipelineResult } from './driver.js';
 import { getBackend, BackendUnavailable, type BackendName } from '../backends/index.js';
 import '../backends/register.js';
 
@@ -40,6 +40,11 @@ function progress(stage: string): void {
   parentPort?.postMessage({ progress: stage });
 }
 
+/** Prints the IR dumps `--dump-after` asked for. */
+function printDumps(dumps: PipelineResult['dumps']): void {
+  for (const d of dumps) process.stderr.write(`;; ---- IR after ${d.pass} ----\n${d.text}\n`);
+}
+
 /** Runs the front and middle end; prints diagnostics, dumps and timings; returns the Lcfg module. */
 function frontToCfg(file: string, o: CommonOpts, extra: PipelineOptions = {}): AnyNode {
   const src = readSource(file);
@@ -52,19 +57,19 @@ function frontToCfg(file: string, o: CommonOpts, extra: PipelineOptions = {}): A
     }
   }
   let res;
-  progress(`${basename(file)}: front end and ${PIPELINE.length} passes (${src.text.split('\n').length} lines)`);
+  progress(`${basename(file)}: front end and ${PIPELINE.length} passes (${lineCol(src, src.text.length).line} lines)`);
   try {
     res = runPipeline(src, { verifyEach: o.verifyEach, dumpAfter, timePasses: o.timePasses, ...extra });
   } catch (e) {
     if (e instanceof InternalCompilerError) {
-      for (const d of e.dumps) process.stderr.write(`;; ---- IR after ${d.pass} ----\n${d.text}\n`);
+      printDumps(e.dumps);
       process.stderr.write(`internal compiler error: pass \`${e.pass}\`: ${e.detail}\n` +
         `note: this is a bug in zeta-nano; please report it with the input file\n`);
       throw new ExitError(70);
     }
     throw e;
   }
-  for (const d of res.dumps) process.stderr.write(`;; ---- IR after ${d.pass} ----\n${d.text}\n`);
+  printDumps(res.dumps);
   if (o.timePasses) {
     const total = res.timings.reduce((s, t) => s + t.ms, 0);
     for (const t of res.timings) process.stderr.write(`${t.ms.toFixed(2).padStart(10)} ms  ${t.pass}\n`);
@@ -83,6 +88,11 @@ function writeAtomic(path: string, text: string): void {
   const tmp = join(dirname(resolve(path)), `.${basename(path)}.${process.pid}.tmp`);
   writeFileSync(tmp, text);
   renameSync(tmp, path);
+}
+
+/** The backend options of `compile` and `run`. */
+function buildOptions(o: { optLevel: string; sanitize?: string }): { optLevel: 0 | 2; sanitize: string[] } {
+  return { optLevel: Number(o.optLevel) as 0 | 2, sanitize: o.sanitize ? o.sanitize.split(',') : [] };
 }
 
 function buildStage(backend: string, optLevel: number): string {
@@ -125,7 +135,7 @@ withBackend(withCommon(program.command('compile')
       return;
     }
     const backend = getBackend(o.emit === 'c' ? 'c' : o.emit === 'llvm-ir' ? 'llvm' : o.backend);
-    const buildOpts = { optLevel: Number(o.optLevel) as 0 | 2, sanitize: o.sanitize ? o.sanitize.split(',') : [] };
+    const buildOpts = buildOptions(o);
     if (o.emit === 'c' || o.emit === 'llvm-ir') {
       const text = backend.emitText(module, buildOpts);
       if (o.output) writeAtomic(o.output, text); else process.stdout.write(text);
@@ -144,8 +154,9 @@ withBackend(withCommon(program.command('run')
     const dir = mkdtempSync(join(tmpdir(), 'zeta-run-'));
     try {
       const exe = join(dir, defaultOut(file));
-      progress(buildStage(o.backend, Number(o.optLevel)));
-      getBackend(o.backend).build(module, { out: exe, optLevel: Number(o.optLevel) as 0 | 2, sanitize: o.sanitize ? o.sanitize.split(',') : [] });
+      const buildOpts = buildOptions(o);
+      progress(buildStage(o.backend, buildOpts.optLevel));
+      getBackend(o.backend).build(module, { ...buildOpts, out: exe });
       progress('');
       const r = spawnSync(exe, args, { stdio: 'inherit' });
       throw new ExitError(r.status ?? (r.signal ? 128 : 1));
@@ -180,7 +191,6 @@ function main(): number {
       return 2;
     }
     if (e instanceof InternalCompilerError) {
-      for (const d of e.dumps) process.stderr.write(`;; ---- IR after ${d.pass} ----\n${d.text}\n`);
       process.stderr.write(`internal compiler error: pass \`${e.pass}\`: ${e.detail}\n`);
       return 70;
     }

@@ -50,34 +50,30 @@ export function runPipeline(src: SourceFile, opts: PipelineOptions = {}): Pipeli
   let nextId = 1_000_000;
   const ctx: PassContext = { src, diag, freshId: () => nextId++ };
   const result: PipelineResult = { ir: null, lastPass: null, diagnostics: diag.list, dumps: [], timings: [] };
-  const ir: AnyNode = { kind: 'SourceText', span: { start: 0, end: src.text.length }, path: src.path, text: src.text };
+  let ir: AnyNode = { kind: 'SourceText', span: { start: 0, end: src.text.length }, path: src.path, text: src.text };
   const wantDump = (name: string) => opts.dumpAfter === 'all' || (opts.dumpAfter ?? []).includes(name);
+  /** An internal error of `pass`, carrying the dumps made so far (to debug it with). */
+  const ice = (pass: Pass, detail: string, cause?: unknown) => {
+    const err = new InternalCompilerError(pass.name, detail, cause);
+    err.dumps = result.dumps;
+    return err;
+  };
 
-  try {
-    return runPasses(passes, ir, ctx, diag, opts, result, wantDump);
-  } catch (e) {
-    if (e instanceof InternalCompilerError) e.dumps = result.dumps;
-    throw e;
-  }
-}
-
-function runPasses(passes: readonly Pass[], ir: AnyNode, ctx: PassContext, diag: Diagnostics, opts: PipelineOptions,
-  result: PipelineResult, wantDump: (name: string) => boolean): PipelineResult {
   for (const pass of passes) {
     const t0 = performance.now();
     let out: AnyNode;
     try {
       out = pass.run(ir, ctx);
     } catch (e) {
-      if (e instanceof InternalError) throw new InternalCompilerError(pass.name, `${e.message} (${describeNode(e.node)})`, e);
-      throw new InternalCompilerError(pass.name, e instanceof Error ? e.stack ?? e.message : String(e), e);
+      if (e instanceof InternalError) throw ice(pass, `${e.message} (${describeNode(e.node)})`, e);
+      throw ice(pass, e instanceof Error ? e.stack ?? e.message : String(e), e);
     }
     result.timings.push({ pass: pass.name, ms: performance.now() - t0 });
     if (opts.verifyEach && !(pass.stopOnError && diag.hasErrors)) {
       const problems = validate(pass.to, out);
       if (problems.length > 0) {
         const p = problems[0];
-        throw new InternalCompilerError(pass.name,
+        throw ice(pass,
           `output is not valid ${pass.to.name}: ${p.message} at ${p.path} (${describeNode(p.node)})` +
           (problems.length > 1 ? ` and ${problems.length - 1} more problem(s)` : ''));
       }

@@ -1338,24 +1338,22 @@ class Checker {
  * (spec §11); code is not generated either way.
  */
 const TREE_BREAKING = new Set(['E0001', 'E0002', 'E0003', 'E0004']);
-/** Whether the last run of the pass left (or found) such errors: the pipeline stops after it. */
-let lastRunBrokeTree = true;
 
 export const checkTypesPass = definePass<R<'Program'>, Node<typeof Ltyped, 'Program'>>({
   name: 'check-types',
   description: 'types every expression and binding; type, arity and mutability errors (E0003 E0004 E0005 E0010 E0011 E0013)',
   from: Lresolved,
   to: Ltyped,
-  get stopOnError() { return lastRunBrokeTree; },
   run: (program, ctx) => {
     const checker = new Checker(ctx.diag);
     const out = checker.program(program) as Node<typeof Ltyped, 'Program'>;
-    lastRunBrokeTree = checker.notAPlace || ctx.diag.list.some((d) => TREE_BREAKING.has(d.code));
+    const brokeTree = checker.notAPlace || ctx.diag.list.some((d) => TREE_BREAKING.has(d.code));
+    if (brokeTree) ctx.stop?.();
     // When the pipeline stops here, check-unsafe does not run. Its errors (E0030) are
     // independent of type errors, and spec §11 wants them in the same run, so it looks at
     // the typed tree now. That tree may be incomplete where the errors are (children left
     // untyped under an erroneous node): a failure there only means no E0030 is found there.
-    if (lastRunBrokeTree) {
+    if (brokeTree) {
       try { checkUnsafeProgram(out, ctx.diag); } catch { /* see above */ }
     }
     return out;

@@ -78,22 +78,19 @@ export function parseProgram(src: SourceFile, diag: Diagnostics): N<'Program'> {
   return new Parser(src.text, lex(src.text, diag), diag).parseProgram();
 }
 
-// Whether the last run of the pass reported a syntax error (E0001). The pipeline stops after
-// parse only then: the other errors parse reports (E0012 `&x`, read as `*x`; E0003 for a
-// literal too large for any type) leave a meaningful tree, and spec §11 asks for as many
-// independent errors as possible in one run, so the checkers still run after them.
-let lastRunHadSyntaxError = true;
-
 export const parsePass = definePass<Node<typeof Lsource, 'SourceText'>, N<'Program'>>({
   name: 'parse',
   description: 'reads the source text into the surface syntax tree (Lsrc), reporting syntax errors',
   from: Lsource,
   to: Lsrc,
-  get stopOnError() { return lastRunHadSyntaxError; },
   run: (ir, ctx) => {
     const before = ctx.diag.list.length;
     const program = parseProgram({ path: ir.path, text: ir.text }, ctx.diag);
-    lastRunHadSyntaxError = ctx.diag.list.slice(before).some((d) => d.code === 'E0001');
+    // The pipeline stops after parse only on a syntax error (E0001): the other errors parse
+    // reports (E0012 `&x`, read as `*x`; E0003 for a literal too large for any type) leave a
+    // meaningful tree, and spec §11 asks for as many independent errors as possible in one
+    // run, so the checkers still run after them.
+    if (ctx.diag.list.slice(before).some((d) => d.code === 'E0001')) ctx.stop?.();
     return program;
   },
 });

@@ -12,6 +12,12 @@ export interface PassContext {
   readonly diag: Diagnostics;
   /** a fresh binding id for locals a pass introduces (above every id the front end used) */
   freshId(): number;
+  /**
+   * Ends the pipeline after this pass: its errors left a tree the later passes cannot take
+   * (a syntax error, an ill-typed expression). Errors that leave a meaningful tree do not
+   * stop it, so the later checks report theirs in the same run (spec §11).
+   */
+  stop?(): void;
 }
 
 export interface Pass {
@@ -19,14 +25,12 @@ export interface Pass {
   readonly description: string;
   readonly from: Language;
   readonly to: Language;
-  /** stop the pipeline after this pass when errors were reported (front-end checks) */
-  readonly stopOnError?: boolean;
   run(ir: AnyNode, ctx: PassContext): AnyNode;
 }
 
 /** Declares a pass; `I`/`O` are the node types of its input and output roots. */
 export function definePass<I extends AnyNode, O extends AnyNode>(p: {
-  name: string; description: string; from: Language; to: Language; stopOnError?: boolean;
+  name: string; description: string; from: Language; to: Language;
   run(ir: I, ctx: PassContext): O;
 }): Pass {
   return p as unknown as Pass;

@@ -415,8 +415,7 @@ export const resolveNamesPass = definePass<S<'Program'>, R<'Program'>>({
   description: 'resolves every name to a binding id, a global, a function or a built-in (E0002)',
   from: Lsrc,
   to: Lresolved,
-  // E0002 does not stop the pipeline: check-types (which does stop) reports the type errors
-  // of the same run too (spec §11: as many independent errors as possible)
-  stopOnError: false,
+  // E0002 does not stop the pipeline here: check-types (which then stops it) reports the
+  // type errors of the same run too (spec §11: as many independent errors as possible)
   run: (program, ctx) => resolveProgram(program, ctx.diag),
 });

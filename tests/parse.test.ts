@@ -585,17 +585,20 @@ describe('syntax errors and recovery', () => {
 describe('the pass', () => {
   it('reads Lsource and writes Lsrc, stopping on error', () => {
     const diag = new Diagnostics();
-    const ctx = { src: { path: 'p.zeta', text: '' }, diag, freshId: () => 0 };
+    let stopped = false;
+    const ctx = { src: { path: 'p.zeta', text: '' }, diag, freshId: () => 0, stop: () => { stopped = true; } };
     const out = parsePass.run({ kind: 'SourceText', span: { start: 0, end: 0 }, path: 'p.zeta', text: 'main() { println(1); }' }, ctx);
     expect(out.kind).toBe('Program');
     expect(validate(Lsrc, out)).toEqual([]);
-    expect([parsePass.from.name, parsePass.to.name, parsePass.stopOnError]).toEqual(['Lsource', 'Lsrc', false]);
+    expect([parsePass.from.name, parsePass.to.name, stopped]).toEqual(['Lsource', 'Lsrc', false]);
   });
   it('stops the pipeline after a syntax error only (spec §11: as many errors as possible)', () => {
     const stops = (text: string) => {
       const diag = new Diagnostics();
-      parsePass.run({ kind: 'SourceText', span: { start: 0, end: 0 }, path: 'p.zeta', text }, { src: { path: 'p.zeta', text }, diag, freshId: () => 0 });
-      return [diag.list.map((d) => d.code), parsePass.stopOnError];
+      let stopped = false;
+      parsePass.run({ kind: 'SourceText', span: { start: 0, end: 0 }, path: 'p.zeta', text },
+        { src: { path: 'p.zeta', text }, diag, freshId: () => 0, stop: () => { stopped = true; } });
+      return [diag.list.map((d) => d.code), stopped];
     };
     expect(stops('main() { x := 1; }')).toEqual([[], false]);
     expect(stops('main() { x := ; }')).toEqual([['E0001'], true]);

@@ -48,7 +48,8 @@ export function runPipeline(src: SourceFile, opts: PipelineOptions = {}): Pipeli
   const passes = opts.passes ?? PIPELINE;
   const diag = new Diagnostics();
   let nextId = 1_000_000;
-  const ctx: PassContext = { src, diag, freshId: () => nextId++ };
+  let stopped = false;
+  const ctx: PassContext = { src, diag, freshId: () => nextId++, stop: () => { stopped = true; } };
   const result: PipelineResult = { ir: null, lastPass: null, diagnostics: diag.list, dumps: [], timings: [] };
   let ir: AnyNode = { kind: 'SourceText', span: { start: 0, end: src.text.length }, path: src.path, text: src.text };
   const wantDump = (name: string) => opts.dumpAfter === 'all' || (opts.dumpAfter ?? []).includes(name);
@@ -69,7 +70,7 @@ export function runPipeline(src: SourceFile, opts: PipelineOptions = {}): Pipeli
       throw ice(pass, e instanceof Error ? e.stack ?? e.message : String(e), e);
     }
     result.timings.push({ pass: pass.name, ms: performance.now() - t0 });
-    if (opts.verifyEach && !(pass.stopOnError && diag.hasErrors)) {
+    if (opts.verifyEach && !stopped) {
       const problems = validate(pass.to, out);
       if (problems.length > 0) {
         const p = problems[0];
@@ -82,7 +83,7 @@ export function runPipeline(src: SourceFile, opts: PipelineOptions = {}): Pipeli
     if (wantDump(pass.name)) result.dumps.push({ pass: pass.name, text: printIR(pass.to, out) });
     ir = out;
     result.lastPass = pass.name;
-    if (pass.stopOnError && diag.hasErrors) return result;
+    if (stopped) return result;
     if (opts.stopAfter === pass.name) break;
   }
   // checks that do not stop the pipeline still prevent code generation

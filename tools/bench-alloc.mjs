@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// Allocation per pass (`npm run bench:alloc`): how many bytes each pass and the C emitter
+// allocate compiling a generated program (10k lines by default). Allocation is the
+// compiler's main cost after the JIT warms up: every byte is written into a fresh
+// young-generation page and, when it survives into the next pass (as IR does), copied by
+// the scavenger. Unlike times, these numbers barely move with the machine's load, so they
+// are what to compare before and after work on a pass.
+//
+//   node tools/bench-alloc.mjs [--lines N] [--runs R]
+//
+// It measures the heap's growth across each pass with a young generation large enough that
+// no collection runs inside one (it restarts itself with those V8 flags).
+
+import v8 from 'node:v8';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { generateProgram } from './gen-program.mjs';
+
+const FLAGS = ['--max-semi-space-size=1024', '--min-semi-space-size=1024', '--expose-gc'];
+if (!process.execArgv.includes('--expose-gc')) {
+  const r = spawnSync(process.execPath, [...FLAGS, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+
+const { runPipeline, getBackend, PIPELINE } = await import('../dist/api.mjs');
+const argv = process.argv.slice(2);
+const argOf = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+const text = generateProgram(Number(argOf('--lines') ?? 10_000));
+const runs = Number(argOf('--runs') ?? 6);
+const used = () => v8.getHeapStatistics().used_heap_size;
+
+// the least each pass allocated over the runs (a collection inside one would show as less)
+const least = new Map();
+const note = (name, bytes) => least.set(name, Math.min(least.get(name) ?? Infinity, Math.max(0, bytes)));
+const passes = PIPELINE.map((p) => ({
+  ...p,
+  run(ir, ctx) { const a = used(); try { return p.run(ir, ctx); } finally { note(p.name, used() - a); } },
+}));
+for (let i = 0; i < runs; i++) {
+  globalThis.gc();
+  const res = runPipeline({ path: 'alloc.zeta', text }, { passes });
+  if (!res.ir) throw new Error('the generated program did not compile');
+  const a = used();
+  getBackend('c').emitText(res.ir, { optLevel: 2, sanitize: [] });
+  note('C emit', used() - a);
+}
+const lines = text.split('\n').length - 1;
+let total = 0;
+console.log(`| pass | MB allocated (${lines} lines) |\n| --- | ---: |`);
+for (const [name, bytes] of least) { total += bytes; console.log(`| ${name} | ${(bytes / 1e6).toFixed(1)} |`); }
+console.log(`| total | ${(total / 1e6).toFixed(1)} (${(total / text.length).toFixed(0)} bytes per source byte) |`);

@@ -156,25 +156,34 @@ export function rewriter<Ctx = void>(lang: Language, handlers: Handlers<Ctx>): R
       const c = kindChildren[i];
       return c === null ? node : c(node, visit, visitList, ctx);
     }
+    // no try/finally: a handler that throws ends the whole walk, and every handler call
+    // sets `current` before it runs, so a stale value is never read
     const saved = current;
     current = ctx;
-    try {
-      return h(node, next, ctx);
-    } finally {
-      current = saved;
-    }
+    const r = h(node, next, ctx);
+    current = saved;
+    return r;
   };
+  // A changed list is a copy of the input written in place (exact size: an array grown by
+  // `push` keeps spare slots, and rewritten lists live on through the later passes); only
+  // once a handler returns several nodes is the rest built by `push` and copied at the end.
   const visitList: VisitList = (list, ctx) => {
     let out: AnyNode[] | null = null;
+    let spliced: AnyNode[] | null = null;
     for (let i = 0; i < list.length; i++) {
-      const r = visit(list[i], ctx);
-      if (out === null) {
-        if (r === list[i]) continue;
-        out = list.slice(0, i);
+      const x = list[i];
+      const r = visit(x, ctx);
+      if (spliced !== null) {
+        if (Array.isArray(r)) { for (const y of r) spliced.push(y); } else spliced.push(r);
+      } else if (Array.isArray(r)) {
+        spliced = (out ?? list).slice(0, i);
+        for (const y of r) spliced.push(y);
+      } else if (r !== x) {
+        if (out === null) out = list.slice();
+        out[i] = r;
       }
-      if (Array.isArray(r)) { for (const x of r) out.push(x); } else out.push(r as AnyNode);
     }
-    return out ?? list;
+    return spliced !== null ? spliced.slice() : out ?? list;
   };
   const children = (node: AnyNode, ctx: unknown): AnyNode => {
     const i = index.get(node.kind);
@@ -248,11 +257,9 @@ function mapList<X>(list: readonly X[], f: (x: X) => X): readonly X[] {
   let out: X[] | null = null;
   for (let i = 0; i < list.length; i++) {
     const y = f(list[i]);
-    if (out === null) {
-      if (y === list[i]) continue;
-      out = list.slice(0, i);
-    }
-    out.push(y);
+    if (y === list[i]) continue;
+    if (out === null) out = list.slice(); // exact size, as in the rewriter's lists
+    out[i] = y;
   }
   return out ?? list;
 }

@@ -120,6 +120,21 @@ function hasInfer(t: Ty): boolean {
   }
 }
 
+/** How the callee of a call is named in messages (made only when one is reported). */
+function calleeText(call: R<'Call'> | R<'MethodCall'>, cls: ClassInfo | null): string {
+  if (call.kind === 'MethodCall') return cls ? `method \`${cls.name}.${call.method}\`` : `method \`${call.method}\``;
+  const c = call.callee as RExpr;
+  if (c.kind === 'Path') return `\`${c.owner}::${c.member}\``;
+  if (c.kind === 'Name') {
+    const k = (c.ref as NameRef).k;
+    if (k === 'builtin') return `\`${c.name}\``;
+    if (k === 'fn' || k === 'extern') return `function \`${c.name}\``;
+  }
+  return 'this function';
+}
+
+const noFresh = (): Ty => T.never;
+
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /** Literals whose type comes from their context: `1`, `-2`, `1.5`, `1 + 2`. */
@@ -164,6 +179,8 @@ function computeLiteralish(e: AnyNode): boolean {
   }
 }
 
+/** the types `==` and `!=` work on */
+const COMPARABLE = new Set<Ty['k']>(['int', 'float', 'bool', 'str', 'string', 'ptr', 'infer']);
 const PRINTABLE = new Set<Ty['k']>(['int', 'float', 'bool', 'str', 'string', 'never', 'infer']);
 
 class Checker {
@@ -186,6 +203,10 @@ class Checker {
    * yet, so their types are substituted in place, without walking and copying the tree.
    */
   private inferNodes: AnyNode[] = [];
+  /** whether the statement just checked diverges (returns, breaks, ...): control cannot go past it */
+  private diverged = false;
+  /** whether the loop body just checked has a `break` out of it */
+  private broken = false;
   readonly places: PlaceEnv = {
     shallow: (t) => this.inf.shallow(t),
     local: (id) => this.locals.get(id),
@@ -228,7 +249,7 @@ class Checker {
       }
     });
     this.checkMain(program);
-    return { ...program, items };
+    return build(program, { items });
   }
 
   private checkMain(program: R<'Program'>): void {
@@ -260,13 +281,13 @@ class Checker {
         this.diag.error('E0003', drop.span, '`drop` must be declared `drop()`: no parameters, no result, not static');
       }
     }
-    return { ...c, methods: c.methods.map((m) => this.fnDecl(m, info)) };
+    return build(c, { methods: c.methods.map((m) => this.fnDecl(m, info)) });
   }
 
   private staticDecl(s: R<'StaticDecl'>): AnyNode {
     return this.inFunction({ ret: T.void, loops: [], method: null }, () => {
       const init = this.coerced(this.expr(s.init, s.ty), s.ty, 'static initializer');
-      return { ...s, init };
+      return build(s, { init });
     });
   }
 
@@ -277,7 +298,7 @@ class Checker {
       if (cls && !f.isStatic) this.locals.set(0, { name: 'this', ty: ptr(classTy(cls.name), mutSelf), mut: false, param: true });
       for (const p of f.params) this.locals.set(p.id, { name: p.name, ty: p.ty!, mut: p.mut, param: true });
       const body = this.fnBody(f.body, f.ret, `\`${f.name}\``);
-      return { ...f, body };
+      return build(f, { body });
     });
   }
 
@@ -325,6 +346,29 @@ class Checker {
   /** `build` for this pass's nodes, noting the ones whose types need substituting at the end of the function. */
   private typed<N extends AnyNode = TE>(e: AnyNode, changes: Readonly<Record<string, unknown>>): N {
     return this.track(build<N>(e, changes));
+  }
+
+  // The most frequent kinds are built as literals rather than by `typed`, whose changes
+  // object is one more allocation per node; in Ltyped's field order, as `build` makes them,
+  // so that they share hidden classes (tests/check-types.test.ts checks the order). Their
+  // only type field is `ty`.
+  private typedName(e: R<'Name'>, ty: Ty): TE {
+    return this.trackTy({ kind: 'Name', span: e.span, name: e.name, ref: e.ref, ty });
+  }
+  private typedBinary(e: R<'Binary'>, left: TE, right: TE, ty: Ty): TE {
+    return this.trackTy({ kind: 'Binary', span: e.span, op: e.op, left, right, ty });
+  }
+  private typedCall(e: R<'Call'>, callee: TE, args: readonly TE[], ty: Ty): TE {
+    return this.trackTy({ kind: 'Call', span: e.span, callee, args, ty });
+  }
+  private typedMethodCall(e: R<'MethodCall'>, object: TE, args: readonly TE[], ty: Ty): TE {
+    return this.trackTy({ kind: 'MethodCall', span: e.span, object, method: e.method, args, ty });
+  }
+
+  /** `track` for a node whose only type field is `ty` */
+  private trackTy(n: TE): TE {
+    if (hasInfer(n.ty)) this.inferNodes.push(n);
+    return n;
   }
 
   private track<N extends AnyNode>(n: N): N {
@@ -398,10 +442,13 @@ class Checker {
     return this.typed(e, { ...fields, ty: T.never });
   }
 
-  /** Checks `args` against parameter types; wrong count is E0004 (every argument is still checked). */
-  private args(args: readonly RExpr[], params: readonly Ty[], span: Span, what: string): TE[] {
+  /**
+   * Checks the arguments `args` of `call` against parameter types; wrong count is E0004
+   * (every argument is still checked). `cls` is the class of a user method called.
+   */
+  private args(args: readonly RExpr[], params: readonly Ty[], call: R<'Call'> | R<'MethodCall'>, cls: ClassInfo | null = null): TE[] {
     if (args.length !== params.length) {
-      this.error('E0004', span, `${what} takes ${plural(params.length, 'argument')} but ${args.length} ${args.length === 1 ? 'was' : 'were'} supplied`,
+      this.error('E0004', call.span, `${calleeText(call, cls)} takes ${plural(params.length, 'argument')} but ${args.length} ${args.length === 1 ? 'was' : 'were'} supplied`,
         { label: `expected ${plural(params.length, 'argument')}` });
     }
     return args.map((a, i) => {
@@ -437,9 +484,9 @@ class Checker {
   private block(b: R<'Block'>, exp: Ty | null, discard: boolean): TE {
     let diverges = false;
     const stmts = b.stmts.map((s) => {
-      const r = this.stmt(s as RStmt);
-      if (r.diverges) diverges = true;
-      return r.node;
+      const node = this.stmt(s as RStmt);
+      if (this.diverged) diverges = true;
+      return node;
     });
     let tail: TE | null = null;
     let ty: Ty = T.void;
@@ -449,18 +496,21 @@ class Checker {
       ty = discard ? (tt.k === 'never' ? T.never : T.void) : tail.ty;
     }
     if (diverges) ty = T.never;
-    return this.typed(b, { stmts, tail, ty });
+    return this.trackTy({ kind: 'Block', span: b.span, stmts, tail, ty });
   }
 
-  private loop<X>(body: () => X): { out: X; broken: boolean } {
+  /** The body of a loop; `broken` tells whether a `break` leaves it. */
+  private loopBody(body: R<'Block'>): TE {
     const l: LoopCtx = { broken: false };
     this.fn.loops.push(l);
-    try { return { out: body(), broken: l.broken }; } finally { this.fn.loops.pop(); }
+    try { return this.block(body, null, true); } finally { this.broken = l.broken; this.fn.loops.pop(); }
   }
 
   private never(e: TE): boolean { return this.inf.shallow(e.ty).k === 'never'; }
 
-  private stmt(s: RStmt): { node: AnyNode; diverges: boolean } {
+  /** Checks a statement; sets `diverged` when control cannot go past it. */
+  private stmt(s: RStmt): AnyNode {
+    // (each case sets `diverged` last: the statements nested in it set it too)
     switch (s.kind) {
       case 'Let': {
         const init = s.ty ? this.coerced(this.expr(s.init as RExpr, s.ty), s.ty) : this.expr(s.init as RExpr, null);
@@ -469,34 +519,40 @@ class Checker {
           this.error('E0003', s.init.span, `\`${s.name}\` would have type \`void\`: this expression has no value`, { label: 'no value' });
         }
         this.locals.set(s.id, { name: s.name, ty, mut: s.mut, param: false });
-        return { node: this.track({ ...s, init, ty }), diverges: this.never(init) };
+        this.diverged = this.never(init);
+        return this.typed(s, { init, ty });
       }
       case 'Assign': {
         const target = this.expr(s.target as RExpr, null);
         const value = this.coerced(this.expr(s.value as RExpr, target.ty), target.ty);
         this.assignable(target, s.span);
-        return { node: { ...s, target, value }, diverges: this.never(value) };
+        this.diverged = this.never(value);
+        return build(s, { target, value });
       }
       case 'CompoundAssign': {
         const target = this.expr(s.target as RExpr, null);
         const value = this.compoundValue(s, target);
         this.assignable(target, s.span);
-        return { node: { ...s, target, value }, diverges: this.never(value) };
+        this.diverged = this.never(value);
+        return build(s, { target, value });
       }
       case 'ExprStmt': {
         const expr = this.expr(s.expr as RExpr, null, true);
-        return { node: { ...s, expr }, diverges: this.never(expr) };
+        this.diverged = this.never(expr);
+        return build(s, { expr });
       }
       case 'While': {
         const cond = this.condition(s.cond as RExpr);
-        const { out: body } = this.loop(() => this.block(s.body, null, true));
-        return { node: { ...s, cond, body }, diverges: false };
+        const body = this.loopBody(s.body);
+        this.diverged = false;
+        return build(s, { cond, body });
       }
       case 'WhileLet': {
         const value = this.expr(s.value as RExpr, null);
         this.locals.set(s.id, { name: s.name, ty: this.payload(value, 'while let'), mut: false, param: false });
-        const { out: body } = this.loop(() => this.block(s.body, null, true));
-        return { node: { ...s, value, body }, diverges: false };
+        const body = this.loopBody(s.body);
+        this.diverged = false;
+        return build(s, { value, body });
       }
       case 'For': {
         const [start, end] = this.operands(s.start as RExpr, s.end as RExpr, null);
@@ -510,17 +566,20 @@ class Checker {
             { label: `expected ${this.q(start.ty)}`, help: 'convert one bound with `as`' });
         } else if (sk === 'never') ty = end.ty;
         this.locals.set(s.id, { name: s.name, ty, mut: false, param: false });
-        const { out: body } = this.loop(() => this.block(s.body, null, true));
-        return { node: { ...s, start, end, body }, diverges: false };
+        const body = this.loopBody(s.body);
+        this.diverged = false;
+        return build(s, { start, end, body });
       }
       case 'Loop': {
-        const { out: body, broken } = this.loop(() => this.block(s.body, null, true));
-        return { node: { ...s, body }, diverges: !broken };
+        const body = this.loopBody(s.body);
+        this.diverged = !this.broken;
+        return build(s, { body });
       }
       case 'Delete': {
         const target = this.expr(s.target as RExpr, null);
         this.noValue(target);
-        return { node: { ...s, target }, diverges: false };
+        this.diverged = false;
+        return build(s, { target });
       }
       case 'RegionStmt': {
         let capacity: TE | null = null;
@@ -532,7 +591,8 @@ class Checker {
         }
         this.locals.set(s.id, { name: s.name, ty: T.region, mut: false, param: false });
         const body = this.block(s.body, null, true);
-        return { node: { ...s, capacity, body }, diverges: this.never(body) };
+        this.diverged = this.never(body);
+        return build(s, { capacity, body });
       }
     }
   }
@@ -772,14 +832,14 @@ class Checker {
     if (ty.k === 'int') this.literalFits(v, ty, span);
     else this.pendingLiterals.push({ value: v, ty, span });
     const value = !negate ? e.value : short ? (v === 0 ? '0' : `-${e.value}`) : String(v);
-    return this.typed(e, { span, value, ty });
+    return this.trackTy({ kind: 'IntLit', span, value, suffix: e.suffix, ty });
   }
 
   /** E0003 when integer literal `v` does not fit in `ty`. */
   private literalFits(v: number | bigint, ty: Ty, span: Span): void {
     if (ty.k !== 'int') return;
-    const [lo, hi] = typeof v === 'number' ? INT_RANGES_NUM[ty.name] : INT_RANGES[ty.name];
-    if (v >= lo && v <= hi) return;
+    const range = typeof v === 'number' ? INT_RANGES_NUM[ty.name] : INT_RANGES[ty.name];
+    if (v >= range[0] && v <= range[1]) return;
     const [blo, bhi] = INT_RANGES[ty.name];
     this.error('E0003', span, `integer literal \`${v}\` does not fit in \`${ty.name}\``,
       { label: `out of range for \`${ty.name}\``, help: `\`${ty.name}\` holds ${blo}..=${bhi}; use a wider type or a suffix such as \`i64\`` });
@@ -796,19 +856,19 @@ class Checker {
       case 'local': {
         const l = this.locals.get(ref.id);
         invariant(l, `local ${e.name}#${ref.id} is bound before use`, e);
-        return this.typed(e, { ty: l.ty });
+        return this.typedName(e, l.ty);
       }
       case 'global': {
         const s = this.statics.get(ref.name);
         invariant(s, `static ${ref.name} is declared`, e);
-        return this.typed(e, { ty: s.ty });
+        return this.typedName(e, s.ty);
       }
       case 'fn': {
         const f = this.fns.get(ref.name);
         invariant(f, `function ${ref.name} is declared`, e);
         // a named function captures nothing, so it may also be used as a concurrent fn
         const x = exp && this.inf.shallow(exp);
-        return this.typed(e, { ty: x?.k === 'fn' && x.concurrent ? fnTy(f.params, f.ret, true) : f.ty });
+        return this.typedName(e, x?.k === 'fn' && x.concurrent ? fnTy(f.params, f.ret, true) : f.ty);
       }
       case 'extern':
         this.error('E0003', e.span, `extern function \`${e.name}\` can only be called`,
@@ -818,7 +878,7 @@ class Checker {
         if (e.name === 'None') {
           const x = exp && this.inf.shallow(exp);
           const of = x && x.k === 'option' ? x.of : this.inf.fresh(e.span, 'annotate the binding, e.g. `x: Option<i32> := None`');
-          return this.typed(e, { ty: gen('option', of) });
+          return this.typedName(e, gen('option', of));
         }
         this.error('E0003', e.span, `built-in \`${e.name}\` can only be called`,
           { label: 'not a value', help: `wrap the call in a lambda: \`(x) -> ${e.name}(x)\`` });
@@ -899,7 +959,7 @@ class Checker {
     if (op === '&&' || op === '||') {
       const left = this.condition(left0);
       const right = this.condition(right0);
-      return this.typed(e, { left, right, ty: T.bool });
+      return this.typedBinary(e, left, right, T.bool);
     }
     if (SHIFT.has(op)) {
       const left = this.expr(left0, this.numericHint(exp));
@@ -909,36 +969,34 @@ class Checker {
           { label: 'not integers' });
         return this.bad(e, { left, right });
       }
-      return this.typed(e, { left, right, ty: left.ty });
+      return this.typedBinary(e, left, right, left.ty);
     }
     const comparison = EQUALITY.has(op) || ORDER.has(op);
     const [left, right] = this.operands(left0, right0, comparison ? null : this.numericHint(exp));
     const lt = this.inf.shallow(left.ty);
     const rt = this.inf.shallow(right.ty);
-    const result = (t: Ty) => this.typed(e, { left, right, ty: comparison ? T.bool : t });
-    if (lt.k === 'never' || rt.k === 'never') return result(T.never);
+    if (lt.k === 'never' || rt.k === 'never') return this.typedBinary(e, left, right, comparison ? T.bool : T.never);
     if ((op === '+' || op === '-') && lt.k === 'ptr') {
-      if (this.inf.kind(rt) === 'int') return result(left.ty);
+      if (this.inf.kind(rt) === 'int') return this.typedBinary(e, left, right, left.ty);
       this.error('E0003', right.span, `pointer arithmetic needs an integer offset, found ${this.q(rt)}`, { label: 'not an integer' });
       return this.bad(e, { left, right });
     }
     if (!this.inf.unify(lt, rt)) {
       this.error('E0003', e.span, `mismatched types: ${this.q(lt)} ${op} ${this.q(rt)}`,
         { label: 'operands of different types', help: 'convert one operand with `as`' });
-      return comparison ? result(T.bool) : this.bad(e, { left, right });
+      return comparison ? this.typedBinary(e, left, right, T.bool) : this.bad(e, { left, right });
     }
     const k = this.inf.kind(lt);
     if (EQUALITY.has(op)) {
-      const ok = ['int', 'float', 'bool', 'str', 'string', 'ptr', 'infer'].includes(k);
-      if (!ok) this.error('E0003', e.span, `cannot compare ${this.q(lt)} values with \`${op}\``, { label: 'not comparable' });
-      return result(T.bool);
+      if (!COMPARABLE.has(k)) this.error('E0003', e.span, `cannot compare ${this.q(lt)} values with \`${op}\``, { label: 'not comparable' });
+      return this.typedBinary(e, left, right, T.bool);
     }
     if (ORDER.has(op)) {
       const ok = k === 'int' || k === 'float' || k === 'infer';
       if (!ok) this.error('E0003', e.span, `cannot order ${this.q(lt)} values with \`${op}\``, { label: 'needs numbers' });
-      return result(T.bool);
+      return this.typedBinary(e, left, right, T.bool);
     }
-    return this.operatorApplies(op, lt, e.span) ? result(left.ty) : this.bad(e, { left, right });
+    return this.operatorApplies(op, lt, e.span) ? this.typedBinary(e, left, right, left.ty) : this.bad(e, { left, right });
   }
 
   private cast(e: R<'Cast'>): TE {
@@ -1015,9 +1073,9 @@ class Checker {
       if (ref.k === 'fn' || ref.k === 'extern') {
         const sig = (ref.k === 'fn' ? this.fns : this.externs).get(ref.name);
         invariant(sig, `function ${ref.name} is declared`, e);
-        const callee = this.typed(callee0, { ty: sig.ty });
-        const args = this.args(args0, sig.params, e.span, `function \`${callee0.name}\``);
-        return this.typed(e, { callee, args, ty: sig.ret });
+        const callee = this.typedName(callee0, sig.ty);
+        const args = this.args(args0, sig.params, e);
+        return this.typedCall(e, callee, args, sig.ret);
       }
       if (ref.k === 'unknown') return this.bad(e, { callee: this.bad(callee0), args: args0.map((a) => this.expr(a, null)) });
     }
@@ -1027,8 +1085,8 @@ class Checker {
     const callee = this.expr(callee0, null);
     const t = this.inf.shallow(callee.ty);
     if (t.k === 'fn') {
-      const args = this.args(args0, t.params, e.span, callee0.kind === 'Path' ? `\`${callee0.owner}::${callee0.member}\`` : 'this function');
-      return this.typed(e, { callee, args, ty: t.ret });
+      const args = this.args(args0, t.params, e);
+      return this.typedCall(e, callee, args, t.ret);
     }
     const args = args0.map((a) => this.expr(a, null));
     if (t.k !== 'never' && this.needKnown(t, callee.span)) {
@@ -1037,15 +1095,19 @@ class Checker {
     return this.bad(e, { callee, args });
   }
 
+  /** An erroneous call: its parts are still checked, for their own errors. */
+  private badCall(e: R<'Call'>, callee: RExpr): TE {
+    return this.bad(e, { callee: this.bad(callee), args: (e.args as readonly RExpr[]).map((a) => this.expr(a, null)) });
+  }
+
   /** `Vec<T>::new()`, `Box::new(v)`, `String::from(s)`, `Channel<T>::new(n)`, `Mutex::new(v)`, `Atomic::new(v)`. */
   private constructorCall(e: R<'Call'>, path: R<'Path'>, exp: Ty | null): TE {
     const args0 = e.args as readonly RExpr[];
-    const fail = () => this.bad(e, { callee: this.bad(path), args: args0.map((a) => this.expr(a, null)) });
-    if (!isBuiltinOwner(path.owner)) return fail(); // unknown owner: E0002 from resolve-names
+    if (!isBuiltinOwner(path.owner)) return this.badCall(e, path); // unknown owner: E0002 from resolve-names
     const generic = path.owner !== 'String';
     if (path.tyArgs.length > (generic ? 1 : 0)) {
       this.error('E0003', path.span, `\`${path.owner}\` takes ${generic ? 'one type argument' : 'no type arguments'}`, { label: 'wrong type arguments' });
-      return fail();
+      return this.badCall(e, path);
     }
     const helpFor: Record<string, string> = {
       Vec: 'write the element type: `Vec<i32>::new()`', Channel: 'write the message type: `Channel<i64>::new(8)`',
@@ -1056,12 +1118,12 @@ class Checker {
       const names = builtinConstructorNames(path.owner);
       this.error('E0002', path.span, `no function \`${path.owner}::${path.member}\``,
         { label: 'not found', help: `\`${path.owner}\` has ${names.map((n) => `\`${path.owner}::${n}\``).join(', ')}` });
-      return fail();
+      return this.badCall(e, path);
     }
     // the expected type gives the element type before the arguments are checked (`Vec::filled(3, 0)` into Vec<i64>)
     const x = exp && this.inf.shallow(exp);
     if (x && x.k === sig.ret.k) this.inf.unify(sig.ret, x);
-    const args = this.args(args0, sig.params, e.span, `\`${path.owner}::${path.member}\``);
+    const args = this.args(args0, sig.params, e);
     if (path.owner === 'Atomic') {
       const k = this.inf.kind(elem);
       if (k !== 'int' && k !== 'bool' && k !== 'infer' && k !== 'never') {
@@ -1070,18 +1132,18 @@ class Checker {
       }
     }
     const callee = this.typed(path, { ty: fnTy(sig.params, sig.ret) });
-    return this.typed(e, { callee, args, ty: sig.ret });
+    return this.typedCall(e, callee, args, sig.ret);
   }
 
   private builtinCall(e: R<'Call'>, callee0: R<'Name'>, exp: Ty | null): TE {
     const args0 = e.args as readonly RExpr[];
     const name = callee0.name;
     const done = (args: TE[], ret: Ty): TE =>
-      this.typed(e, { callee: this.typed(callee0, { ty: fnTy(args.map((a) => a.ty), ret) }), args, ty: ret });
-    const fixed = (params: readonly Ty[], ret: Ty) => done(this.args(args0, params, e.span, `\`${name}\``), ret);
+      this.typedCall(e, this.typedName(callee0, fnTy(args.map((a) => a.ty), ret)), args, ret);
+    const fixed = (params: readonly Ty[], ret: Ty) => done(this.args(args0, params, e), ret);
     const arity = (n: number): boolean => {
       if (args0.length === n) return true;
-      this.args(args0, Array(n).fill(T.never), e.span, `\`${name}\``);
+      this.args(args0, Array(n).fill(T.never), e);
       return false;
     };
     const x = exp && this.inf.shallow(exp);
@@ -1099,7 +1161,7 @@ class Checker {
         return this.bad(e, { callee: this.bad(callee0), args: args0.map((a) => this.expr(a, null)) });
       case 'print': case 'println': {
         if (!arity(1)) return this.bad(e, { callee: this.bad(callee0), args: args0.map((a) => this.expr(a, null)) });
-        const v = this.printable(args0[0], `\`${name}\``);
+        const v = this.printable(args0[0], e);
         return done([v], T.void);
       }
       case 'print_fixed': return fixed([T.f64, T.i32], T.void);
@@ -1147,10 +1209,10 @@ class Checker {
   }
 
   /** An argument of print/println/append: integer, float, bool, str or String. */
-  private printable(arg: RExpr, what: string): TE {
+  private printable(arg: RExpr, call: R<'Call'> | R<'MethodCall'>): TE {
     const v = this.expr(arg, null);
     if (!PRINTABLE.has(this.inf.kind(v.ty))) {
-      this.error('E0003', v.span, `${what} takes an integer, float, bool, str or String, found ${this.q(v.ty)}`,
+      this.error('E0003', v.span, `${calleeText(call, null)} takes an integer, float, bool, str or String, found ${this.q(v.ty)}`,
         { label: 'cannot be printed' });
     }
     return v;
@@ -1160,19 +1222,18 @@ class Checker {
     const object = this.expr(e.object as RExpr, null);
     const args0 = e.args as readonly RExpr[];
     const name = e.method;
-    const fail = (args?: TE[]) => this.bad(e, { object, args: args ?? args0.map((a) => this.expr(a, null)) });
     // auto-deref through pointers, Box and Guard until a type that has the method
     let t = this.inf.shallow(object.ty);
     let levels = 0;
     for (;;) {
-      if (t.k === 'never') return fail();
-      if (!this.needKnown(t, object.span)) return fail();
+      if (t.k === 'never' || !this.needKnown(t, object.span)) return this.bad(e, { object, args: args0.map((a) => this.expr(a, null)) });
       if (t.k === 'class') {
         const cls = this.classes.get(t.name);
         const m = cls?.methods.get(name);
         if (cls && m) return this.userMethodCall(e, object, levels, cls, m);
       } else {
-        const b = builtinMethod(t, name, () => this.inf.fresh(e.span));
+        // (the closure only where it is needed: `r.alloc(v)` is generic in `v`)
+        const b = builtinMethod(t, name, t.k === 'region' ? () => this.inf.fresh(e.span) : noFresh);
         if (b) return this.builtinMethodCall(e, object, levels, b.params, b.ret, b.mutates, b.ordering);
       }
       if (t.k !== 'ptr' && t.k !== 'box' && t.k !== 'guard') break;
@@ -1185,7 +1246,7 @@ class Checker {
     let help = close ? `did you mean \`${close}\`?` : undefined;
     if (cls?.fields.has(name)) help = `\`${name}\` is a field: to call a function stored in it, write \`(x.${name})(...)\``;
     this.error('E0002', e.span, `no method \`${name}\` on type ${this.q(t)}`, { label: 'unknown method', help });
-    return fail();
+    return this.bad(e, { object, args: args0.map((a) => this.expr(a, null)) });
   }
 
   private userMethodCall(e: R<'MethodCall'>, object: TE, levels: number, cls: ClassInfo, m: MethodInfo): TE {
@@ -1196,8 +1257,8 @@ class Checker {
       return this.bad(e, { object, args: args0.map((a) => this.expr(a, null)) });
     }
     if (m.mutSelf) this.requireMutable(derefMutability(object, levels, this.places), e.span, { method: e.method });
-    const args = this.args(args0, m.params, e.span, `method \`${cls.name}.${e.method}\``);
-    return this.typed(e, { object, args, ty: m.ret });
+    const args = this.args(args0, m.params, e, cls);
+    return this.typedMethodCall(e, object, args, m.ret);
   }
 
   private builtinMethodCall(e: R<'MethodCall'>, object: TE, levels: number, params: readonly ArgSpec[], ret: Ty,
@@ -1214,21 +1275,20 @@ class Checker {
       }
     }
     if (mutates) this.requireMutable(derefMutability(object, levels, this.places), e.span, { method: e.method });
-    const what = `method \`${e.method}\``;
     let args: TE[];
     if (params.some((p) => p === 'printable')) {
-      args = args0.length === 1 ? [this.printable(args0[0], what)] : this.args(args0, params.map(() => T.never), e.span, what);
+      args = args0.length === 1 ? [this.printable(args0[0], e)] : this.args(args0, params.map(() => T.never), e);
     } else {
-      args = this.args(args0, params as readonly Ty[], e.span, what);
+      args = this.args(args0, params as readonly Ty[], e);
     }
     if (orderingArg) args.push(orderingArg);
-    return this.typed(e, { object, args, ty: ret });
+    return this.typedMethodCall(e, object, args, ret);
   }
 
   // ---------------------------------------------------------------- literals and lambdas
   private structLit(e: R<'StructLit'>): TE {
     const cls = this.classes.get(e.className);
-    if (!cls) return this.bad(e, { fields: e.fields.map((f) => ({ ...f, value: this.expr(f.value as RExpr, null) })) });
+    if (!cls) return this.bad(e, { fields: e.fields.map((f) => build(f, { value: this.expr(f.value as RExpr, null) })) });
     const given = new Set<string>();
     const fields = e.fields.map((f) => {
       const want = cls.fields.get(f.name);
@@ -1236,13 +1296,14 @@ class Checker {
         const close = closestName(f.name, [...cls.fields.keys()].filter((n) => !given.has(n)));
         this.error('E0002', f.span, `class \`${cls.name}\` has no field \`${f.name}\``,
           { label: 'unknown field', help: close ? `did you mean \`${close}\`?` : undefined });
-        return { ...f, value: this.expr(f.value as RExpr, null) };
+        return build(f, { value: this.expr(f.value as RExpr, null) });
       }
       if (given.has(f.name)) this.error('E0003', f.span, `field \`${f.name}\` is given more than once`, { label: 'given again' });
       given.add(f.name);
-      return { ...f, value: this.coerced(this.expr(f.value as RExpr, want), want, `field \`${f.name}\``) };
+      return build(f, { value: this.coerced(this.expr(f.value as RExpr, want), want, `field \`${f.name}\``) });
     });
-    const missing = [...cls.fields.keys()].filter((n) => !given.has(n));
+    // (every name in `given` is a field: all are given when there are as many)
+    const missing = given.size === cls.fields.size ? [] : [...cls.fields.keys()].filter((n) => !given.has(n));
     if (missing.length > 0) {
       this.error('E0003', e.span, `missing ${missing.length === 1 ? 'field' : 'fields'} ${missing.map((n) => `\`${n}\``).join(', ')} in \`${cls.name}\``,
         { label: 'incomplete', help: 'a struct literal gives every field' });
@@ -1286,7 +1347,7 @@ class Checker {
         ty = T.never;
       }
       this.locals.set(p.id, { name: p.name, ty, mut: p.mut, param: true });
-      return this.track({ ...p, ty });
+      return this.typed<Node<typeof Ltyped, 'Param'>>(p, { ty });
     });
     const ret = e.ret ?? expFn?.ret ?? this.inf.fresh(e.span, 'annotate the lambda\'s result: `(x: i32) -> i32 { ... }`');
     const outer = this.fn;

@@ -19,51 +19,46 @@ import { definePass, invariant } from './pass.js';
 type N<K extends string> = Node<typeof Lnocompound, K>;
 type Expr = AnyNode & { readonly ty: Ty };
 
-/** Node builders for the loop skeleton; every node gets the `for`'s span. */
-function builders(span: Span) {
-  const local = (name: string, id: number, ty: Ty): Expr => ({ kind: 'Name', span, name, ref: { k: 'local', id }, ty });
-  const not = (operand: Expr): Expr => ({ kind: 'Unary', span, op: '!', operand, ty: T.bool });
-  return {
-    local,
-    let: (name: string, id: number, mut: boolean, ty: Ty, init: Expr): AnyNode => ({ kind: 'Let', span, name, mut, id, ty, init }),
-    assign: (target: Expr, value: Expr): AnyNode => ({ kind: 'Assign', span, target, value }),
-    binary: (op: string, left: Expr, right: Expr, ty: Ty): Expr => ({ kind: 'Binary', span, op, left, right, ty }),
-    block: (stmts: AnyNode[], ty: Ty = T.void): Expr => ({ kind: 'Block', span, stmts, tail: null, ty }),
-    breakUnless: (cond: Expr): AnyNode => ({
-      kind: 'ExprStmt', span, expr: {
-        kind: 'If', span, ty: T.void, else: null, cond: not(cond),
-        then: { kind: 'Block', span, stmts: [{ kind: 'ExprStmt', span, expr: { kind: 'Break', span, ty: T.never } }], tail: null, ty: T.void },
-      },
-    }),
-    one: (ty: Ty): Expr => ({ kind: 'IntLit', span, value: '1', suffix: null, ty }),
-  };
-}
+// Node builders for the loop skeleton; every node gets the `for`'s span. Fields are in
+// the order the language declares them, as the parser builds them, so that nodes of a
+// kind share one hidden class.
+const local = (span: Span, name: string, id: number, ty: Ty): Expr => ({ kind: 'Name', span, name, ref: { k: 'local', id }, ty });
+const letOf = (span: Span, name: string, id: number, mut: boolean, ty: Ty, init: Expr): AnyNode =>
+  ({ kind: 'Let', span, name, mut, ty, init, id });
+const assign = (span: Span, target: Expr, value: Expr): AnyNode => ({ kind: 'Assign', span, target, value });
+const binary = (span: Span, op: string, left: Expr, right: Expr, ty: Ty): Expr => ({ kind: 'Binary', span, op, left, right, ty });
+const block = (span: Span, stmts: AnyNode[]): Expr => ({ kind: 'Block', span, stmts, tail: null, ty: T.void });
+const exprStmt = (span: Span, expr: AnyNode): AnyNode => ({ kind: 'ExprStmt', span, expr });
+const one = (span: Span, ty: Ty): Expr => ({ kind: 'IntLit', span, value: '1', suffix: null, ty });
+/** `if !cond { break; }` */
+const breakUnless = (span: Span, cond: Expr): AnyNode => exprStmt(span, {
+  kind: 'If', span, cond: { kind: 'Unary', span, op: '!', operand: cond, ty: T.bool },
+  then: block(span, [exprStmt(span, { kind: 'Break', span, ty: T.never })]), else: null, ty: T.void,
+});
 
 const desugar = rewriter<{ freshId(): number }>(Lnocompound, {
   For: (node: N<'For'>, next, ctx) => {
     const { name, id, start, end, inclusive, body, span } = next(node);
     const ty = start.ty;
     invariant(ty.k === 'int' && tyEq(ty, end.ty), 'a for range is over integers of one type', node);
-    const b = builders(span);
     const counterId = ctx.freshId();
     const endId = ctx.freshId();
-    const counter = b.local('__counter', counterId, ty);
-    const endName = b.local('__end', endId, ty);
-    const setup = [b.let('__counter', counterId, true, ty, start), b.let('__end', endId, false, ty, end)];
-    const advance = b.assign(counter, b.binary('+', counter, b.one(ty), ty));
-    const bindVar = b.let(name, id, false, ty, counter);
-    const userBody = { kind: 'ExprStmt', span, expr: body };
-    let loopBody: AnyNode[];
+    const counter = local(span, '__counter', counterId, ty);
+    const endName = local(span, '__end', endId, ty);
+    const setCounter = letOf(span, '__counter', counterId, true, ty, start);
+    const setEnd = letOf(span, '__end', endId, false, ty, end);
+    const advance = assign(span, counter, binary(span, '+', counter, one(span, ty), ty));
+    const bindVar = letOf(span, name, id, false, ty, counter);
+    const userBody = exprStmt(span, body);
     if (!inclusive) {
-      loopBody = [b.breakUnless(b.binary('<', counter, endName, T.bool)), bindVar, advance, userBody];
-    } else {
-      const goId = ctx.freshId();
-      const go = b.local('__go', goId, T.bool);
-      setup.push(b.let('__go', goId, true, T.bool, b.binary('<=', counter, endName, T.bool)));
-      loopBody = [b.breakUnless(go), bindVar, b.assign(go, b.binary('<', counter, endName, T.bool)), advance, userBody];
+      const loopBody = [breakUnless(span, binary(span, '<', counter, endName, T.bool)), bindVar, advance, userBody];
+      return exprStmt(span, block(span, [setCounter, setEnd, { kind: 'Loop', span, body: block(span, loopBody) }]));
     }
-    const loop = { kind: 'Loop', span, body: b.block(loopBody) };
-    return { kind: 'ExprStmt', span, expr: b.block([...setup, loop]) };
+    const goId = ctx.freshId();
+    const go = local(span, '__go', goId, T.bool);
+    const setGo = letOf(span, '__go', goId, true, T.bool, binary(span, '<=', counter, endName, T.bool));
+    const loopBody = [breakUnless(span, go), bindVar, assign(span, go, binary(span, '<', counter, endName, T.bool)), advance, userBody];
+    return exprStmt(span, block(span, [setCounter, setEnd, setGo, { kind: 'Loop', span, body: block(span, loopBody) }]));
   },
 });
 

@@ -277,15 +277,25 @@ class FunctionConverter {
   }
 }
 
+/** Whether a lambda occurs in `root`: a function without one is left as it is (most are). */
+function hasLambda(root: AnyNode): boolean {
+  let found = false;
+  forEachNode(Lptr, root, (n) => { if (n.kind === 'Lambda') found = true; });
+  return found;
+}
+
 export const desugarLambdasPass = definePass<N<'Program'>, Node<typeof Lnolambda, 'Program'>>({
   name: 'desugar-lambdas',
   description: 'closure conversion: lambda bodies become functions `outer.lambdaN`, capturing lambdas Closures over an environment record',
   from: Lptr,
   to: Lnolambda,
   run: (program, ctx) => {
+    if (!hasLambda(program)) return program as unknown as Node<typeof Lnolambda, 'Program'>;
     const facts = syncFacts(classTable(program.items));
     const items: AnyNode[] = [];
     for (const item of program.items) {
+      // an item without lambdas stays as it is (walking it is far cheaper than rebuilding it)
+      if (!hasLambda(item)) { items.push(item); continue; }
       switch (item.kind) {
         case 'FnDecl': {
           const conv = new FunctionConverter(item.name, facts, ctx);
@@ -296,6 +306,7 @@ export const desugarLambdasPass = definePass<N<'Program'>, Node<typeof Lnolambda
         case 'ClassDecl': {
           const lifted: AnyNode[] = [];
           const methods = item.methods.map((m) => {
+            if (!hasLambda(m)) return m;
             const conv = new FunctionConverter(`${item.name}.${m.name}`, facts, ctx);
             // `this` (id 0) is a parameter of every method that has one
             const body = conv.functionBody(m.body, [[0, false], ...m.params.map((p) => [p.id, p.mut] as const)]);

@@ -16,7 +16,7 @@ import { rewriter, type Rewriter } from '../ir/traverse.js';
 import { BUILTINS, isBuiltin, ORDERING, type BuiltinName } from '../ir/builtins.js';
 import { GENERIC_BY_NAME, ptr, showTy, T, type Ty } from '../ir/types.js';
 import { definePass, invariant } from './pass.js';
-import { withReceiverPointer } from './lower-methods.js';
+import { prepend, withReceiverPointer } from './lower-methods.js';
 
 type N<K extends string> = Node<typeof Lnomethods, K>;
 type Expr = AnyNode & { readonly ty: Ty };
@@ -54,9 +54,10 @@ function lowerMethod(call: N<'MethodCall'>, ctx: Ctx): Expr {
   const op = `${t.k}.${method}`;
   invariant(isBuiltin(op), `${showTy(t)} has a built-in method ${method}`, call);
   const shape: readonly string[] = BUILTINS[op].args;
-  const extra = shape.at(-1) === 'ordering' && args.length < shape.length - 1 ? [i32Lit(ORDERING.SeqCst, span)] : [];
-  if (!shape[0].startsWith('recv')) return builtin(op, [object, ...args, ...extra], ty, span);
-  return withReceiverPointer(object, shape[0] === 'recv*mut', span, ctx, (recv) => builtin(op, [recv, ...args, ...extra], ty, span));
+  // an atomic operation without its ordering gets SeqCst
+  const rest = shape.at(-1) === 'ordering' && args.length < shape.length - 1 ? [...args, i32Lit(ORDERING.SeqCst, span)] : args;
+  if (!shape[0].startsWith('recv')) return builtin(op, prepend(object, rest), ty, span);
+  return withReceiverPointer(object, shape[0] === 'recv*mut', span, ctx, (recv) => builtin(op, prepend(recv, rest), ty, span));
 }
 
 export const lowerBuiltinsPass = definePass<N<'Program'>, Node<typeof Lcore, 'Program'>>({

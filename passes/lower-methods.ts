@@ -47,6 +47,14 @@ export function withReceiverPointer(object: Expr, mut: boolean, span: Span, ctx:
   return { kind: 'Block', span, stmts: [bind], tail: call, ty: call.ty };
 }
 
+/** `[first, ...rest]`, allocated at its exact size (a spread or `push` leaves room for 16 more). */
+export function prepend<X>(first: X, rest: readonly X[]): X[] {
+  const out = new Array<X>(rest.length + 1);
+  out[0] = first;
+  for (let i = 0; i < rest.length; i++) out[i + 1] = rest[i];
+  return out;
+}
+
 interface MethodInfo { fnName: string; fnType: Ty; thisMut: boolean; ref: { k: 'fn'; name: string } }
 
 /** The type of `this` in method `m` of class `cls`, or null for a static method. */
@@ -75,7 +83,7 @@ function lift(cls: N<'ClassDecl'>): AnyNode[] {
   const fns = cls.methods.map((m) => {
     const self = thisType(cls, m);
     const thisParam = self && { kind: 'Param', span: m.span, name: 'this', mut: false, ty: self, id: 0 };
-    const params = thisParam ? [thisParam, ...m.params] : m.params;
+    const params = thisParam ? prepend(thisParam, m.params) : m.params;
     return { ...m, name: `${cls.name}.${m.name}`, params, mutSelf: false, isStatic: false };
   });
   const dropFn = cls.traits.includes('Drop') ? `${cls.name}.drop` : null;
@@ -101,11 +109,7 @@ export const lowerMethodsPass = definePass<N<'Program'>, Node<typeof Lnomethods,
         if (object.ty.k !== 'class') return call;
         const info = method(object.ty.name, name, node);
         const callee = { kind: 'Name', span, name: info.fnName, ref: info.ref, ty: info.fnType };
-        return withReceiverPointer(object, info.thisMut, span, c, (recv) => {
-          const all = [recv];
-          for (const a of args) all.push(a);
-          return { kind: 'Call', span, callee, args: all, ty };
-        });
+        return withReceiverPointer(object, info.thisMut, span, c, (recv) => ({ kind: 'Call', span, callee, args: prepend(recv, args), ty }));
       },
       Path: (node: N<'Path'>) => {
         if (!table.has(node.owner)) return node;

@@ -21,7 +21,7 @@
 //   needed); at the end of a block they are its tail.
 // - Unary `&`/`&mut` (and `&T` in types) report E0012 and are read as `*`/`*mut`.
 
-import type { Cat, Span } from '../ir/lang.js';
+import { nodeBuilder, type Cat, type Span } from '../ir/lang.js';
 import { Lsource, Lsrc, type Node } from '../ir/languages.js';
 import { T, ptr, gen, arrayTy, fnTy, classTy, type Generic, type Ty } from '../ir/types.js';
 import type { Code, Diagnostics, SourceFile } from '../ir/diagnostics.js';
@@ -97,6 +97,27 @@ export const parsePass = definePass<Node<typeof Lsource, 'SourceText'>, N<'Progr
 
 interface FnModifiers { unsafe: boolean; mutSelf: boolean; isStatic: boolean }
 
+/**
+ * The items of the lists being parsed (statements, arguments, ...), innermost list on top.
+ * A finished list is copied out at its exact size: an array grown by `push` keeps room for
+ * 16 more elements, and the tree's thousands of short lists live through every pass.
+ */
+class ListStack {
+  private readonly items: unknown[] = [];
+  private top = 0;
+  /** where a list starting now begins */
+  get mark(): number { return this.top; }
+  push(x: unknown): void { this.items[this.top++] = x; }
+  /** the list pushed since `mark`, popped */
+  take<X>(mark: number): X[] {
+    const list = this.items.slice(mark, this.top) as X[];
+    this.top = mark;
+    return list;
+  }
+}
+
+const buildSrc = nodeBuilder(Lsrc);
+
 class Parser {
   private readonly kinds: Uint8Array;
   private readonly starts: Int32Array;
@@ -116,6 +137,10 @@ class Parser {
   private reported = 0;
   /** interned identifiers, by a hash of their text */
   private readonly names = new Map<number, string>();
+  private readonly lists = new ListStack();
+  /** list items, made once rather than a closure per list */
+  private readonly exprItem = (): Expr => this.parseExpr();
+  private readonly typeItem = (): Ty => this.parseType();
 
   constructor(private readonly text: string, private readonly t: Tokens, private readonly diag: Diagnostics) {
     this.kinds = t.kind; this.starts = t.start; this.ends = t.end; this.match = t.match; this.count = t.count;
@@ -440,20 +465,21 @@ class Parser {
   /**
    * Parses `( item, item, )` (or with `[` `]`, `{` `}`) from the opener at the current token,
    * recovering at `,` and at the matching closer (`closeIdx`). Struct literals are allowed
-   * inside. With `afterFirst`, the opener and a first item (in `out`) are already read.
+   * inside. With `first`, the opener and the first item are already read.
    */
-  private parseList<X>(close: number, item: () => X | null, out: X[] = [], afterFirst = false, closeIdx = this.match[this.pos]): X[] {
-    if (!afterFirst) this.advance();
+  private parseList<X>(close: number, item: () => X | null, first: X | null = null, closeIdx = this.match[this.pos]): X[] {
+    const mark = this.lists.mark;
+    if (first === null) this.advance(); else this.lists.push(first);
     const saved = this.noStruct;
     this.noStruct = false;
     const errorsBefore = this.syntaxErrors;
-    let first = afterFirst;
-    while (first || (!this.at(close) && !this.at(Tok.EOF))) {
-      if (!first) {
+    let afterFirst = first !== null;
+    while (afterFirst || (!this.at(close) && !this.at(Tok.EOF))) {
+      if (!afterFirst) {
         const x = item();
-        if (x !== null) out.push(x);
+        if (x !== null) this.lists.push(x);
       }
-      first = false;
+      afterFirst = false;
       if (this.eat(Tok.Comma)) continue;
       if (this.at(close)) break;
       this.errorExpected(`\`,\` or \`${TOKEN_TEXT[close]}\``);
@@ -462,7 +488,7 @@ class Parser {
     }
     if (!this.eat(close) && this.syntaxErrors === errorsBefore) this.errorExpected(`\`${TOKEN_TEXT[close]}\``);
     this.noStruct = saved;
-    return out;
+    return this.lists.take<X>(mark);
   }
 
   // ------------------------------------------------------------------ statements
@@ -482,7 +508,8 @@ class Parser {
     this.advance();
     const saved = this.noStruct;
     this.noStruct = false;
-    const stmts: Stmt[] = [];
+    const stmts = this.lists;
+    const mark = stmts.mark;
     let tail: Expr | null = null;
     for (;;) {
       const k = this.kinds[this.pos];
@@ -498,7 +525,7 @@ class Parser {
     this.closeBrace(openIdx);
     this.noStruct = saved;
     this.depth--;
-    return { kind: 'Block', span: this.span(start), stmts, tail };
+    return { kind: 'Block', span: this.span(start), stmts: stmts.take<Stmt>(mark), tail };
   }
 
   /** Consumes the `}` of the block opened by token `openIdx`, or reports it unclosed. */
@@ -528,7 +555,7 @@ class Parser {
    * Parses one statement into `stmts`; returns the block's tail instead when the statement
    * is an expression followed by the block's `}`.
    */
-  private parseStatement(stmts: Stmt[]): Expr | null {
+  private parseStatement(stmts: ListStack): Expr | null {
     const start = this.tokStart;
     switch (this.k()) {
       case Tok.Mut:
@@ -584,7 +611,7 @@ class Parser {
   }
 
   /** if / block / unsafe at the start of a statement: no `;` needed; last in a block, the tail. */
-  private blockLikeStatement(stmts: Stmt[]): Expr | null {
+  private blockLikeStatement(stmts: ListStack): Expr | null {
     const e = this.k() === Tok.If ? this.parseIf() : this.k() === Tok.LBrace ? this.parseBlock() : this.parseUnsafeBlock();
     if (this.at(Tok.RBrace)) return e;
     stmts.push(this.exprStmt(e));
@@ -697,35 +724,36 @@ class Parser {
   // ------------------------------------------------------------------ block-like expressions
   /** `if c {..} else if let Some(x) = e {..} else {..}`: the chain is read in a loop, not recursively. */
   private parseIf(): Expr {
-    type Link = { start: number; cond: Expr | null; name: string; value: Expr | null; then: Block };
-    const chain: Link[] = [];
-    let last: Block | null = null;
+    // Each link is made as it is read, with its `else` and its span's end (the end of the
+    // whole chain) filled in later: nobody has seen these nodes yet.
+    type Link = { span: { start: number; end: number }; else: Expr | null };
+    let first: Link | null = null;
+    let prev: Link | null = null;
+    let links = 0;
     for (;;) {
       const start = this.tokStart;
       this.advance(); // `if`
+      let link: Link;
       if (this.atLetPattern()) {
         const { name, value } = this.parseLetSome();
-        chain.push({ start, cond: null, name, value, then: this.parseBlock() });
+        link = { kind: 'IfLet', span: { start, end: start }, name, value, then: this.parseBlock(), else: null } as Link;
       } else {
         const cond = this.parseCondition();
-        chain.push({ start, cond, name: '', value: null, then: this.parseBlock() });
+        link = { kind: 'If', span: { start, end: start }, cond, then: this.parseBlock(), else: null } as Link;
       }
+      if (prev === null) first = link; else prev.else = link as unknown as Expr;
+      prev = link;
+      links++;
       if (!this.eat(Tok.Else)) break;
       if (this.at(Tok.If)) continue;
-      if (this.at(Tok.LBrace)) last = this.parseBlock();
+      if (this.at(Tok.LBrace)) prev.else = this.parseBlock();
       else this.errorExpected('`{` or `if` after `else`');
       break;
     }
     const end = this.prevEnd;
-    let acc: Expr | null = last;
-    for (let i = chain.length - 1; i >= 0; i--) {
-      const l = chain[i];
-      const span = { start: l.start, end };
-      acc = l.cond !== null
-        ? { kind: 'If', span, cond: l.cond, then: l.then, else: acc }
-        : { kind: 'IfLet', span, name: l.name, value: l.value!, then: l.then, else: acc };
-    }
-    return acc!;
+    let l = first!;
+    for (let i = 0; i < links; i++, l = l.else as unknown as Link) l.span.end = end;
+    return first as unknown as Expr;
   }
 
   private parseUnsafeBlock(): N<'Unsafe'> {
@@ -848,7 +876,7 @@ class Parser {
           const name = this.expectIdent('a field or method name');
           if (name === null) return e;
           if (this.at(Tok.LParen)) {
-            const args = this.parseList(Tok.RParen, () => this.parseExpr());
+            const args = this.parseList(Tok.RParen, this.exprItem);
             e = { kind: 'MethodCall', span: this.span(start), object: e, method: name, args };
           } else e = { kind: 'Field', span: this.span(start), object: e, name };
           continue;
@@ -864,7 +892,7 @@ class Parser {
           continue;
         }
         case Tok.LParen: {
-          const args = this.parseList(Tok.RParen, () => this.parseExpr());
+          const args = this.parseList(Tok.RParen, this.exprItem);
           e = { kind: 'Call', span: this.span(start), callee: e, args };
           continue;
         }
@@ -952,7 +980,7 @@ class Parser {
     this.expect(Tok.RParen);
     this.noStruct = saved;
     // the parentheses belong to the expression's span
-    return { ...e, span: this.span(start) };
+    return buildSrc<Expr>(e, { span: this.span(start) });
   }
 
   private parseArray(): Expr {
@@ -972,7 +1000,7 @@ class Parser {
       this.noStruct = saved;
       return { kind: 'ArrayRepeat', span: this.span(start), value: first, count };
     }
-    const elems = this.parseList(Tok.RBracket, () => this.parseExpr(), [first], true, closeIdx);
+    const elems = this.parseList(Tok.RBracket, this.exprItem, first, closeIdx);
     this.noStruct = saved;
     return { kind: 'ArrayLit', span: this.span(start), elems };
   }
@@ -1118,7 +1146,7 @@ class Parser {
   private parseFnType(concurrent: boolean): Ty {
     this.advance(); // `fn`
     let params: Ty[] = [];
-    if (this.at(Tok.LParen)) params = this.parseList(Tok.RParen, () => this.parseType());
+    if (this.at(Tok.LParen)) params = this.parseList(Tok.RParen, this.typeItem);
     else this.errorExpected('`(`', 'a function type is written `fn(A, B) -> R`');
     const ret = this.eat(Tok.Arrow) ? this.parseType() : T.void;
     return fnTy(params, ret, concurrent);

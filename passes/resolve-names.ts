@@ -75,12 +75,14 @@ class Resolver {
   readonly statics = new Set<string>();
   readonly fns = new Set<string>();
   readonly externs = new Set<string>();
-  /** name -> ids of the locals in scope with that name, innermost last */
-  private locals = new Map<string, number[]>();
+  /** name -> id of the innermost local in scope with that name */
+  private readonly locals = new Map<string, number>();
   /** the names declared in the open scopes, innermost last (to pop a scope in O(declared)) */
-  private declared: string[] = [];
+  private readonly declared: string[] = [];
+  /** per entry of `declared`: the id that name had before (-1: none), restored when its scope ends */
+  private readonly shadowed: number[] = [];
   /** per open scope, where its names start in `declared` */
-  private scopeStarts: number[] = [];
+  private readonly scopeStarts: number[] = [];
   private nextId = 1;
   method: MethodScope | null = null;
   private suggestions = 0;
@@ -124,11 +126,8 @@ class Resolver {
     }
   }
 
-  /** Starts a function (or a static's initializer): fresh locals, ids from 1. */
+  /** Starts a function (or a static's initializer): ids from 1 (the last one's scopes are all closed). */
   enterFunction(method: MethodScope | null): void {
-    this.locals = new Map();
-    this.declared = [];
-    this.scopeStarts = [];
     this.nextId = 1;
     this.method = method;
   }
@@ -139,22 +138,20 @@ class Resolver {
     const start = this.scopeStarts.pop() ?? 0;
     while (this.declared.length > start) {
       const name = this.declared.pop()!;
-      const ids = this.locals.get(name)!;
-      ids.pop();
-      if (ids.length === 0) this.locals.delete(name);
+      const before = this.shadowed.pop()!;
+      if (before < 0) this.locals.delete(name); else this.locals.set(name, before);
     }
   }
   /** Declares a local in the innermost scope; shadowing is allowed. */
   bind(name: string): number {
     const id = this.nextId++;
-    const ids = this.locals.get(name);
-    if (ids) ids.push(id); else this.locals.set(name, [id]);
+    this.shadowed.push(this.locals.get(name) ?? -1);
+    this.locals.set(name, id);
     this.declared.push(name);
     return id;
   }
   local(name: string): number | undefined {
-    const ids = this.locals.get(name);
-    return ids ? ids[ids.length - 1] : undefined;
+    return this.locals.get(name);
   }
 
   // ---------------------------------------------------------------- names

@@ -476,6 +476,24 @@ main() {
     expect(r.errors).toEqual([]);
     assertWellTyped(r.out!);
   });
+  it('builds every node with its fields in Ltyped order (so nodes of a kind share one hidden class)', () => {
+    const src = `class P(x: i32) { get() -> i32 { return x + 1; } }
+main() {
+    mut v := Vec<i64>::new();
+    v.push(-2);
+    p := P { x: 1 };
+    for i in 0..3 { if i == 1 { v.push(i); } else { println(p.get()); } }
+    { n := v.len(); println(n); }
+}`;
+    const r = front(src);
+    expect(r.errors).toEqual([]);
+    const kinds = new Set<string>();
+    forEachNode(Ltyped, r.out!, (n) => {
+      kinds.add(n.kind);
+      expect(Object.keys(n), n.kind).toEqual(['kind', 'span', ...Ltyped.fields.get(n.kind)!.map((f) => f.name)]);
+    });
+    for (const k of ['Name', 'IntLit', 'Binary', 'Block', 'Call', 'MethodCall']) expect(kinds).toContain(k);
+  });
   it('lets and lambda parameters get their inferred types', () => {
     const r = front('apply(f: fn(i64) -> i64) -> i64 { return f(1); }\nmain() { x := apply((a) -> a); }');
     let lambdaParam: string | null = null;

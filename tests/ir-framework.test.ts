@@ -79,6 +79,20 @@ describe('rewriter', () => {
     expect(out.items.map((x: any) => x.value)).toEqual([1, 1, 2, 1]);
     expect(() => dup(add(num(1), num(2)), 1)).toThrow(/several nodes/);
   });
+  // keep (0), replace (1), drop (2) or split in two (3) each element: the list must come out
+  // as the reference flatMap says, and be the input list itself when nothing changed
+  fcTest.prop([fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 12 })])('rewrites lists with replacements and splices', (ops) => {
+    const list = seq(...ops.map((op, i) => num(i * 10 + op)));
+    const out = rewriter(Ltiny, {
+      Num: (n) => {
+        const v = n.value as number;
+        return [n, num(v + 100), [], [num(v), num(-v)]][v % 10] as AnyNode | AnyNode[];
+      },
+    })(list, undefined) as any;
+    const want = ops.flatMap((op, i) => { const v = i * 10 + op; return [[v], [v + 100], [], [v, -v]][op]; });
+    expect(out.items.map((x: any) => x.value)).toEqual(want);
+    if (ops.every((op) => op === 0)) expect(out).toBe(list);
+  });
   fcTest.prop([fc.integer({ min: 0, max: 5 })])('rewrites every node exactly once', (depth) => {
     const build = (d: number): AnyNode => (d === 0 ? num(d) : add(build(d - 1), seq(build(d - 1), num(d))));
     const tree = build(depth);

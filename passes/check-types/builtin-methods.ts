@@ -25,6 +25,11 @@ export interface BuiltinMethodSig {
 const sig = (params: readonly ArgSpec[], ret: Ty, opts: { mutates?: boolean; ordering?: boolean } = {}): BuiltinMethodSig =>
   ({ params, ret, mutates: opts.mutates ?? false, ordering: opts.ordering ?? false });
 
+// the signatures that do not depend on the receiver's element type, made once
+const TEST = sig([], T.bool);
+const LEN = sig([], T.i64);
+const PARSE_I64 = sig([], gen('option', T.i64));
+
 /**
  * The method `name` of the (resolved) receiver type `recv`, or null when that type has no
  * such method. `fresh` makes an inference variable (for `r.alloc(v)`, generic in `v`).
@@ -34,7 +39,7 @@ export function builtinMethod(recv: Ty, name: string, fresh: () => Ty): BuiltinM
     case 'option': {
       const t = recv.of;
       switch (name) {
-        case 'is_some': case 'is_none': return sig([], T.bool);
+        case 'is_some': case 'is_none': return TEST;
         case 'unwrap': return sig([], t);
       }
       return null;
@@ -44,7 +49,7 @@ export function builtinMethod(recv: Ty, name: string, fresh: () => Ty): BuiltinM
       switch (name) {
         case 'push': return sig([t], T.void, { mutates: true });
         case 'pop': return sig([], gen('option', t), { mutates: true });
-        case 'len': return sig([], T.i64);
+        case 'len': return LEN;
         case 'clear': return sig([], T.void, { mutates: true });
       }
       return null;
@@ -52,18 +57,18 @@ export function builtinMethod(recv: Ty, name: string, fresh: () => Ty): BuiltinM
     case 'string':
       switch (name) {
         case 'append': return sig(['printable'], T.void, { mutates: true });
-        case 'len': return sig([], T.i64);
-        case 'parse_i64': return sig([], gen('option', T.i64));
+        case 'len': return LEN;
+        case 'parse_i64': return PARSE_I64;
       }
       return null;
     case 'str':
       // `"42".parse_i64()` too, as a Rust programmer would expect (lowered through a String)
       switch (name) {
-        case 'len': return sig([], T.i64);
-        case 'parse_i64': return sig([], gen('option', T.i64));
+        case 'len': return LEN;
+        case 'parse_i64': return PARSE_I64;
       }
       return null;
-    case 'array': return name === 'len' ? sig([], T.i64) : null;
+    case 'array': return name === 'len' ? LEN : null;
     case 'region': {
       if (name !== 'alloc') return null;
       const t = fresh();

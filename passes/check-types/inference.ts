@@ -19,21 +19,23 @@ export type VarKind = 'any' | 'int' | 'float';
 export class Inference {
   private bound: (Ty | undefined)[] = [];
   private kinds: VarKind[] = [];
-  /** where each variable was made, and a help note, for "cannot infer type" */
-  private origins: { span: Span; help: string }[] = [];
+  /** where each variable was made, and a help note, for "cannot infer type" (two arrays: no object per variable) */
+  private spans: Span[] = [];
+  private helps: string[] = [];
 
   get count(): number { return this.bound.length; }
 
-  reset(): void { this.bound = []; this.origins = []; this.kinds = []; }
+  reset(): void { this.bound = []; this.spans = []; this.helps = []; this.kinds = []; }
 
   fresh(origin: Span, help = 'add a type annotation', kind: VarKind = 'any'): Ty {
     this.bound.push(undefined);
     this.kinds.push(kind);
-    this.origins.push({ span: origin, help });
+    this.spans.push(origin);
+    this.helps.push(help);
     return { k: 'infer', id: this.bound.length - 1 };
   }
 
-  origin(id: number): { span: Span; help: string } { return this.origins[id]; }
+  origin(id: number): { span: Span; help: string } { return { span: this.spans[id], help: this.helps[id] }; }
 
   /**
    * The kind of `t` for checks: its `k`, except that an unbound literal variable counts as

@@ -14,6 +14,7 @@ import { T, ptr, gen, arrayTy, fnTy, classTy, type Ty } from '../ir/types.js';
 import { emitC } from '../backends/c/emit-c.js';
 import { compileC, type CBuildOptions } from '../backends/c/toolchain.js';
 import { makeCBackend } from '../backends/c/index.js';
+import { LocalNames, TextBuffer } from '../backends/c/text.js';
 const span = { start: 0, end: 0 };
 // Loosely typed nodes: the validator checks their shape.
 type N = { kind: string; span: typeof span; [k: string]: unknown };
@@ -1011,5 +1012,52 @@ describe('C backend: generated C', () => {
   });
   it('reports a C compiler failure as an internal error with its stderr', async () => {
     await expect(buildC('int main(void) { return undefined_name; }')).rejects.toThrow(/undefined_name/);
+  });
+});
+
+describe('C backend: emitter building blocks', () => {
+  it('TextBuffer keeps pieces in order, grows, and prepends into the room in front', () => {
+    const b = new TextBuffer(8, 4);
+    b.put('ab', 'cd', 'ef', 'gh', 'ij', 'kl', 'mn', 'op', 'q');
+    b.num(0); b.num(7); b.num(1205);
+    const long = 'x'.repeat(100);
+    b.put(long);
+    b.prepend('<>');
+    expect(b.text()).toBe(`<>abcdefghijklmnopq071205${long}`);
+    b.prepend('too long for the room left');
+    expect(b.text()).toBe(`too long for the room left<>abcdefghijklmnopq071205${long}`);
+    const other = new TextBuffer(4);
+    other.put('(', 'é', ')'); // Latin-1 fits in a byte
+    b.putBuffer(other);
+    b.putBuffer(other);
+    expect(b.text().endsWith('(é)(é)')).toBe(true);
+    other.clear();
+    expect(other.text()).toBe('');
+  });
+  it('TextBuffer keeps characters that do not fit in a byte', () => {
+    const b = new TextBuffer(16, 8);
+    b.put('a', 'λ→', 'b');
+    b.put('c');
+    b.prepend('<');
+    expect(b.text()).toBe('<aλ→bc');
+    const x = new TextBuffer();
+    x.put('✓', '1');
+    b.putBuffer(x);
+    b.prepend('ü');
+    expect(b.text()).toBe('ü<aλ→bc✓1');
+  });
+  it('LocalNames maps ids to names, forgets them on reset, and handles collisions', () => {
+    const t = new LocalNames();
+    t.reset(3);
+    t.set(1, 'l1_a'); t.set(1_001_168, 'l1001168'); t.set(65, 'l65_c');
+    expect([t.get(1), t.get(1_001_168), t.get(65), t.get(2)]).toEqual(['l1_a', 'l1001168', 'l65_c', undefined]);
+    // many ids in a table grown for them: every one found again (colliding slots probe on)
+    t.reset(1000);
+    const ids = Array.from({ length: 1000 }, (_, i) => i * 64 + 1);
+    for (const id of ids) t.set(id, `n${id}`);
+    expect(ids.every((id) => t.get(id) === `n${id}`)).toBe(true);
+    expect(t.get(1_001_168)).toBeUndefined();
+    t.reset(2);
+    expect(t.get(1)).toBeUndefined();
   });
 });

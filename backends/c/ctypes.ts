@@ -28,10 +28,6 @@ interface StructEntry {
   state: 'declared' | 'defining' | 'defined';
 }
 
-const INT_C: Record<string, string> = {
-  i8: 'int8_t', i16: 'int16_t', i32: 'int32_t', i64: 'int64_t', u8: 'uint8_t', u16: 'uint16_t', u32: 'uint32_t', u64: 'uint64_t',
-};
-
 /** Option<T> is a nullable pointer when T's C representation is a non-null pointer. */
 export function isNullableOption(t: Ty): boolean {
   if (t.k !== 'option') return false;
@@ -50,7 +46,8 @@ export class CTypes {
   /** struct definitions, in dependency order */
   readonly defs: string[] = [];
   private readonly structs = new Map<string, StructEntry>();
-  private readonly memo = new WeakMap<Ty, string>();
+  /** per type object (types are shared, so a few objects cover a module; a Map is faster than a WeakMap) */
+  private readonly memo = new Map<Ty, string>();
   private readonly classNames = new Map<string, string>();
 
   constructor(private readonly classes: ReadonlyMap<string, ClassDef>, private readonly names: CNames) {}
@@ -58,7 +55,7 @@ export class CTypes {
   /** The C type of a value of type t; any struct it names is defined before the functions. */
   c(t: Ty): string {
     switch (t.k) { // the common cases first, without a map lookup
-      case 'int': return INT_C[t.name];
+      case 'int': return cIntType(t.name);
       case 'float': return t.name === 'f32' ? 'float' : 'double';
       case 'bool': return 'bool';
     }

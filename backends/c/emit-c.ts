@@ -13,6 +13,10 @@
 // value whose computation may have effects (a call, a built-in, a division) is computed
 // into a temporary before the place it is stored into is checked and written
 // (as in Rust: the right-hand side first).
+//
+// The text is written piece by piece into one byte buffer (text.ts) rather than built from
+// strings, which allocated ~25 bytes per byte of C. An rvalue goes to a scratch buffer
+// first: the checks that rendering it records must be written before it.
 
 import type { Lcfg, Node } from '../../ir/languages.js';
 import { operandTy, rvalueTy } from '../../ir/languages.js';
@@ -22,6 +26,7 @@ import { InternalError } from '../../passes/pass.js';
 import { CTypes, fieldName, isNullableOption } from './ctypes.js';
 import { Glue } from './glue.js';
 import { CNames, cFloatLiteral, cIdent, cIntLiteral, cIntType, cStringLiteral } from './names.js';
+import { LocalNames, TextBuffer } from './text.js';
 
 type Module = Node<typeof Lcfg, 'Module'>;
 type FnDef = Node<typeof Lcfg, 'FnDef'>;
@@ -58,6 +63,8 @@ class ModuleEmitter {
   readonly glue: Glue;
   readonly fns = new Map<string, CallTarget>();
   readonly globals = new Map<string, string>();
+  /** local name -> the part of its C name after the id (the same few names recur in every function) */
+  readonly localBases = new Map<string, string>();
   private readonly sigTypedefs: string[] = [];
   private readonly sigNames = new Map<string, string>();
   private readonly trampolines = new Map<string, string>();
@@ -81,6 +88,21 @@ class ModuleEmitter {
     this.glue = new Glue(this.types, this.names, (n) => this.target(n).cname);
   }
 
+  /** int type name -> constant value -> its C literal (the same few constants recur) */
+  private readonly intLits = new Map<string, Map<unknown, string>>();
+
+  /** The C literal of an integer constant. */
+  intLiteral(name: string, v: unknown): string {
+    let lits = this.intLits.get(name);
+    if (lits === undefined) this.intLits.set(name, lits = new Map());
+    let lit = lits.get(v);
+    if (lit === undefined) {
+      lit = cIntLiteral(typeof v === 'bigint' ? v.toString() : String(v), name);
+      lits.set(v, lit);
+    }
+    return lit;
+  }
+
   target(name: string): CallTarget {
     const t = this.fns.get(name);
     if (!t) throw new InternalError(`C backend: unknown function ${name}`);
@@ -91,13 +113,23 @@ class ModuleEmitter {
     const globalDecls = this.mod.globals.map((g) => `static ${this.types.c(g.ty)} ${this.globals.get(g.name)}; /* ${g.mut ? 'static mut' : 'static'} ${g.name} */`);
     const externDecls = this.mod.externs.map((e) => this.externDecl(e));
     const protos: string[] = [];
-    // each function is joined into one string as soon as it is emitted: long-lived arrays of
-    // many young strings make V8's garbage collection slow down as the output grows
-    const bodies: string[] = [];
-    for (const f of this.mod.fns) {
-      const fe = new FnEmitter(this, f);
-      protos.push(`${fe.signature()};`);
-      bodies.push(fe.emit());
+    // the whole file is written into one byte buffer (no string per line or per function):
+    // the function bodies first, behind room for the declarations, which are known last
+    const fns = this.mod.fns;
+    let units = 0;
+    for (const f of fns) {
+      units += f.locals.length + f.blocks.length + 4;
+      for (const b of f.blocks) units += b.stmts.length;
+    }
+    const front = 4096 + 128 * (fns.length + this.mod.classes.length + this.mod.globals.length + this.mod.externs.length);
+    const out = new TextBuffer(front + 64 * units, front); // ~30 bytes of C per unit
+    const locals = new LocalNames();
+    const scratch = new Scratch();
+    for (const f of fns) {
+      const fe = new FnEmitter(this, f, out, locals, scratch);
+      const sig = fe.signature();
+      protos.push(`${sig};`);
+      fe.emit(sig);
     }
     const mainFn = this.mod.fns.find((f) => f.name === this.mod.main);
     if (!mainFn) throw new InternalError(`C backend: main function ${this.mod.main} not found`);
@@ -139,7 +171,9 @@ class ModuleEmitter {
       wrapper.join('\n'),
       '',
     ];
-    return `${head.join('\n')}\n${bodies.join('\n')}\n${tail.join('\n')}`;
+    out.prepend(`${head.join('\n')}\n`); // each function ends with a blank line
+    out.put(tail.join('\n'));
+    return out.text();
   }
 
   private externDecl(e: ExternDef): string {
@@ -193,7 +227,7 @@ class ModuleEmitter {
  * The C name of a local: `l<id>_<name>`, or `l<id>` for unnamed temporaries (the id keeps
  * names unique, and the prefix keeps them clear of C keywords and libc names).
  */
-function localName(id: number, name: string): string {
+function localName(id: number, name: string, localBases: Map<string, string>): string {
   if (name === '') return `l${id}`;
   const c0 = name.charCodeAt(0);
   // compiler temporaries (checked without building `_t${id}` for every local)
@@ -205,11 +239,33 @@ function localName(id: number, name: string): string {
   }
   return base ? `l${id}_${base}` : `l${id}`;
 }
-/** name -> the part of its C name after the id (the same few names recur in every function) */
-const localBases = new Map<string, string>();
 
 /** Per statement: checks to run first, and drops of consumed values to run after. */
-interface StmtCtx { pre: string[]; post: string[] }
+class StmtCtx {
+  readonly pre: string[] = [];
+  readonly post: string[] = [];
+  /** Empties the lists for the next statement (most statements leave them empty). */
+  clear(): this {
+    if (this.pre.length > 0) this.pre.length = 0;
+    if (this.post.length > 0) this.post.length = 0;
+    return this;
+  }
+}
+
+/** State reused by every function of a module: statement contexts and the block walk's lists. */
+class Scratch {
+  /** the value's (and a terminator's) checks and drops */
+  readonly ctx = new StmtCtx();
+  /** the checks of the place an Assign writes */
+  readonly dstCtx = new StmtCtx();
+  /** the C expression of the statement's value (written before the checks it records are) */
+  readonly x = new TextBuffer();
+  /** per block: 1 = reachable, 2 = a jump target */
+  flags = new Uint8Array(64);
+  readonly work: number[] = [];
+}
+
+const REACHABLE = 1, TARGETED = 2;
 
 const ARITH = new Set(['+', '-', '*']);
 const BITWISE = new Set(['&', '|', '^']);
@@ -218,63 +274,72 @@ const COMPARE = new Set(['==', '!=', '<', '<=', '>', '>=']);
 class FnEmitter {
   private readonly types: CTypes;
   private readonly glue: Glue;
-  private readonly localNames = new Map<number, string>();
-  private readonly localTys = new Map<number, Ty>();
   private tempCount = 0;
+  /** where rvalues are written (see Scratch.x) */
+  private readonly x: TextBuffer;
 
-  private readonly out: string[] = [];
-
-  constructor(private readonly m: ModuleEmitter, private readonly f: FnDef) {
+  constructor(
+    private readonly m: ModuleEmitter,
+    private readonly f: FnDef,
+    /** where the function's C goes */
+    private readonly w: TextBuffer,
+    private readonly localNames: LocalNames,
+    private readonly scratch: Scratch,
+  ) {
     this.types = m.types;
     this.glue = m.glue;
-    for (const l of f.locals) {
-      this.localNames.set(l.id, localName(l.id, l.name));
-      this.localTys.set(l.id, l.ty);
-    }
+    this.x = scratch.x;
+    localNames.reset(f.locals.length);
+    for (const l of f.locals) localNames.set(l.id, localName(l.id, l.name, m.localBases));
   }
 
   signature(): string {
     const t = this.m.target(this.f.name);
-    const params = this.f.params.map((id) => `${this.types.c(this.localTys.get(id)!)} ${this.localNames.get(id)}`);
+    const params = this.f.params.map((id, i) => `${this.types.c(t.params[i])} ${this.localNames.get(id)}`);
     return `static ${this.types.c(this.f.ret)} ${t.cname}(${params.length ? params.join(', ') : 'void'})`;
   }
 
-  /** The function's C definition. */
-  emit(): string {
+  /** Writes the function's C definition, followed by a blank line. */
+  emit(signature: string): void {
     const f = this.f;
-    const out = this.out;
-    out.push(`/* ${f.name} */`, `${this.signature()} {`);
+    const w = this.w;
+    w.put('/* ', f.name, ' */\n', signature, ' {\n');
     const paramSet = new Set(f.params);
     for (const l of f.locals) {
       if (paramSet.has(l.id)) continue;
       if (isVoidTy(l.ty)) throw new InternalError(`C backend: local ${l.name} of ${f.name} has type ${l.ty.k}`);
       const c = this.types.c(l.ty);
-      out.push(`  ${c} ${this.localNames.get(l.id)}${this.zeroInit(l.ty, c)};`);
+      w.put('  ', c, ' ', this.localNames.get(l.id)!, this.zeroInit(l.ty, c), ';\n');
     }
     // only reachable blocks are emitted; only jump targets get labels
-    const reachable = new Array<boolean>(f.blocks.length).fill(false);
-    const targeted = new Array<boolean>(f.blocks.length).fill(false);
-    const work = [0];
-    if (f.blocks.length) reachable[0] = true;
-    f.blocks.forEach((b, i) => {
-      if (b.id !== i) throw new InternalError(`C backend: block ${i} of ${f.name} has id ${b.id}`);
-    });
-    while (work.length) {
-      const b = f.blocks[work.pop()!];
-      for (const s of successors(b.term)) {
-        if (s < 0 || s >= f.blocks.length) throw new InternalError(`C backend: ${f.name} jumps to missing block ${s}`);
-        targeted[s] = true;
-        if (!reachable[s]) { reachable[s] = true; work.push(s); }
-      }
+    const n = f.blocks.length;
+    if (this.scratch.flags.length < n) this.scratch.flags = new Uint8Array(2 * n);
+    const flags = this.scratch.flags.fill(0, 0, n);
+    for (let i = 0; i < n; i++) {
+      if (f.blocks[i].id !== i) throw new InternalError(`C backend: block ${i} of ${f.name} has id ${f.blocks[i].id}`);
     }
-    const order = f.blocks.filter((b) => reachable[b.id]);
-    order.forEach((b, i) => {
-      if (targeted[b.id]) this.out.push(`bb${b.id}:`);
+    const work = this.scratch.work;
+    if (n > 0) { flags[0] = REACHABLE; work.push(0); }
+    const reach = (s: number) => {
+      if (s < 0 || s >= n) throw new InternalError(`C backend: ${f.name} jumps to missing block ${s}`);
+      flags[s] |= TARGETED;
+      if (!(flags[s] & REACHABLE)) { flags[s] |= REACHABLE; work.push(s); }
+    };
+    while (work.length > 0) {
+      const t = f.blocks[work.pop()!].term;
+      if (t.kind === 'Goto') reach(t.target);
+      else if (t.kind === 'Branch') { reach(t.then); reach(t.else); }
+    }
+    for (let i = 0; i < n; i++) {
+      if (!(flags[i] & REACHABLE)) continue;
+      const b = f.blocks[i];
+      if (flags[i] & TARGETED) { w.put('bb'); w.num(i); w.put(':\n'); }
       for (const s of b.stmts) this.stmt(s as Stmt);
-      this.term(b.term, order[i + 1]?.id ?? -1, b.stmts[b.stmts.length - 1] as Stmt | undefined);
-    });
-    out.push('}', '');
-    return out.join('\n');
+      let next = i + 1;
+      while (next < n && !(flags[next] & REACHABLE)) next++;
+      this.term(b.term, next < n ? next : -1, b.stmts[b.stmts.length - 1] as Stmt | undefined);
+    }
+    w.put('}\n\n');
   }
 
   /** Locals start zeroed (cheap, and a drop of a never-assigned local is then harmless), except big arrays. */
@@ -286,80 +351,99 @@ class FnEmitter {
     return c.endsWith('*') ? ' = NULL' : ' = { 0 }';
   }
 
-  private line(s: string): void { this.out.push(`  ${s}`); }
+  /** An indented line. */
+  private line(s: string): void { this.w.put('  ', s, '\n'); }
+
+  private lines(ls: readonly string[], indent = '  '): void {
+    for (const l of ls) this.w.put(indent, l, '\n');
+  }
 
   private temp(): string { return `zt${this.tempCount++}`; }
 
   // ---------------------------------------------------------------- statements
 
   private stmt(s: Stmt): void {
-    const ctx: StmtCtx = { pre: [], post: [] };
+    const w = this.w;
+    const ctx = this.scratch.ctx.clear();
     switch (s.kind) {
       case 'Assign': {
-        const value = this.rvalue(s.value as Rvalue, ctx);
-        const dstCtx: StmtCtx = { pre: [], post: [] };
+        this.rvalue(s.value as Rvalue, ctx);
+        const dstCtx = this.scratch.dstCtx.clear();
         const dst = this.place(s.place as Place, dstCtx);
-        ctx.pre.forEach((l) => this.line(l));
+        this.lines(ctx.pre);
         if ((dstCtx.pre.length > 0 || !isDirectPlace(s.place as Place)) && mayHaveEffects(s.value as Rvalue)) {
           const tmp = this.temp();
-          this.line(`{ ${this.types.c(s.place.ty)} ${tmp} = ${value};`);
-          dstCtx.pre.forEach((l) => this.line(`  ${l}`));
-          this.line(`  ${dst} = ${tmp}; }`);
+          w.put('  { ', this.types.c(s.place.ty), ' ', tmp, ' = ');
+          w.putBuffer(this.x);
+          w.put(';\n');
+          this.lines(dstCtx.pre, '    ');
+          w.put('    ', dst, ' = ', tmp, '; }\n');
         } else {
-          dstCtx.pre.forEach((l) => this.line(l));
-          this.line(`${dst} = ${value};`);
+          this.lines(dstCtx.pre);
+          w.put('  ', dst, ' = ');
+          w.putBuffer(this.x);
+          w.put(';\n');
         }
         break;
       }
       case 'Eval': {
         const rv = s.value as Rvalue;
-        const value = this.rvalue(rv, ctx);
+        this.rvalue(rv, ctx);
         const t = rvalueTy(rv);
-        ctx.pre.forEach((l) => this.line(l));
+        this.lines(ctx.pre);
         if (this.glue.needsDrop(t)) {
           // a discarded value that owns memory is dropped at once
           const tmp = this.temp();
-          this.line(`{ ${this.types.c(t)} ${tmp} = ${value}; ${this.glue.drop(t)}(&${tmp}); }`);
+          w.put('  { ', this.types.c(t), ' ', tmp, ' = ');
+          w.putBuffer(this.x);
+          w.put('; ', this.glue.drop(t), '(&', tmp, '); }\n');
         } else if (isVoidTy(t) || rv.kind === 'CallFn' || rv.kind === 'CallValue' || rv.kind === 'Builtin') {
-          this.line(`${value};`);
+          w.put('  ');
+          w.putBuffer(this.x);
+          w.put(';\n');
         } else {
-          this.line(`(void)(${value});`);
+          w.put('  (void)(');
+          w.putBuffer(this.x);
+          w.put(');\n');
         }
         break;
       }
       case 'Drop': case 'Delete': {
         const p = s.place as Place;
-        if (!this.glue.needsDrop(p.ty)) { this.line(`/* drop of ${p.ty.k}: nothing to do */`); break; }
+        if (!this.glue.needsDrop(p.ty)) { w.put('  /* drop of ', p.ty.k, ': nothing to do */\n'); break; }
         const where = this.place(p, ctx);
-        ctx.pre.forEach((l) => this.line(l));
-        this.line(`${this.glue.drop(p.ty)}(&${where});`);
+        this.lines(ctx.pre);
+        w.put('  ', this.glue.drop(p.ty), '(&', where, ');\n');
         break;
       }
       default: throw new InternalError(`C backend: unknown statement ${(s as { kind: string }).kind}`);
     }
-    ctx.post.forEach((l) => this.line(l));
+    this.lines(ctx.post);
   }
 
   private term(t: Term, next: number, last: Stmt | undefined): void {
+    const w = this.w;
     switch (t.kind) {
       case 'Goto':
-        if (t.target !== next) this.line(`goto bb${t.target};`);
+        if (t.target !== next) { w.put('  goto bb'); w.num(t.target); w.put(';\n'); }
         break;
       case 'Branch': {
-        const ctx: StmtCtx = { pre: [], post: [] };
+        const ctx = this.scratch.ctx.clear();
         const cond = this.operand(t.cond as Operand, 'borrow', ctx);
-        ctx.pre.forEach((l) => this.line(l));
-        if (t.else === next) this.line(`if (${cond}) goto bb${t.then};`);
-        else if (t.then === next) this.line(`if (!${paren(cond)}) goto bb${t.else};`);
-        else this.line(`if (${cond}) goto bb${t.then}; else goto bb${t.else};`);
+        this.lines(ctx.pre);
+        if (t.else === next) { w.put('  if (', cond, ') goto bb'); w.num(t.then); }
+        else if (t.then === next) { w.put('  if (!', paren(cond), ') goto bb'); w.num(t.else); }
+        else { w.put('  if (', cond, ') goto bb'); w.num(t.then); w.put('; else goto bb'); w.num(t.else); }
+        w.put(';\n');
         break;
       }
       case 'Return': {
         if (!t.value) { this.line('return;'); break; }
-        const ctx: StmtCtx = { pre: [], post: [] };
+        const ctx = this.scratch.ctx.clear();
         const v = this.operand(t.value as Operand, 'own', ctx);
-        ctx.pre.forEach((l) => this.line(l));
-        this.line(isVoidTy(this.f.ret) ? `return;` : `return ${v};`);
+        this.lines(ctx.pre);
+        if (isVoidTy(this.f.ret)) this.line('return;');
+        else w.put('  return ', v, ';\n');
         break;
       }
       case 'Unreachable':
@@ -452,7 +536,7 @@ class FnEmitter {
     const t = op.ty;
     const v = op.value;
     switch (t.k) {
-      case 'int': return cIntLiteral(typeof v === 'bigint' ? v.toString() : String(v), t.name);
+      case 'int': return this.m.intLiteral(t.name, v);
       case 'float': return cFloatLiteral(Number(v), t.name === 'f32');
       case 'bool': return v ? 'true' : 'false';
       case 'str': return `ZRT_STR(${cStringLiteral(String(v)).lit})`;
@@ -472,183 +556,229 @@ class FnEmitter {
 
   // ---------------------------------------------------------------- rvalues
 
-  private rvalue(rv: Rvalue, ctx: StmtCtx): string {
+  /** Writes the rvalue as a C expression into the expression buffer `x` (emptied first). */
+  private rvalue(rv: Rvalue, ctx: StmtCtx): void {
+    const x = this.x;
+    x.clear();
     switch (rv.kind) {
-      case 'Use': return this.operand(rv.op as Operand, 'own', ctx);
-      case 'BinOp': return this.binop(rv, ctx);
-      case 'UnOp': return this.unop(rv, ctx);
-      case 'CastOp': return this.cast(rv, ctx);
-      case 'Ref': return `&${this.place(rv.place as Place, ctx)}`;
+      case 'Use': x.put(this.operand(rv.op as Operand, 'own', ctx)); return;
+      case 'BinOp': this.binop(rv, ctx); return;
+      case 'UnOp': this.unop(rv, ctx); return;
+      case 'CastOp': this.cast(rv, ctx); return;
+      case 'Ref': x.put('&', this.place(rv.place as Place, ctx)); return;
       case 'CallFn': {
         const t = this.m.target(rv.fn);
-        const args = (rv.args as Operand[]).map((a) => this.operand(a, 'own', ctx));
-        return `${t.cname}(${args.join(', ')})`;
+        const args = rv.args as Operand[];
+        x.put(t.cname, '(');
+        for (let i = 0; i < args.length; i++) {
+          // rendering an operand writes nothing to x (its checks and drops go to ctx)
+          const a = this.operand(args[i], 'own', ctx);
+          if (i > 0) x.put(', ');
+          x.put(a);
+        }
+        x.put(')');
+        return;
       }
       case 'CallValue': {
         const callee = rv.callee as Operand;
         const ft = operandTy(callee);
         if (ft.k !== 'fn') throw new InternalError(`C backend: calling a ${ft.k}`);
         const f = this.operand(callee, 'borrow', ctx);
-        const args = (rv.args as Operand[]).map((a) => this.operand(a, 'own', ctx));
-        return `((${this.m.signatureType(ft)})${f}.code)(${[`${f}.env`, ...args].join(', ')})`;
+        const args = this.ownAll(rv.args as Operand[], ctx);
+        x.put('((', this.m.signatureType(ft), ')', f, '.code)(', [`${f}.env`, ...args].join(', '), ')');
+        return;
       }
-      case 'Closure':
-        return `(zrt_fn){ (void (*)(void))${this.m.trampoline(rv.fn, true)}, (void*)${this.operand(rv.env as Operand, 'own', ctx)} }`;
+      case 'Closure': {
+        const code = this.m.trampoline(rv.fn, true);
+        x.put('(zrt_fn){ (void (*)(void))', code, ', (void*)', this.operand(rv.env as Operand, 'own', ctx), ' }');
+        return;
+      }
       case 'Aggregate': {
-        const ops = (rv.ops as Operand[]).map((o) => this.operand(o, 'own', ctx));
+        const ops = this.ownAll(rv.ops as Operand[], ctx);
         const c = this.types.c(rv.ty);
-        if (rv.ty.k === 'array') return `(${c}){ { ${ops.length ? ops.join(', ') : '0'} } }`;
-        if (rv.ty.k === 'class') return `(${c}){ ${ops.length ? ops.join(', ') : '0'} }`;
-        throw new InternalError(`C backend: aggregate of type ${rv.ty.k}`);
+        const elems = ops.length ? ops.join(', ') : '0';
+        if (rv.ty.k === 'array') x.put('(', c, '){ { ', elems, ' } }');
+        else if (rv.ty.k === 'class') x.put('(', c, '){ ', elems, ' }');
+        else throw new InternalError(`C backend: aggregate of type ${rv.ty.k}`);
+        return;
       }
       case 'Repeat': {
         if (rv.ty.k !== 'array') throw new InternalError(`C backend: repeat of type ${rv.ty.k}`);
-        return `${this.glue.repeat(rv.ty)}(${this.operand(rv.op as Operand, 'own', ctx)})`;
+        const fn = this.glue.repeat(rv.ty);
+        x.put(fn, '(', this.operand(rv.op as Operand, 'own', ctx), ')');
+        return;
       }
       case 'MakeSome': {
         const v = this.operand(rv.op as Operand, 'own', ctx);
-        return isNullableOption(rv.ty) ? v : `(${this.types.c(rv.ty)}){ true, ${v} }`;
+        if (isNullableOption(rv.ty)) x.put(v);
+        else x.put('(', this.types.c(rv.ty), '){ true, ', v, ' }');
+        return;
       }
-      case 'MakeNone': return isNullableOption(rv.ty) ? 'NULL' : `(${this.types.c(rv.ty)}){ false }`;
+      case 'MakeNone':
+        if (isNullableOption(rv.ty)) x.put('NULL');
+        else x.put('(', this.types.c(rv.ty), '){ false }');
+        return;
       case 'IsSome': {
         const op = rv.op as Operand;
         const v = this.operand(op, 'borrow', ctx);
-        return isNullableOption(operandTy(op)) ? `(${v} != NULL)` : `${v}.some`;
+        if (isNullableOption(operandTy(op))) x.put('(', v, ' != NULL)');
+        else x.put(v, '.some');
+        return;
       }
-      case 'Builtin': return this.builtin(rv, ctx);
+      case 'Builtin': x.put(this.builtin(rv, ctx)); return;
       default: throw new InternalError(`C backend: unknown rvalue ${(rv as { kind: string }).kind}`);
     }
   }
 
-  private binop(rv: Node<typeof Lcfg, 'BinOp'>, ctx: StmtCtx): string {
+  /**
+   * The operands, each consumed. (A loop, not `map` with an arrow: a closure over `ctx`
+   * would make every call of the enclosing method allocate its context.)
+   */
+  private ownAll(ops: readonly Operand[], ctx: StmtCtx): string[] {
+    const out: string[] = [];
+    for (const o of ops) out.push(this.operand(o, 'own', ctx));
+    return out;
+  }
+
+  private binop(rv: Node<typeof Lcfg, 'BinOp'>, ctx: StmtCtx): void {
+    const x = this.x;
     const lop = rv.left as Operand, rop = rv.right as Operand;
     const lt = operandTy(lop);
     const op = rv.op;
     if (lt.k === 'str' && (op === '==' || op === '!=')) {
       // each operand is rendered exactly once (rendering records its checks and drops)
-      const eq = `zrt_str_eq(${this.strArgs(lop, ctx)}, ${this.strArgs(rop, ctx)})`;
-      return op === '==' ? eq : `!${eq}`;
+      const l = this.strArgs(lop, ctx), r = this.strArgs(rop, ctx);
+      x.put(op === '==' ? 'zrt_str_eq(' : '!zrt_str_eq(', l, ', ', r, ')');
+      return;
     }
     const a = this.operand(lop, 'borrow', ctx);
     const b = this.operand(rop, 'borrow', ctx);
     if (COMPARE.has(op)) {
       if (lt.k === 'string') {
-        const eq = `zrt_string_eq(&${a}, &${b})`;
-        if (op === '==') return eq;
-        if (op === '!=') return `!${eq}`;
+        if (op === '==' || op === '!=') return x.put(op === '==' ? 'zrt_string_eq(&' : '!zrt_string_eq(&', a, ', &', b, ')');
       } else if (lt.k === 'int' || lt.k === 'float' || lt.k === 'bool' || lt.k === 'ptr' || isNullableOption(lt)) {
-        return `(${a} ${op} ${b})`;
+        return infix(x, '', a, op, b);
       }
       throw new InternalError(`C backend: ${op} on ${lt.k}`);
     }
-    if (lt.k === 'ptr' && (op === '+' || op === '-')) return `(${a} ${op} ${b})`;
+    if (lt.k === 'ptr' && (op === '+' || op === '-')) return infix(x, '', a, op, b);
     if (lt.k === 'float') {
-      if (op === '%') return `__builtin_fmod${lt.name === 'f32' ? 'f' : ''}(${a}, ${b})`;
-      if (ARITH.has(op) || op === '/') return `(${a} ${op} ${b})`;
+      if (op === '%') return x.put(lt.name === 'f32' ? '__builtin_fmodf(' : '__builtin_fmod(', a, ', ', b, ')');
+      if (ARITH.has(op) || op === '/') return infix(x, '', a, op, b);
       throw new InternalError(`C backend: ${op} on floats`);
     }
-    if (lt.k === 'bool' && BITWISE.has(op)) return `(bool)(${a} ${op} ${b})`;
+    if (lt.k === 'bool' && BITWISE.has(op)) return infix(x, '(bool)', a, op, b);
     if (lt.k !== 'int') throw new InternalError(`C backend: ${op} on ${lt.k}`);
     const T = cIntType(lt.name);
     const bits = intBits(lt);
     const U = bits === 64 ? 'uint64_t' : 'uint32_t';
     if (ARITH.has(op)) {
       // unsigned arithmetic wraps without undefined behaviour; narrow types are widened first
-      if (!isSigned(lt) && bits >= 32) return `(${a} ${op} ${b})`;
+      if (!isSigned(lt) && bits >= 32) return infix(x, '', a, op, b);
       if (rop.kind === 'Const' && op !== '*') {
         // `x + 1`, `x - 1` (and `x + -1` as `x - 1`) read better with a plain unsigned constant
-        const v = BigInt(String(rop.value));
-        const [o, mag] = v < 0n ? [op === '+' ? '-' : '+', -v] : [op, v];
-        if (mag < 2n ** 31n) return `(${T})((${U})${a} ${o} ${mag}u)`;
+        const v = constBigInt(rop);
+        const neg = v < 0n;
+        const mag = neg ? -v : v;
+        if (mag < TWO_31) return x.put('(', T, ')((', U, ')', a, neg === (op === '+') ? ' - ' : ' + ', mag.toString(), 'u)');
       }
-      return `(${T})((${U})${a} ${op} (${U})${b})`;
+      x.put('(', T, ')((', U, ')', a, ' ', op, ' (');
+      return x.put(U, ')', b, ')');
     }
     if (op === '/' || op === '%') {
-      const divisor = rop.kind === 'Const' ? BigInt(String(rop.value)) : null;
+      const divisor = rop.kind === 'Const' ? constBigInt(rop) : null;
       const safe = divisor !== null && divisor !== 0n && divisor !== -1n;
-      if (safe) return bits >= 32 ? `(${a} ${op} ${b})` : `(${T})(${a} ${op} ${b})`;
-      return `zrt_${op === '/' ? 'div' : 'rem'}_${lt.name}(${a}, ${b})`;
+      if (safe) return infix(x, bits >= 32 ? '' : `(${T})`, a, op, b);
+      return x.put(`zrt_${op === '/' ? 'div' : 'rem'}_${lt.name}(`, a, ', ', b, ')');
     }
-    if (BITWISE.has(op)) return bits >= 32 ? `(${a} ${op} ${b})` : `(${T})(${a} ${op} ${b})`;
+    if (BITWISE.has(op)) return infix(x, bits >= 32 ? '' : `(${T})`, a, op, b);
     if (op === '<<' || op === '>>') {
       const mask = bits - 1;
       const amount = rop.kind === 'Const'
-        ? String(Number(BigInt.asUintN(64, BigInt(String(rop.value))) & BigInt(mask)))
+        ? String(Number(BigInt.asUintN(64, constBigInt(rop)) & BigInt(mask)))
         : `((uint32_t)${b} & ${mask}u)`;
-      if (op === '<<') return `(${T})((${U})${a} << ${amount})`;
-      return bits >= 32 ? `(${a} >> ${amount})` : `(${T})(${a} >> ${amount})`;
+      if (op === '<<') return x.put('(', T, ')((', U, ')', a, ' << ', amount, ')');
+      return x.put(bits >= 32 ? '(' : `(${T})(`, a, ' >> ', amount, ')');
     }
     throw new InternalError(`C backend: unknown binary operator ${op}`);
   }
 
-  private unop(rv: Node<typeof Lcfg, 'UnOp'>, ctx: StmtCtx): string {
+  private unop(rv: Node<typeof Lcfg, 'UnOp'>, ctx: StmtCtx): void {
+    const x = this.x;
     const op = rv.operand as Operand;
     const t = operandTy(op);
     const a = this.operand(op, 'borrow', ctx);
     switch (rv.op) {
-      case '!': return `!${paren(a)}`;
+      case '!': return x.put('!', paren(a));
       case '~':
         if (t.k !== 'int') throw new InternalError(`C backend: ~ on ${t.k}`);
-        return `(${cIntType(t.name)})~${paren(a)}`;
+        return x.put('(', cIntType(t.name), ')~', paren(a));
       case '-':
-        if (t.k === 'float') return `(-${paren(a)})`;
+        if (t.k === 'float') return x.put('(-', paren(a), ')');
         if (t.k === 'int') {
           const U = intBits(t) === 64 ? 'uint64_t' : 'uint32_t';
-          return `(${cIntType(t.name)})((${U})0 - (${U})${a})`;
+          return x.put('(', cIntType(t.name), ')((', U, ')0 - (', U, ')', a, ')');
         }
         throw new InternalError(`C backend: unary - on ${t.k}`);
       default: throw new InternalError(`C backend: unknown unary operator ${rv.op}`);
     }
   }
 
-  private cast(rv: Node<typeof Lcfg, 'CastOp'>, ctx: StmtCtx): string {
+  private cast(rv: Node<typeof Lcfg, 'CastOp'>, ctx: StmtCtx): void {
+    const x = this.x;
     const op = rv.op as Operand;
     const from = operandTy(op);
     const to = rv.ty;
     const a = this.operand(op, 'borrow', ctx);
     const C = this.types.c(to);
-    const isPtr = (t: Ty) => t.k === 'ptr' || t.k === 'box' || isNullableOption(t);
-    if (from.k === 'float' && to.k === 'int') return `zrt_f2i_${to.name}(${a})`;
-    if ((from.k === 'int' || from.k === 'float' || from.k === 'bool') && (to.k === 'int' || to.k === 'float')) return `(${C})${paren(a)}`;
-    if (isPtr(from) && to.k === 'int') return `(${C})(uintptr_t)${paren(a)}`;
-    if (from.k === 'int' && isPtr(to)) return `(${C})(uintptr_t)${paren(a)}`;
-    if (isPtr(from) && isPtr(to)) return `(${C})${paren(a)}`;
-    if (from.k === to.k && this.types.c(from) === C) return a;
+    if (from.k === 'float' && to.k === 'int') return x.put('zrt_f2i_', to.name, '(', a, ')');
+    if ((from.k === 'int' || from.k === 'float' || from.k === 'bool') && (to.k === 'int' || to.k === 'float')) return x.put('(', C, ')', paren(a));
+    if (isPtr(from) && to.k === 'int') return x.put('(', C, ')(uintptr_t)', paren(a));
+    if (from.k === 'int' && isPtr(to)) return x.put('(', C, ')(uintptr_t)', paren(a));
+    if (isPtr(from) && isPtr(to)) return x.put('(', C, ')', paren(a));
+    if (from.k === to.k && this.types.c(from) === C) return x.put(a);
     throw new InternalError(`C backend: cast from ${from.k} to ${to.k}`);
   }
 
   // ---------------------------------------------------------------- built-ins
 
+  // The built-in being rendered, for the argument helpers below (methods on the emitter
+  // rather than closures made per call: built-ins are frequent).
+  private bi: Node<typeof Lcfg, 'Builtin'> | null = null;
+  private biCtx: StmtCtx | null = null;
+  private own(i: number): string { return this.operand(this.bi!.args[i] as Operand, 'own', this.biCtx!); }
+  private borrow(i: number): string { return this.operand(this.bi!.args[i] as Operand, 'borrow', this.biCtx!); }
+  private argTy(i: number): Ty { return operandTy(this.bi!.args[i] as Operand); }
+  /** the T of a receiver argument `*X<T>` */
+  private recvOf(i: number): Ty {
+    const p = this.argTy(i);
+    if (p.k !== 'ptr') throw new InternalError(`C backend: ${this.bi!.op} receiver is a ${p.k}, not a pointer`);
+    return p.to;
+  }
+  private elemOf(t: Ty): Ty {
+    if (!('of' in t)) throw new InternalError(`C backend: ${this.bi!.op} on a ${t.k}`);
+    return t.of;
+  }
+
   private builtin(rv: Node<typeof Lcfg, 'Builtin'>, ctx: StmtCtx): string {
     const args = rv.args as Operand[];
     const ty = rv.ty;
-    const own = (i: number) => this.operand(args[i], 'own', ctx);
-    const borrow = (i: number) => this.operand(args[i], 'borrow', ctx);
-    const argTy = (i: number) => operandTy(args[i]);
-    /** the T of a receiver argument `*X<T>` */
-    const recvOf = (i: number): Ty => {
-      const p = argTy(i);
-      if (p.k !== 'ptr') throw new InternalError(`C backend: ${rv.op} receiver is a ${p.k}, not a pointer`);
-      return p.to;
-    };
-    const elemOf = (t: Ty): Ty => {
-      if (!('of' in t)) throw new InternalError(`C backend: ${rv.op} on a ${t.k}`);
-      return t.of;
-    };
+    this.bi = rv;
+    this.biCtx = ctx;
     switch (rv.op) {
       case 'print': case 'println': return this.print(rv.op === 'println', args[0], ctx);
-      case 'print_fixed': return `zrt_print_fixed(${borrow(0)}, ${borrow(1)})`;
+      case 'print_fixed': return `zrt_print_fixed(${this.borrow(0)}, ${this.borrow(1)})`;
       case 'panic': return `zrt_panic(${this.strArgs(args[0], ctx)})`;
-      case 'exit': return `zrt_exit(${borrow(0)})`;
+      case 'exit': return `zrt_exit(${this.borrow(0)})`;
       case 'arg_count': return 'zrt_arg_count()';
-      case 'arg': return `zrt_arg_string(${borrow(0)})`;
+      case 'arg': return `zrt_arg_string(${this.borrow(0)})`;
       case 'sqrt': case 'floor': case 'ceil': {
-        const t = argTy(0);
-        return `__builtin_${rv.op}${t.k === 'float' && t.name === 'f32' ? 'f' : ''}(${borrow(0)})`;
+        const t = this.argTy(0);
+        return `__builtin_${rv.op}${t.k === 'float' && t.name === 'f32' ? 'f' : ''}(${this.borrow(0)})`;
       }
       case 'abs': {
-        const t = argTy(0);
-        const a = borrow(0);
+        const t = this.argTy(0);
+        const a = this.borrow(0);
         if (t.k === 'float') return `__builtin_fabs${t.name === 'f32' ? 'f' : ''}(${a})`;
         if (t.k !== 'int') throw new InternalError(`C backend: abs of ${t.k}`);
         if (!isSigned(t)) return a;
@@ -656,70 +786,70 @@ class FnEmitter {
         return `(${a} < 0 ? (${cIntType(t.name)})((${U})0 - (${U})${a}) : ${a})`;
       }
       case 'min': case 'max': {
-        const t = argTy(0);
-        const a = borrow(0), b = borrow(1);
+        const t = this.argTy(0);
+        const a = this.borrow(0), b = this.borrow(1);
         if (t.k === 'float') return `__builtin_f${rv.op}${t.name === 'f32' ? 'f' : ''}(${a}, ${b})`;
         return `(${a} ${rv.op === 'min' ? '<' : '>'} ${b} ? ${a} : ${b})`;
       }
       case 'option.unwrap': {
-        const o = recvOf(0);
+        const o = this.recvOf(0);
         if (o.k !== 'option') throw new InternalError('C backend: unwrap of a non-Option');
-        return `${this.glue.unwrap(o)}(${borrow(0)})`;
+        return `${this.glue.unwrap(o)}(${this.borrow(0)})`;
       }
       case 'box.new': {
         if (ty.k !== 'box') throw new InternalError('C backend: box.new must produce a Box');
-        return `${this.glue.boxNew(ty)}(${own(0)})`;
+        return `${this.glue.boxNew(ty)}(${this.own(0)})`;
       }
       case 'vec.new': return `(${this.types.c(ty)}){ NULL, 0, 0 }`;
-      case 'vec.with_capacity': return `${this.glue.vecWithCapacity(asVec(ty))}(${borrow(0)})`;
-      case 'vec.filled': return `${this.glue.vecFilled(asVec(ty))}(${borrow(0)}, ${own(1)})`;
-      case 'vec.push': return `${this.glue.vecPush(asVec(recvOf(0)))}(${borrow(0)}, ${own(1)})`;
-      case 'vec.pop': return `${this.glue.vecPop(asVec(recvOf(0)), ty)}(${borrow(0)})`;
-      case 'vec.len': case 'string.len': return `${paren(borrow(0))}->len`;
-      case 'vec.clear': return `${this.glue.vecClear(asVec(recvOf(0)))}(${borrow(0)})`;
+      case 'vec.with_capacity': return `${this.glue.vecWithCapacity(asVec(ty))}(${this.borrow(0)})`;
+      case 'vec.filled': return `${this.glue.vecFilled(asVec(ty))}(${this.borrow(0)}, ${this.own(1)})`;
+      case 'vec.push': return `${this.glue.vecPush(asVec(this.recvOf(0)))}(${this.borrow(0)}, ${this.own(1)})`;
+      case 'vec.pop': return `${this.glue.vecPop(asVec(this.recvOf(0)), ty)}(${this.borrow(0)})`;
+      case 'vec.len': case 'string.len': return `${paren(this.borrow(0))}->len`;
+      case 'vec.clear': return `${this.glue.vecClear(asVec(this.recvOf(0)))}(${this.borrow(0)})`;
       case 'string.from': return `zrt_string_new(${this.strArgs(args[0], ctx)})`;
-      case 'string.append': return this.append(borrow(0), args[1], ctx);
-      case 'string.parse_i64': return `${this.glue.parseI64(ty)}(${borrow(0)})`;
+      case 'string.append': return this.append(this.borrow(0), args[1], ctx);
+      case 'string.parse_i64': return `${this.glue.parseI64(ty)}(${this.borrow(0)})`;
       case 'str.len':
-        return args[0].kind === 'Const' ? `INT64_C(${cStringLiteral(String(args[0].value)).len})` : `${borrow(0)}.len`;
-      case 'region.new': return `zrt_region_new(${borrow(0)})`;
-      case 'region.free': return `zrt_region_free(${borrow(0)})`;
+        return args[0].kind === 'Const' ? `INT64_C(${cStringLiteral(String(args[0].value)).len})` : `${this.borrow(0)}.len`;
+      case 'region.new': return `zrt_region_new(${this.borrow(0)})`;
+      case 'region.free': return `zrt_region_free(${this.borrow(0)})`;
       case 'region.alloc': {
         if (ty.k !== 'option' || ty.of.k !== 'ptr') throw new InternalError('C backend: region.alloc must produce Option<*mut T>');
-        return `${this.glue.regionAlloc(ty.of.to)}(${borrow(0)}, ${own(1)})`;
+        return `${this.glue.regionAlloc(ty.of.to)}(${this.borrow(0)}, ${this.own(1)})`;
       }
-      case 'spawn': return `${this.glue.spawn(elemOf(ty))}(${own(0)})`;
+      case 'spawn': return `${this.glue.spawn(this.elemOf(ty))}(${this.own(0)})`;
       case 'thread.join': {
-        const r = elemOf(recvOf(0));
-        return isVoidTy(r) ? `(void)zrt_thread_join(*${paren(borrow(0))})` : `${this.glue.join(r)}(${borrow(0)})`;
+        const r = this.elemOf(this.recvOf(0));
+        return isVoidTy(r) ? `(void)zrt_thread_join(*${paren(this.borrow(0))})` : `${this.glue.join(r)}(${this.borrow(0)})`;
       }
       case 'channel.new': {
-        const e = elemOf(ty);
-        return `zrt_channel_new(${borrow(0)}, ${isVoidTy(e) ? '0' : `sizeof(${this.types.c(e)})`}, ${this.glue.dropCallback(e)})`;
+        const e = this.elemOf(ty);
+        return `zrt_channel_new(${this.borrow(0)}, ${isVoidTy(e) ? '0' : `sizeof(${this.types.c(e)})`}, ${this.glue.dropCallback(e)})`;
       }
-      case 'channel.send': return `${this.glue.channelSend(elemOf(recvOf(0)))}(*${paren(borrow(0))}, ${own(1)})`;
-      case 'channel.recv': return `${this.glue.channelRecv(elemOf(recvOf(0)), ty)}(*${paren(borrow(0))})`;
-      case 'channel.close': return `zrt_channel_close(*${paren(borrow(0))})`;
-      case 'mutex.new': return `${this.glue.mutexNew(argTy(0))}(${own(0)})`;
-      case 'mutex.lock': return `zrt_mutex_lock(*${paren(borrow(0))})`;
+      case 'channel.send': return `${this.glue.channelSend(this.elemOf(this.recvOf(0)))}(*${paren(this.borrow(0))}, ${this.own(1)})`;
+      case 'channel.recv': return `${this.glue.channelRecv(this.elemOf(this.recvOf(0)), ty)}(*${paren(this.borrow(0))})`;
+      case 'channel.close': return `zrt_channel_close(*${paren(this.borrow(0))})`;
+      case 'mutex.new': return `${this.glue.mutexNew(this.argTy(0))}(${this.own(0)})`;
+      case 'mutex.lock': return `zrt_mutex_lock(*${paren(this.borrow(0))})`;
       case 'guard.value': {
         if (ty.k !== 'ptr') throw new InternalError('C backend: guard.value must produce a pointer');
-        return `((${this.types.c(ty)})zrt_mutex_value(*${paren(borrow(0))}))`;
+        return `((${this.types.c(ty)})zrt_mutex_value(*${paren(this.borrow(0))}))`;
       }
-      case 'atomic.new': return `(${this.types.c(ty)}){ ${own(0)} }`;
+      case 'atomic.new': return `(${this.types.c(ty)}){ ${this.own(0)} }`;
       case 'atomic.load':
-        return `atomic_load_explicit(&${paren(borrow(0))}->v, ${this.order(args[1], 'load', ctx)})`;
+        return `atomic_load_explicit(&${paren(this.borrow(0))}->v, ${this.order(args[1], 'load', ctx)})`;
       case 'atomic.store':
-        return `atomic_store_explicit(&${paren(borrow(0))}->v, ${borrow(1)}, ${this.order(args[2], 'store', ctx)})`;
+        return `atomic_store_explicit(&${paren(this.borrow(0))}->v, ${this.borrow(1)}, ${this.order(args[2], 'store', ctx)})`;
       case 'atomic.fetch_add': case 'atomic.fetch_sub': case 'atomic.swap': {
         const fn = rv.op === 'atomic.swap' ? 'atomic_exchange_explicit' : `atomic_${rv.op.slice(7)}_explicit`;
-        return `${fn}(&${paren(borrow(0))}->v, ${borrow(1)}, ${this.order(args[2], 'rmw', ctx)})`;
+        return `${fn}(&${paren(this.borrow(0))}->v, ${this.borrow(1)}, ${this.order(args[2], 'rmw', ctx)})`;
       }
       case 'atomic.compare_exchange': {
-        const a = recvOf(0);
+        const a = this.recvOf(0);
         if (a.k !== 'atomic') throw new InternalError('C backend: compare_exchange on a non-Atomic');
-        const ord = args[3] ? borrow(3) : String(ORDERING.SeqCst);
-        return `${this.glue.compareExchange(a)}(${borrow(0)}, ${borrow(1)}, ${borrow(2)}, ${ord})`;
+        const ord = args[3] ? this.borrow(3) : String(ORDERING.SeqCst);
+        return `${this.glue.compareExchange(a)}(${this.borrow(0)}, ${this.borrow(1)}, ${this.borrow(2)}, ${ord})`;
       }
       default: throw new InternalError(`C backend: unknown built-in ${rv.op}`);
     }
@@ -766,17 +896,26 @@ class FnEmitter {
   }
 }
 
+/** A type whose C value is a pointer (for casts). */
+function isPtr(t: Ty): boolean {
+  return t.k === 'ptr' || t.k === 'box' || isNullableOption(t);
+}
+
+/** Writes `cast(a op b)`. */
+function infix(x: TextBuffer, cast: string, a: string, op: string, b: string): void {
+  x.put(cast, '(', a, ' ', op, ' ', b, ')');
+}
+
+const TWO_31 = 2n ** 31n;
+
+/** The value of an integer constant. */
+function constBigInt(op: Node<typeof Lcfg, 'Const'>): bigint {
+  return typeof op.value === 'bigint' ? op.value : BigInt(String(op.value));
+}
+
 function asVec(t: Ty): TyOf<Generic> {
   if (t.k !== 'vec') throw new InternalError(`C backend: expected a Vec, got ${t.k}`);
   return t;
-}
-
-function successors(t: Term): number[] {
-  switch (t.kind) {
-    case 'Goto': return [t.target];
-    case 'Branch': return [t.then, t.else];
-    default: return [];
-  }
 }
 
 /** Wraps an expression in parentheses unless it is a name or already bracketed. */

@@ -117,6 +117,13 @@ export function cIntLiteral(value: string, name: string): string {
   return neg ? `(${lit})` : lit;
 }
 
+const INT_TYPES = new Map(['i8', 'i16', 'i32', 'i64', 'u8', 'u16', 'u32', 'u64'].map((n) => [n, intTypeOf(n)]));
+
+/** The C type of the integer type `name` (`int64_t` for i64). */
 export function cIntType(name: string): string {
+  return INT_TYPES.get(name) ?? intTypeOf(name);
+}
+
+function intTypeOf(name: string): string {
   return `${name[0] === 'u' ? 'u' : ''}int${name.slice(1)}_t`;
 }

@@ -1,10 +1,11 @@
 // Utilities over Lcfg functions, shared by the analyses that run on the final IR (delete
 // tracking, liveness for E0024, drop insertion) and by tests: the shape of the graph
-// (successors, predecessors, reverse postorder), a generic worklist dataflow solver,
-// liveness of locals as its first user, and a type-consistency check of a module.
+// (successors, predecessors, reverse postorder), a generic worklist dataflow solver and
+// one for gen/kill bitset problems (solveBits), liveness of locals as a user of the
+// latter, and a type-consistency check of a module.
 //
 // Sets of locals are bitsets over the function's `locals` list (LocalSet), so a dataflow
-// over a function with L locals and B blocks costs O(B·L/30) words per sweep; liveness
+// over a function with L locals and B blocks costs O(B·L/32) words per sweep; liveness
 // tracks only the locals that live across blocks, so L stays small in practice.
 
 import type { Cat } from './lang.js';
@@ -42,27 +43,52 @@ export function predecessors(fn: FnDef): number[][] {
 /**
  * The blocks reachable from the entry in reverse postorder: every block comes before its
  * successors except along back edges (the order forward dataflow converges fastest in).
- * Iterative, so deep graphs do not overflow the stack.
  */
 export function reversePostorder(fn: FnDef): number[] {
+  const post = new Int32Array(fn.blocks.length);
+  const count = postorderInto(fn, post, new Uint8Array(fn.blocks.length));
+  const out: number[] = new Array(count);
+  for (let i = 0; i < count; i++) out[i] = post[count - 1 - i];
+  return out;
+}
+
+/**
+ * Writes the blocks reachable from the entry in postorder to the start of `post` (as long
+ * as the function has blocks) and returns how many there are; `state` (all 0 on entry)
+ * ends nonzero exactly for them. Iterative, so deep graphs do not overflow the stack:
+ * the stack of the depth-first walk grows down from the end of `post` (a block is on the
+ * stack or written out, never both, so the two never meet), and `state` holds for each
+ * block on the stack 1 + how many of its successors it has visited.
+ */
+function postorderInto(fn: FnDef, post: Int32Array, state: Uint8Array): number {
   const n = fn.blocks.length;
-  if (n === 0) return [];
-  const state = new Uint8Array(n); // 0 unseen, 1 on stack, 2 done
-  const post: number[] = [];
-  const stack: { b: number; succ: number[]; i: number }[] = [{ b: 0, succ: successors(fn.blocks[0].term), i: 0 }];
+  if (n === 0) return 0;
+  const DONE = 4;
+  let count = 0, top = n - 1;
+  post[top] = 0;
   state[0] = 1;
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    if (top.i < top.succ.length) {
-      const s = top.succ[top.i++];
-      if (state[s] === 0) { state[s] = 1; stack.push({ b: s, succ: successors(fn.blocks[s].term), i: 0 }); }
+  while (top < n) {
+    const b = post[top];
+    const s = nthSuccessor(fn.blocks[b].term, state[b] - 1);
+    if (s >= 0) {
+      state[b]++;
+      if (state[s] === 0) { state[s] = 1; post[--top] = s; }
     } else {
-      state[top.b] = 2;
-      post.push(top.b);
-      stack.pop();
+      state[b] = DONE;
+      top++;
+      post[count++] = b;
     }
   }
-  return post.reverse();
+  return count;
+}
+
+/** Successor `i` of a terminator in the order of `successors`, or -1 past the last. */
+function nthSuccessor(term: Term, i: number): number {
+  switch (term.kind) {
+    case 'Goto': return i === 0 ? term.target : -1;
+    case 'Branch': return i === 0 ? term.then : i === 1 && term.else !== term.then ? term.else : -1;
+    default: return -1;
+  }
 }
 
 // ---------------------------------------------------------------- sets of locals
@@ -75,8 +101,13 @@ export class LocalIndex {
   private readonly pos = new Map<number, number>();
   readonly ids: readonly number[];
   constructor(fn: FnDef, include?: (id: number) => boolean) {
-    this.ids = fn.locals.map((l) => l.id).filter((id) => include === undefined || include(id));
-    this.ids.forEach((id, i) => this.pos.set(id, i));
+    const ids: number[] = [];
+    for (const l of fn.locals) {
+      if (include !== undefined && !include(l.id)) continue;
+      this.pos.set(l.id, ids.length);
+      ids.push(l.id);
+    }
+    this.ids = ids;
   }
   get size(): number { return this.ids.length; }
   /** position of local `id`, or -1 if the function declares no such local */
@@ -84,20 +115,20 @@ export class LocalIndex {
 }
 
 /**
- * A mutable set of locals of one function, as a bitset. Words hold 30 bits in a plain
- * array (small integers, cheap to allocate: a dataflow allocates several sets per block).
+ * A mutable set of locals of one function, as a bitset of 32-bit words (a dataflow
+ * allocates several sets per block; the words may be a view into one array for all blocks).
  */
 export class LocalSet {
-  readonly words: number[];
-  constructor(readonly index: LocalIndex, words?: number[]) {
-    this.words = words ?? new Array<number>(Math.ceil(index.size / BITS)).fill(0);
+  readonly words: Int32Array;
+  constructor(readonly index: LocalIndex, words?: Int32Array) {
+    this.words = words ?? new Int32Array(wordsFor(index.size));
   }
   has(id: number): boolean {
     const i = this.index.of(id);
-    return i >= 0 && (this.words[(i / BITS) | 0] & (1 << (i % BITS))) !== 0;
+    return i >= 0 && (this.words[i >>> 5] & (1 << (i & 31))) !== 0;
   }
-  add(id: number): void { const i = this.index.of(id); if (i >= 0) this.words[(i / BITS) | 0] |= 1 << (i % BITS); }
-  delete(id: number): void { const i = this.index.of(id); if (i >= 0) this.words[(i / BITS) | 0] &= ~(1 << (i % BITS)); }
+  add(id: number): void { const i = this.index.of(id); if (i >= 0) this.words[i >>> 5] |= 1 << (i & 31); }
+  delete(id: number): void { const i = this.index.of(id); if (i >= 0) this.words[i >>> 5] &= ~(1 << (i & 31)); }
   copy(): LocalSet { return new LocalSet(this.index, this.words.slice()); }
   /** Adds every member of `other`; true when this set grew. */
   unionWith(other: LocalSet): boolean {
@@ -126,12 +157,14 @@ export class LocalSet {
     const out: number[] = [];
     for (let w = 0; w < this.words.length; w++) {
       if (this.words[w] === 0) continue;
-      for (let b = 0; b < BITS; b++) if (this.words[w] & (1 << b)) out.push(this.index.ids[w * BITS + b]);
+      for (let b = 0; b < 32; b++) if (this.words[w] & (1 << b)) out.push(this.index.ids[w * 32 + b]);
     }
     return out;
   }
 }
-const BITS = 30;
+
+/** The number of 32-bit words a bitset of `bits` bits takes. */
+export function wordsFor(bits: number): number { return (bits + 31) >>> 5; }
 
 // ---------------------------------------------------------------- dataflow
 
@@ -201,6 +234,74 @@ export function solveDataflow<S>(fn: FnDef, p: DataflowProblem<S>): DataflowResu
   return { entry, exit };
 }
 
+/**
+ * A gen/kill problem over bitsets: the state on the other side of block b is
+ * `(state & ~kill[b]) | gen[b]`, and states join by union. Its states are stored flat,
+ * `words` 32-bit words per block (block b's at [b * words, (b + 1) * words)), so solving it
+ * allocates a few arrays per function instead of objects per block and visit.
+ */
+export interface BitProblem {
+  readonly direction: 'forward' | 'backward';
+  readonly words: number;
+  readonly gen: Int32Array;
+  readonly kill: Int32Array;
+  /** the state where flow starts: at the entry's start (forward) or after a Return/Unreachable (backward) */
+  readonly boundary: Int32Array;
+}
+
+/** The fixpoint of a BitProblem, flat like its gen and kill; unreachable blocks keep empty states. */
+export interface BitResult { entry: Int32Array; exit: Int32Array; reachable: Uint8Array }
+
+/**
+ * Solves a BitProblem by sweeps in reverse postorder (forward) or postorder (backward)
+ * until one changes nothing: the least fixpoint, which solveDataflow finds too. A forward
+ * sweep pushes each block's result into its successors' inputs, a backward one pulls its
+ * successors' results, so neither needs the predecessor lists.
+ */
+export function solveBits(fn: FnDef, p: BitProblem): BitResult {
+  const n = fn.blocks.length, W = p.words;
+  const entry = new Int32Array(n * W), exit = new Int32Array(n * W);
+  const reachable = new Uint8Array(n);
+  const post = new Int32Array(n);
+  const count = postorderInto(fn, post, reachable);
+  for (let b = 0; b < n; b++) if (reachable[b] !== 0) reachable[b] = 1;
+  if (W === 0 || count === 0) return { entry, exit, reachable };
+  const { gen, kill, boundary } = p;
+  if (p.direction === 'forward') {
+    for (let w = 0; w < W; w++) entry[w] = boundary[w];
+    for (let changed = true; changed;) {
+      changed = false;
+      for (let k = count - 1; k >= 0; k--) {
+        const b = post[k], at = b * W, term = fn.blocks[b].term;
+        for (let w = 0; w < W; w++) exit[at + w] = (entry[at + w] & ~kill[at + w]) | gen[at + w];
+        for (let i = 0, y; (y = nthSuccessor(term, i)) >= 0; i++) {
+          for (let w = 0; w < W; w++) {
+            const v = entry[y * W + w] | exit[at + w];
+            if (v !== entry[y * W + w]) { entry[y * W + w] = v; changed = true; }
+          }
+        }
+      }
+    }
+  } else {
+    for (let changed = true; changed;) {
+      changed = false;
+      for (let k = 0; k < count; k++) {
+        const b = post[k], at = b * W, term = fn.blocks[b].term;
+        const isBoundary = nthSuccessor(term, 0) < 0;
+        for (let w = 0; w < W; w++) exit[at + w] = isBoundary ? boundary[w] : 0;
+        for (let i = 0, y; (y = nthSuccessor(term, i)) >= 0; i++) {
+          for (let w = 0; w < W; w++) exit[at + w] |= entry[y * W + w];
+        }
+        for (let w = 0; w < W; w++) {
+          const v = (exit[at + w] & ~kill[at + w]) | gen[at + w];
+          if (v !== entry[at + w]) { entry[at + w] = v; changed = true; }
+        }
+      }
+    }
+  }
+  return { entry, exit, reachable };
+}
+
 // ---------------------------------------------------------------- uses and definitions
 
 /** Calls `f` on each operand read when a place is used (index and pointer operands inside it). */
@@ -230,10 +331,44 @@ export function rvalueOperands(rv: Rvalue, f: (op: Operand) => void): void {
     case 'UnOp': f(rv.operand); break;
     case 'CastOp': case 'Repeat': case 'MakeSome': case 'IsSome': f(rv.op); break;
     case 'Ref': placeOperands(rv.place, f); break;
-    case 'CallFn': case 'Builtin': rv.args.forEach(f); break;
-    case 'CallValue': f(rv.callee); rv.args.forEach(f); break;
+    case 'CallFn': case 'Builtin': for (const a of rv.args) f(a); break;
+    case 'CallValue': f(rv.callee); for (const a of rv.args) f(a); break;
     case 'Closure': f(rv.env); break;
-    case 'Aggregate': rv.ops.forEach(f); break;
+    case 'Aggregate': for (const o of rv.ops) f(o); break;
+    case 'MakeNone': break;
+  }
+}
+
+// Reading an operand or a place reads the local it is rooted at, then the locals of the
+// operands inside the place. (Functions, not closures: these run on every statement.)
+function useOperand(op: Operand, use: (id: number) => void): void {
+  if (op.kind === 'Copy' || op.kind === 'Move') usePlace(op.place, use);
+}
+function usePlace(p: Place, use: (id: number) => void): void {
+  const r = placeRoot(p);
+  if (r !== null) use(r);
+  usePlaceOperands(p, use);
+}
+function usePlaceOperands(p: Place, use: (id: number) => void): void {
+  switch (p.kind) {
+    case 'FieldPlace': case 'PayloadPlace': usePlaceOperands(p.base, use); break;
+    case 'IndexPlace': usePlaceOperands(p.base, use); useOperand(p.index, use); break;
+    case 'DerefPlace': useOperand(p.ptr, use); break;
+    default: break;
+  }
+}
+/** `rvalueOperands(rv, op => useOperand(op, use))`. */
+function useRvalueOperands(rv: Rvalue, use: (id: number) => void): void {
+  switch (rv.kind) {
+    case 'Use': useOperand(rv.op, use); break;
+    case 'BinOp': useOperand(rv.left, use); useOperand(rv.right, use); break;
+    case 'UnOp': useOperand(rv.operand, use); break;
+    case 'CastOp': case 'Repeat': case 'MakeSome': case 'IsSome': useOperand(rv.op, use); break;
+    case 'Ref': usePlaceOperands(rv.place, use); break;
+    case 'CallFn': case 'Builtin': for (const a of rv.args) useOperand(a, use); break;
+    case 'CallValue': useOperand(rv.callee, use); for (const a of rv.args) useOperand(a, use); break;
+    case 'Closure': useOperand(rv.env, use); break;
+    case 'Aggregate': for (const o of rv.ops) useOperand(o, use); break;
     case 'MakeNone': break;
   }
 }
@@ -245,35 +380,27 @@ export function rvalueOperands(rv: Rvalue, f: (op: Operand) => void): void {
  * `Drop x` reads x.
  */
 export function stmtUsesDefs(s: Stmt, use: (id: number) => void): number | null {
-  const readOp = (op: Operand) => { if (op.kind === 'Copy' || op.kind === 'Move') readPlace(op.place); };
-  const readPlace = (p: Place) => { const r = placeRoot(p); if (r !== null) use(r); placeOperands(p, readOp); };
   switch (s.kind) {
     case 'Assign':
-      rvalueOperands(s.value, readOp);
-      if (s.value.kind === 'Ref') readPlace(s.value.place);
+      useRvalueOperands(s.value, use);
+      if (s.value.kind === 'Ref') usePlace(s.value.place, use);
       if (s.place.kind === 'LocalPlace') return s.place.id;
-      readPlace(s.place);
+      usePlace(s.place, use);
       return null;
     case 'Eval':
-      rvalueOperands(s.value, readOp);
-      if (s.value.kind === 'Ref') readPlace(s.value.place);
+      useRvalueOperands(s.value, use);
+      if (s.value.kind === 'Ref') usePlace(s.value.place, use);
       return null;
     case 'Drop': case 'Delete':
-      readPlace(s.place);
+      usePlace(s.place, use);
       return null;
   }
 }
 
 /** Calls `use` on every local a terminator reads. */
 export function termUses(t: Term, use: (id: number) => void): void {
-  const readOp = (op: Operand) => {
-    if (op.kind !== 'Copy' && op.kind !== 'Move') return;
-    const r = placeRoot(op.place);
-    if (r !== null) use(r);
-    placeOperands(op.place, readOp);
-  };
-  if (t.kind === 'Branch') readOp(t.cond);
-  else if (t.kind === 'Return' && t.value !== null) readOp(t.value);
+  if (t.kind === 'Branch') useOperand(t.cond, use);
+  else if (t.kind === 'Return' && t.value !== null) useOperand(t.value, use);
 }
 
 // ---------------------------------------------------------------- liveness
@@ -291,8 +418,8 @@ export interface Liveness {
   readonly liveOut: LocalSet[];
 }
 
-/** Updates `live` (the locals live after s) to those live before s. */
-function liveStep(s: Stmt, live: { add(id: number): void; delete(id: number): void }): void {
+/** Updates `live` (the locals live after s) to those live before s: its def dies, then its uses live. */
+function liveStep(s: Stmt, live: Set<number>): void {
   const uses: number[] = [];
   const def = stmtUsesDefs(s, (id) => uses.push(id));
   if (def !== null) live.delete(def);
@@ -310,39 +437,43 @@ export function liveness(fn: FnDef): Liveness {
   const all = new LocalIndex(fn);
   const definedIn = new Int32Array(all.size).fill(-1);
   const crosses = new Uint8Array(all.size);
+  let block = 0;
+  const useAll = (id: number) => { const i = all.of(id); if (i >= 0 && definedIn[i] !== block) crosses[i] = 1; };
   for (const b of fn.blocks) {
-    const use = (id: number) => { const i = all.of(id); if (i >= 0 && definedIn[i] !== b.id) crosses[i] = 1; };
+    block = b.id;
     for (const s of b.stmts) {
-      const def = stmtUsesDefs(s, use);
+      const def = stmtUsesDefs(s, useAll);
       if (def !== null) { const i = all.of(def); if (i >= 0) definedIn[i] = b.id; }
     }
-    termUses(b.term, use);
+    termUses(b.term, useAll);
   }
   const index = new LocalIndex(fn, (id) => crosses[all.of(id)] === 1);
-  const gen: LocalSet[] = [];
-  const kill: LocalSet[] = [];
-  for (const b of fn.blocks) {
-    const g = new LocalSet(index), k = new LocalSet(index);
-    termUses(b.term, (id) => g.add(id));
-    for (let i = b.stmts.length - 1; i >= 0; i--) {
-      liveStep(b.stmts[i], { add: (id) => g.add(id), delete: (id) => { g.delete(id); k.add(id); } });
+  // gen and kill of each block, walking it backwards: a def leaves gen for kill, a use enters gen
+  const n = fn.blocks.length, W = wordsFor(index.size);
+  const gen = new Int32Array(n * W), kill = new Int32Array(n * W);
+  let at = 0;
+  const uses: number[] = [];
+  const collect = (id: number) => { uses.push(id); };
+  const genAdd = (id: number) => { const i = index.of(id); if (i >= 0) gen[at + (i >>> 5)] |= 1 << (i & 31); };
+  for (let b = 0; b < n && W > 0; b++) {
+    at = b * W;
+    const blk = fn.blocks[b];
+    termUses(blk.term, genAdd);
+    for (let k = blk.stmts.length - 1; k >= 0; k--) {
+      uses.length = 0;
+      const def = stmtUsesDefs(blk.stmts[k], collect);
+      const i = def === null ? -1 : index.of(def);
+      if (i >= 0) { gen[at + (i >>> 5)] &= ~(1 << (i & 31)); kill[at + (i >>> 5)] |= 1 << (i & 31); }
+      for (const u of uses) genAdd(u);
     }
-    gen.push(g);
-    kill.push(k);
   }
-  const r = solveDataflow<LocalSet>(fn, {
-    direction: 'backward',
-    boundary: () => new LocalSet(index),
-    bottom: () => new LocalSet(index),
-    join: (into, from) => into.unionWith(from),
-    copy: (s) => s.copy(),
-    transfer: (block, out) => {
-      const w = out.words.slice(), g = gen[block.id].words, k = kill[block.id].words;
-      for (let i = 0; i < w.length; i++) w[i] = (w[i] & ~k[i]) | g[i];
-      return new LocalSet(index, w);
-    },
-  });
-  return { index, liveIn: r.entry, liveOut: r.exit };
+  const r = solveBits(fn, { direction: 'backward', words: W, gen, kill, boundary: new Int32Array(W) });
+  const liveIn: LocalSet[] = new Array(n), liveOut: LocalSet[] = new Array(n);
+  for (let b = 0; b < n; b++) {
+    liveIn[b] = new LocalSet(index, r.entry.subarray(b * W, b * W + W));
+    liveOut[b] = new LocalSet(index, r.exit.subarray(b * W, b * W + W));
+  }
+  return { index, liveIn, liveOut };
 }
 
 /**

@@ -32,17 +32,18 @@ export function classTable(items: readonly { readonly kind: string }[]): ClassTa
 }
 
 /**
- * Whether a value of type `t` needs drop, given whether each class does. Pointers, Atomic,
- * Region handles, functions and primitives do not: dropping them frees nothing.
+ * Whether a value of type `t` needs drop, given the classes that do (null: no class
+ * counts). Pointers, Atomic, Region handles, functions and primitives do not: dropping
+ * them frees nothing.
  */
-function typeNeedsDrop(t: Ty, classNeeds: (name: string) => boolean): boolean {
+function typeNeedsDrop(t: Ty, classesNeeding: ReadonlySet<string> | null): boolean {
   for (;;) {
     switch (t.k) {
       case 'box': case 'vec': case 'string': case 'thread': case 'guard': case 'channel': case 'mutex':
         return true;
       case 'option': t = t.of; continue;
       case 'array': t = t.elem; continue;
-      case 'class': return classNeeds(t.name);
+      case 'class': return classesNeeding !== null && classesNeeding.has(t.name);
       default: return false;
     }
   }
@@ -70,7 +71,7 @@ export function classesNeedingDrop(classes: ClassTable): ReadonlySet<string> {
     let direct = c.traits.includes('Drop');
     for (const f of c.fields) {
       // classes are resolved by the propagation below; everything else is decided here
-      if (!direct && typeNeedsDrop(f.ty, () => false)) direct = true;
+      if (!direct && typeNeedsDrop(f.ty, null)) direct = true;
       const inner = classContained(f.ty);
       if (inner !== null) {
         const list = containedBy.get(inner);
@@ -90,8 +91,13 @@ export function classesNeedingDrop(classes: ClassTable): ReadonlySet<string> {
 
 /** Whether a value of type `ty` needs drop (spec §5.3). */
 export function needsDrop(ty: Ty, classes: ClassTable): boolean {
+  return typeNeedsDrop(ty, classesNeedingDrop(classes));
+}
+
+/** `needsDrop` of one class table, for asking about many types (the table is looked up once). */
+export function needsDropIn(classes: ClassTable): (ty: Ty) => boolean {
   const needing = classesNeedingDrop(classes);
-  return typeNeedsDrop(ty, (name) => needing.has(name));
+  return (ty) => typeNeedsDrop(ty, needing);
 }
 
 const dropClassCache = new WeakMap<ClassTable, ReadonlyMap<string, string>>();

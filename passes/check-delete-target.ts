@@ -73,28 +73,30 @@ function capturedDeletes(body: AnyNode): Map<N<'Delete'>, string> {
 }
 
 function checkFunction(fn: FunctionToAnalyze, types: PointerTypes, diag: Diagnostics): void {
+  // only deletes are checked: most functions have none, and need no more than this walk
+  let deletes: N<'Delete'>[] | null = null;
+  forEachNode(Lptr, fn.body, (n) => { if (n.kind === 'Delete') (deletes ??= []).push(n as N<'Delete'>); });
+  if (deletes === null) return;
   const viaPointer = new Map<N<'Delete'>, Expr>();
   const captured = capturedDeletes(fn.body);
-  forEachNode(Lptr, fn.body, (n) => {
-    if (n.kind !== 'Delete') return;
-    const name = captured.get(n as N<'Delete'>);
+  for (const del of deletes as N<'Delete'>[]) {
+    const name = captured.get(del);
     if (name !== undefined) {
-      diag.error('E0027', n.span, `cannot delete \`${name}\` inside a lambda that captures it: the lambda only refers to it`, {
+      diag.error('E0027', del.span, `cannot delete \`${name}\` inside a lambda that captures it: the lambda only refers to it`, {
         label: 'deletes a captured variable',
         help: `delete \`${name}\` outside the lambda, where it is declared`,
       });
-      return;
+      continue;
     }
-    const del = n as N<'Delete'>;
     const t = del.target.ty;
     if (t.k === 'ptr' || t.k === 'region') {
       diag.error('E0027', del.span, t.k === 'ptr'
         ? `cannot delete a pointer (\`${showTy(t)}\`): it does not own what it points to`
         : 'cannot delete a region handle: region memory is freed when its block ends', { label: 'not an owned value', help: HELP });
-      return;
+      continue;
     }
     const p = throughPointer(del.target);
-    if (p) { viaPointer.set(del, p); return; }
+    if (p) { viaPointer.set(del, p); continue; }
     // Drop tracking is per variable: deleting a part (`x.f`, `v[i]`, `*b`) would leave the
     // variable's own drop to free that part again, and a static is never tracked at all.
     const ref = del.target.kind === 'Name' ? (del.target as N<'Name'>).ref as { k: string } : null;
@@ -103,7 +105,7 @@ function checkFunction(fn: FunctionToAnalyze, types: PointerTypes, diag: Diagnos
         : 'cannot delete part of a value: only a whole local variable can be deleted',
       { label: 'not a whole local variable', help: 'delete the variable that owns it, or assign the part a new value' });
     }
-  });
+  }
   if (viaPointer.size === 0) return;
   const analysis = new FunctionPointsTo(types, null, new Set(viaPointer.values()));
   analysis.analyze(fn);

@@ -127,7 +127,10 @@ class Bits {
 
 interface DeleteSite { index: number; place: OwnedPlace; span: Span }
 
+const isDelete = (s: Stmt): boolean => s.kind === 'Delete';
+
 function checkFunction(fn: FnDef, ctx: PassContext): void {
+  if (!fn.blocks.some((b) => b.stmts.some(isDelete))) return; // (most functions delete nothing)
   // the delete sites, and for each root local the sites that delete (part of) it
   const sites: DeleteSite[] = [];
   const siteOf = new Map<Stmt, DeleteSite>();

@@ -17,7 +17,7 @@ import { definePass } from './pass.js';
 import { classTable, dropClassIn, type ClassTable } from '../ir/needs-drop.js';
 import { showTy, type Ty } from '../ir/types.js';
 import type { FnDef, Operand } from '../ir/cfg.js';
-import { mapStmtOperands, mapTermOperands, type OperandMap } from './elaborate-drops.js';
+import { forEachOperand, type OperandVisit } from './elaborate-drops.js';
 
 type Module = Node<typeof Lcfg, 'Module'>;
 
@@ -31,16 +31,17 @@ function sourceText(ctx: PassContext, span: Span): string {
  * Whether a value of type `t` is or holds a Guard (by value or through owned memory): a
  * copy would unlock its mutex twice, so a Guard, like a Drop class, is only ever moved.
  */
-function holdsGuard(t: Ty, classes: ClassTable, seen: Set<string> = new Set()): boolean {
+function holdsGuard(t: Ty, classes: ClassTable, seen: Set<string> | null = null): boolean {
   for (;;) {
     switch (t.k) {
       case 'guard': return true;
       case 'option': case 'box': case 'vec': t = t.of; continue;
       case 'array': t = t.elem; continue;
       case 'class': {
-        if (seen.has(t.name)) return false;
-        seen.add(t.name);
-        return (classes.get(t.name)?.fields ?? []).some((f) => holdsGuard(f.ty, classes, seen));
+        if (seen?.has(t.name)) return false;
+        (seen ??= new Set()).add(t.name);
+        const visited = seen;
+        return (classes.get(t.name)?.fields ?? []).some((f) => holdsGuard(f.ty, classes, visited));
       }
       default: return false;
     }
@@ -48,8 +49,8 @@ function holdsGuard(t: Ty, classes: ClassTable, seen: Set<string> = new Set()): 
 }
 
 function checkFunction(fn: FnDef, classes: ClassTable, ctx: PassContext): void {
-  const report: OperandMap = (op: Operand, consumed: boolean) => {
-    if (!consumed || op.kind !== 'Copy') return op;
+  const report: OperandVisit = (op: Operand, consumed: boolean) => {
+    if (!consumed || op.kind !== 'Copy') return;
     const t = op.place.ty;
     const cls = dropClassIn(t, classes);
     if (cls === null) {
@@ -59,7 +60,7 @@ function checkFunction(fn: FnDef, classes: ClassTable, ctx: PassContext): void {
           help: `a guard unlocks its mutex when dropped, so it is never copied: take a pointer with \`*${sourceText(ctx, op.span)}\` instead, or use it only once`,
         });
       }
-      return op;
+      return;
     }
     const what = t.k === 'class' && t.name === cls
       ? `copy of \`${cls}\`, which implements Drop`
@@ -70,11 +71,10 @@ function checkFunction(fn: FnDef, classes: ClassTable, ctx: PassContext): void {
       label: whole ? 'copied here, and still used afterwards' : 'copied out of a place it stays in',
       help: `take a pointer with \`*${sourceText(ctx, op.span)}\` instead, or use the value only once`,
     });
-    return op;
   };
   for (const b of fn.blocks) {
     for (const s of b.stmts) {
-      mapStmtOperands(s, report);
+      forEachOperand(s, report);
       // `t.join()` hands out a copy of the result the thread keeps (joining again gives it again)
       if (s.kind === 'Assign' && s.value.kind === 'Builtin' && s.value.op === 'thread.join') {
         const cls = dropClassIn(s.value.ty, classes);
@@ -88,7 +88,7 @@ function checkFunction(fn: FnDef, classes: ClassTable, ctx: PassContext): void {
         }
       }
     }
-    mapTermOperands(b.term, report);
+    forEachOperand(b.term, report);
   }
 }
 

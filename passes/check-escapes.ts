@@ -17,10 +17,11 @@
 // still checked with the receiver as their own parameter. It only reports.
 
 import type { AnyNode } from '../ir/lang.js';
-import { Lptr, type Node } from '../ir/languages.js';
+import { Lptr, type NameRef, type Node } from '../ir/languages.js';
 import type { Code, Diagnostics } from '../ir/diagnostics.js';
 import { classTable } from '../ir/needs-drop.js';
 import { classTy, ptr, type Ty } from '../ir/types.js';
+import { forEachNode } from '../ir/traverse.js';
 import { definePass } from './pass.js';
 import { FunctionPointsTo, type EscapeReporter, type FunctionToAnalyze, type Loc } from './check-escapes/points-to.js';
 import { PointerTypes } from './check-escapes/pointer-types.js';
@@ -40,6 +41,24 @@ export function functionsOf(program: N<'Program'>): FunctionToAnalyze[] {
     }
   }
   return out;
+}
+
+/**
+ * Whether anything in a function can hold a pointer: `this`, a parameter, or an
+ * expression whose type can (pointer-types.ts) other than a function's name (a Path, or a
+ * Name of no local). If nothing can, the analysis would find nothing to report: what it
+ * checks are the sets of expressions, and an expression whose type cannot hold a pointer,
+ * or that names a function, has the empty set. So such a function (most are) is skipped.
+ */
+function mayMeetPointers(fn: FunctionToAnalyze, types: PointerTypes): boolean {
+  if (fn.thisTy !== null || fn.params.some((p) => types.holdsPointers(p.ty))) return true;
+  let found = false;
+  forEachNode(Lptr, fn.body, (n) => {
+    const ty = (n as { ty?: Ty }).ty;
+    if (found || ty === undefined || n.kind === 'Path' || !types.holdsPointers(ty)) return;
+    if (n.kind !== 'Name' || ((n as N<'Name'>).ref as NameRef).k === 'local') found = true;
+  });
+  return found;
 }
 
 /** How a value refers to its target, for messages: `a pointer to local variable `x``. */
@@ -130,7 +149,7 @@ export const checkEscapesPass = definePass<N<'Program'>, N<'Program'>>({
   run: (program, ctx) => {
     const types = new PointerTypes(classTable(program.items));
     const reporter = new EscapeDiagnostics(ctx.diag);
-    for (const fn of functionsOf(program)) new FunctionPointsTo(types, reporter).analyze(fn);
+    for (const fn of functionsOf(program)) if (mayMeetPointers(fn, types)) new FunctionPointsTo(types, reporter).analyze(fn);
     return program;
   },
 });

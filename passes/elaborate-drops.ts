@@ -40,14 +40,15 @@
 //        a pointer, into a global, or by a call that also gets a pointer it may store
 //        through), x is never moved. Copies of temporaries are already moves.
 //    (b) Drop elaboration: a forward dataflow computes, before each statement, which
-//        tracked locals (those whose type needs drop) may be initialized and which may be
-//        uninitialized. A local starts uninitialized (parameters initialized), becomes
-//        initialized when assigned whole, and uninitialized when moved out, dropped or
-//        deleted. A `Drop x` of a local is kept where x is surely initialized, removed where
-//        it surely is not, and otherwise guarded by a drop flag: a fresh bool local set at
-//        the entry, true after each assignment of x, false after each move, drop or delete;
-//        the drop becomes `branch flag ? {Drop x; flag = false} : {}`. A `Delete` becomes a
-//        `Drop` of its place (uninitializing a local). Drops of parts of a value (stores
+//        locals that need drop (and are dropped or deleted whole somewhere) may be
+//        initialized and which may be uninitialized. A local starts uninitialized
+//        (parameters initialized), becomes initialized when assigned whole, and
+//        uninitialized when moved out, dropped or deleted. A `Drop x` of a local is kept
+//        where x is surely initialized, removed where it surely is not, and otherwise
+//        guarded by a drop flag: a fresh bool local set at the entry, true after each
+//        assignment of x, false after each move, drop or delete; the drop becomes
+//        `branch flag ? {Drop x; flag = false} : {}`. A `Delete` becomes a `Drop` of its
+//        place (uninitializing a local). Drops of parts of a value (stores
 //        into a field, an element, through a pointer) are kept: the value around them is
 //        initialized wherever it is used. Drops of types that need no drop are removed.
 //    (c) So after this pass no Delete remains, and every value is dropped once on every
@@ -62,11 +63,11 @@
 
 import { Lcfg, operandTy, rvalueTy, type Node } from '../ir/languages.js';
 import {
-  liveness, LocalIndex, LocalSet, placeRoot, reversePostorder, rvalueOperands, solveDataflow,
-  stmtUsesDefs, termUses, type BasicBlock, type FnDef, type Operand, type Place, type Rvalue, type Stmt, type Term,
+  liveness, LocalIndex, LocalSet, placeRoot, rvalueOperands, solveBits, stmtUsesDefs, termUses, wordsFor,
+  type BasicBlock, type BitResult, type FnDef, type Operand, type Place, type Rvalue, type Stmt, type Term,
 } from '../ir/cfg.js';
 import { BUILTINS, isBuiltin } from '../ir/builtins.js';
-import { classTable, needsDrop, type ClassTable } from '../ir/needs-drop.js';
+import { classTable, needsDropIn, type ClassTable } from '../ir/needs-drop.js';
 import { T, type Ty } from '../ir/types.js';
 import { definePass, invariant } from './pass.js';
 
@@ -110,10 +111,11 @@ function mapOperand(op: Operand, consumed: boolean, f: OperandMap): Operand {
   return f(op, consumed);
 }
 
-function mapList(ops: readonly Operand[], consumed: (i: number) => boolean, f: OperandMap): readonly Operand[] {
+/** Maps a list of operands, all consumed, or (`builtin`) as that built-in's arguments. */
+function mapList(ops: readonly Operand[], builtin: string | null, f: OperandMap): readonly Operand[] {
   let out: Operand[] | null = null;
   for (let i = 0; i < ops.length; i++) {
-    const o = mapOperand(ops[i], consumed(i), f);
+    const o = mapOperand(ops[i], builtin === null || builtinConsumes(builtin, i), f);
     if (o !== ops[i]) (out ??= ops.slice())[i] = o;
   }
   return out ?? ops;
@@ -121,16 +123,19 @@ function mapList(ops: readonly Operand[], consumed: (i: number) => boolean, f: O
 
 /** Rewrites an rvalue's operands; Use, call arguments, aggregates and `T` built-in arguments are consumed. */
 function mapRvalue(rv: Rvalue, f: OperandMap): Rvalue {
-  const one = <K extends string>(r: Rvalue & Record<K, Operand>, key: K, consumed: boolean): Rvalue => {
-    const o = mapOperand(r[key], consumed, f);
-    return o === r[key] ? rv : { ...r, [key]: o };
-  };
   switch (rv.kind) {
-    case 'Use': return one(rv, 'op', true);
-    case 'UnOp': return one(rv, 'operand', false);
-    case 'CastOp': case 'IsSome': return one(rv, 'op', false);
-    case 'Repeat': case 'MakeSome': return one(rv, 'op', true);
-    case 'Closure': return one(rv, 'env', true);
+    case 'Use': case 'Repeat': case 'MakeSome': case 'CastOp': case 'IsSome': {
+      const op = mapOperand(rv.op, rv.kind !== 'CastOp' && rv.kind !== 'IsSome', f);
+      return op === rv.op ? rv : { ...rv, op };
+    }
+    case 'UnOp': {
+      const operand = mapOperand(rv.operand, false, f);
+      return operand === rv.operand ? rv : { ...rv, operand };
+    }
+    case 'Closure': {
+      const env = mapOperand(rv.env, true, f);
+      return env === rv.env ? rv : { ...rv, env };
+    }
     case 'BinOp': {
       const left = mapOperand(rv.left, false, f), right = mapOperand(rv.right, false, f);
       return left === rv.left && right === rv.right ? rv : { ...rv, left, right };
@@ -139,18 +144,20 @@ function mapRvalue(rv: Rvalue, f: OperandMap): Rvalue {
       const place = mapPlace(rv.place, f);
       return place === rv.place ? rv : { ...rv, place };
     }
-    case 'CallFn': case 'Aggregate': {
-      const key = rv.kind === 'CallFn' ? 'args' : 'ops';
-      const list = (rv as unknown as Record<string, readonly Operand[]>)[key];
-      const out = mapList(list, () => true, f);
-      return out === list ? rv : { ...rv, [key]: out } as Rvalue;
+    case 'CallFn': {
+      const args = mapList(rv.args, null, f);
+      return args === rv.args ? rv : { ...rv, args };
+    }
+    case 'Aggregate': {
+      const ops = mapList(rv.ops, null, f);
+      return ops === rv.ops ? rv : { ...rv, ops };
     }
     case 'CallValue': {
-      const callee = mapOperand(rv.callee, false, f), args = mapList(rv.args, () => true, f);
+      const callee = mapOperand(rv.callee, false, f), args = mapList(rv.args, null, f);
       return callee === rv.callee && args === rv.args ? rv : { ...rv, callee, args };
     }
     case 'Builtin': {
-      const args = mapList(rv.args, (i) => builtinConsumes(rv.op, i), f);
+      const args = mapList(rv.args, rv.op, f);
       return args === rv.args ? rv : { ...rv, args };
     }
     case 'MakeNone': return rv;
@@ -182,11 +189,57 @@ export function mapTermOperands(t: Term, f: OperandMap): Term {
   return t;
 }
 
-/** Calls `f` on every operand of a statement or terminator. */
-function eachOperand(s: Stmt | Term, f: (op: Operand, consumed: boolean) => void): void {
-  const visit: OperandMap = (op, consumed) => { f(op, consumed); return op; };
-  if (s.kind === 'Assign' || s.kind === 'Eval' || s.kind === 'Drop' || s.kind === 'Delete') mapStmtOperands(s, visit);
-  else mapTermOperands(s, visit);
+/** Sees an operand and whether its position takes ownership of the value. */
+export type OperandVisit = (op: Operand, consumed: boolean) => void;
+
+/**
+ * Calls `f` on every operand of a statement or terminator, in the order and with the
+ * positions mapStmtOperands and mapTermOperands give (inner operands of a place first).
+ * It only reads, so it allocates nothing: it runs on every statement several times.
+ */
+export function forEachOperand(s: Stmt | Term, f: OperandVisit): void {
+  switch (s.kind) {
+    case 'Assign': visitRvalue(s.value, f); visitPlace(s.place, f); return;
+    case 'Eval': visitRvalue(s.value, f); return;
+    case 'Drop': case 'Delete': visitPlace(s.place, f); return;
+    case 'Branch': visitOperand(s.cond, false, f); return;
+    case 'Return': if (s.value !== null) visitOperand(s.value, true, f); return;
+    default: return;
+  }
+}
+
+function visitPlace(p: Place, f: OperandVisit): void {
+  switch (p.kind) {
+    case 'FieldPlace': case 'PayloadPlace': visitPlace(p.base, f); return;
+    case 'IndexPlace': visitPlace(p.base, f); visitOperand(p.index, false, f); return;
+    case 'DerefPlace': visitOperand(p.ptr, false, f); return;
+    default: return;
+  }
+}
+
+function visitOperand(op: Operand, consumed: boolean, f: OperandVisit): void {
+  if (op.kind === 'Copy' || op.kind === 'Move') visitPlace(op.place, f);
+  f(op, consumed);
+}
+
+function visitRvalue(rv: Rvalue, f: OperandVisit): void {
+  switch (rv.kind) {
+    case 'Use': case 'Repeat': case 'MakeSome': visitOperand(rv.op, true, f); return;
+    case 'CastOp': case 'IsSome': visitOperand(rv.op, false, f); return;
+    case 'UnOp': visitOperand(rv.operand, false, f); return;
+    case 'Closure': visitOperand(rv.env, true, f); return;
+    case 'BinOp': visitOperand(rv.left, false, f); visitOperand(rv.right, false, f); return;
+    case 'Ref': visitPlace(rv.place, f); return;
+    case 'CallFn': for (const a of rv.args) visitOperand(a, true, f); return;
+    case 'Aggregate': for (const o of rv.ops) visitOperand(o, true, f); return;
+    case 'CallValue': {
+      visitOperand(rv.callee, false, f);
+      for (const a of rv.args) visitOperand(a, true, f);
+      return;
+    }
+    case 'Builtin': for (let i = 0; i < rv.args.length; i++) visitOperand(rv.args[i], builtinConsumes(rv.op, i), f); return;
+    case 'MakeNone': return;
+  }
 }
 
 /**
@@ -202,36 +255,89 @@ export function wholeValueOf(op: Operand): number | null {
 }
 
 const isWholeDrop = (s: Stmt): boolean => s.kind === 'Drop' && s.place.kind === 'LocalPlace';
+const isDropOrDelete = (s: Stmt): boolean => s.kind === 'Drop' || s.kind === 'Delete';
+const hasDropOrDelete = (b: BasicBlock): boolean => b.stmts.some(isDropOrDelete);
+
+const NO_LOCALS: ReadonlySet<number> = new Set();
+
+/** What one walk over a function finds for the steps (FnDrops.scan). */
+interface Scan {
+  /** the blocks with a Drop or Delete */
+  readonly dropBlocks: number[];
+  /** the locals (b) tracks (dropped or deleted whole, needing drop), with their bit positions */
+  readonly tracked: Map<number, number>;
+  /** whether (0) has a move to turn into a copy */
+  borrowed: boolean;
+  /** the locals (a) may move (candidateOf), and the blocks that copy them */
+  candidates: Set<number> | null;
+  readonly blocksWith: number[];
+}
+
+/** What happens to a Drop or Delete: kept, removed, or guarded by a drop flag. */
+const KEEP = 1, REMOVE = 2, FLAG = 3;
 
 // ---------------------------------------------------------------- per-function context
 
 class FnDrops {
-  readonly tyOf = new Map<number, Ty>();
-  private readonly needsMemo = new Map<number, boolean>();
+  /** the locals whose type needs drop */
+  private readonly needing: ReadonlySet<number>;
 
-  constructor(readonly fn: FnDef, readonly classes: ClassTable, private readonly freshId: () => number) {
-    for (const l of fn.locals) this.tyOf.set(l.id, l.ty);
+  constructor(
+    readonly fn: FnDef, readonly classes: ClassTable, readonly needs: (t: Ty) => boolean, private readonly freshId: () => number,
+  ) {
+    let needing: Set<number> | null = null;
+    // (a local declared twice counts with its last declaration)
+    for (const l of fn.locals) {
+      if (this.needs(l.ty)) (needing ??= new Set()).add(l.id);
+      else needing?.delete(l.id);
+    }
+    this.needing = needing ?? NO_LOCALS;
   }
-
-  needs(t: Ty): boolean { return needsDrop(t, this.classes); }
 
   /** Whether local `id`'s type needs drop. */
-  localNeeds(id: number): boolean {
-    let r = this.needsMemo.get(id);
-    if (r === undefined) {
-      const t = this.tyOf.get(id);
-      r = t !== undefined && this.needs(t);
-      this.needsMemo.set(id, r);
-    }
-    return r;
-  }
+  localNeeds(id: number): boolean { return this.needing.has(id); }
 
   run(): FnDef {
-    if (!this.fn.blocks.some((b) => b.stmts.some((s) => s.kind === 'Drop' || s.kind === 'Delete'))
-      && !this.fn.locals.some((l) => this.localNeeds(l.id))) return this.fn;
-    let fn = this.copiesOfBorrowedTemps(this.fn);
-    fn = new CopyToMove(this, fn).run();
-    return this.elaborate(fn);
+    if (this.needing.size === 0 && !this.fn.blocks.some(hasDropOrDelete)) return this.fn;
+    const scan = this.scan();
+    let fn = scan.borrowed ? this.copiesOfBorrowedTemps(this.fn) : this.fn;
+    if (scan.candidates !== null) fn = new CopyToMove(this, fn).run(scan.candidates, scan.blocksWith);
+    // without a Drop or Delete, (b) has no drop to decide and no flag to add
+    return scan.dropBlocks.length > 0 ? this.elaborate(fn, scan) : fn;
+  }
+
+  /**
+   * One walk over the function finds what the steps have to do. (0) and (a) rewrite only
+   * operands of other positions than those the other looks at, and no Drop or Delete of a
+   * whole local, so what it finds holds after them too.
+   */
+  private scan(): Scan {
+    const scan: Scan = { dropBlocks: [], tracked: new Map(), borrowed: false, candidates: null, blocksWith: [] };
+    let has = false;
+    const visit: OperandVisit = (op, consumed) => {
+      if (!consumed) {
+        if (op.kind === 'Move' && op.place.kind === 'LocalPlace' && this.localNeeds(op.place.id)) scan.borrowed = true;
+        return;
+      }
+      const x = candidateOf(op, consumed, this);
+      if (x !== null) { (scan.candidates ??= new Set()).add(x); has = true; }
+    };
+    for (const b of this.fn.blocks) {
+      has = false;
+      let drops = false;
+      for (const s of b.stmts) {
+        forEachOperand(s, visit);
+        if (s.kind !== 'Drop' && s.kind !== 'Delete') continue;
+        drops = true;
+        // (b) tracks the locals dropped or deleted whole, when their type needs drop
+        const x = elaboratedLocal(s);
+        if (x !== null && !scan.tracked.has(x) && this.localNeeds(x)) scan.tracked.set(x, scan.tracked.size);
+      }
+      forEachOperand(b.term, visit);
+      if (has) scan.blocksWith.push(b.id);
+      if (drops) scan.dropBlocks.push(b.id);
+    }
+    return scan;
   }
 
   // ------------------------------------------------------------ (0) borrowed temporaries
@@ -239,39 +345,45 @@ class FnDrops {
   private copiesOfBorrowedTemps(fn: FnDef): FnDef {
     const toCopy: OperandMap = (op, consumed) =>
       !consumed && op.kind === 'Move' && op.place.kind === 'LocalPlace' && this.localNeeds(op.place.id) ? { ...op, kind: 'Copy' } : op;
-    let changed = false;
-    const blocks = fn.blocks.map((b) => {
+    let blocks: BasicBlock[] | null = null;
+    for (let bi = 0; bi < fn.blocks.length; bi++) {
+      const b = fn.blocks[bi];
       let stmts: Stmt[] | null = null;
-      b.stmts.forEach((s, i) => {
-        const n = mapStmtOperands(s, toCopy);
-        if (n !== s) (stmts ??= b.stmts.slice())[i] = n;
-      });
+      for (let i = 0; i < b.stmts.length; i++) {
+        const n = mapStmtOperands(b.stmts[i], toCopy);
+        if (n !== b.stmts[i]) (stmts ??= b.stmts.slice())[i] = n;
+      }
       const term = mapTermOperands(b.term, toCopy);
-      if (stmts === null && term === b.term) return b;
-      changed = true;
-      return { ...b, stmts: stmts ?? b.stmts, term };
-    });
-    return changed ? { ...fn, blocks } : fn;
+      if (stmts === null && term === b.term) continue;
+      (blocks ??= fn.blocks.slice())[bi] = { ...b, stmts: stmts ?? b.stmts, term };
+    }
+    return blocks === null ? fn : { ...fn, blocks };
   }
 
   // ------------------------------------------------------------ (b) drop elaboration
 
-  private elaborate(fn: FnDef): FnDef {
-    const tracked = new LocalIndex(fn, (id) => this.localNeeds(id));
-    const init = this.initialization(fn, tracked);
-    const params = new Set(fn.params);
+  private elaborate(fn: FnDef, scan: Scan): FnDef {
+    // The dataflow tracks the locals a Drop or Delete removes whole (when their type needs
+    // drop): only their states decide drops. A statement changes only the states of the
+    // locals it moves, assigns or drops, and states join local by local, so leaving the
+    // other locals out changes nothing about these.
+    const tracked = scan.tracked;
+    const W = 2 * wordsFor(tracked.size);
+    const st = new InitState(tracked);
+    const init = this.initialization(fn, st);
 
     // Replay each block with drops from its entry state, deciding each drop; a local gets a
     // drop flag when one of its drops finds it maybe holding a value, maybe not.
-    const KEEP = 1, REMOVE = 2, FLAG = 3;
-    const decisions: (Uint8Array | null)[] = fn.blocks.map(() => null);
-    const flagged = new Map<number, LocalDef>();
-    const defs = new Map(fn.locals.map((l) => [l.id, l]));
-    for (const b of fn.blocks) {
-      if (!init.reachable[b.id] || !b.stmts.some((s) => s.kind === 'Drop' || s.kind === 'Delete')) continue;
-      const st = init.entry[b.id].copy();
+    let decisions: (Uint8Array | null)[] | null = null;
+    let flagged: Map<number, LocalDef> | null = null;
+    let keepsAll = true; // every drop is kept as it is, so no block changes
+    for (const id of scan.dropBlocks) {
+      const b = fn.blocks[id];
+      if (!init.reachable[b.id]) continue;
+      for (let k = 0; k < W; k++) st.words[k] = init.entry[b.id * W + k];
       const d = new Uint8Array(b.stmts.length);
-      b.stmts.forEach((s, i) => {
+      for (let i = 0; i < b.stmts.length; i++) {
+        const s = b.stmts[i];
         if (s.kind === 'Drop' || s.kind === 'Delete') {
           const x = elaboratedLocal(s);
           if (!this.needs(s.place.ty)) d[i] = REMOVE;
@@ -280,25 +392,36 @@ class FnDrops {
           else if (!st.mayUninit(x)) d[i] = KEEP;
           else {
             d[i] = FLAG;
-            if (!flagged.has(x)) {
-              const def = defs.get(x)!;
-              flagged.set(x, { kind: 'LocalDef', span: def.span, id: this.freshId(), name: `${def.name}_dropflag`, ty: T.bool, mut: true });
+            if (!flagged?.has(x)) {
+              const def = lastDef(fn, x);
+              (flagged ??= new Map()).set(x, { kind: 'LocalDef', span: def.span, id: this.freshId(), name: `${def.name}_dropflag`, ty: T.bool, mut: true });
             }
           }
+          if (d[i] !== KEEP || s.kind === 'Delete') keepsAll = false;
         }
         st.apply(s);
-      });
-      decisions[b.id] = d;
+      }
+      (decisions ??= new Array(fn.blocks.length).fill(null))[b.id] = d;
     }
+    // (blocks out of order are left to rewrite, which sorts them or reports them)
+    if ((decisions === null || (keepsAll && flagged === null)) && isDense(fn.blocks)) return fn;
+    return this.rewrite(fn, decisions ?? new Array(fn.blocks.length).fill(null), flagged ?? new Map(), init.reachable);
+  }
 
+  /** Applies the decisions: removes drops, guards flagged ones, sets the flags; deletes become drops. */
+  private rewrite(fn: FnDef, decisions: (Uint8Array | null)[], flagged: Map<number, LocalDef>, reachable: Uint8Array): FnDef {
     const flagSet = (x: number, value: boolean, span: Stmt['span']): Stmt => ({
       kind: 'Assign', span, place: { kind: 'LocalPlace', span, id: flagged.get(x)!.id, ty: T.bool },
       value: { kind: 'Use', span, op: { kind: 'Const', span, value, ty: T.bool } },
     });
+    let hit = false;
+    const noteFlaggedMove: OperandVisit = (op) => {
+      if (op.kind === 'Move') { const x = wholeValueOf(op); if (x !== null && flagged.has(x)) hit = true; }
+    };
     const touchesFlagged = (s: Stmt): boolean => {
       if (s.kind === 'Assign' && s.place.kind === 'LocalPlace' && flagged.has(s.place.id)) return true;
-      let hit = false;
-      eachOperand(s, (op) => { if (op.kind === 'Move') { const x = wholeValueOf(op); if (x !== null && flagged.has(x)) hit = true; } });
+      hit = false;
+      forEachOperand(s, noteFlaggedMove);
       return hit;
     };
 
@@ -306,14 +429,19 @@ class FnDrops {
     let nextId = fn.blocks.length;
     for (const b of fn.blocks) {
       const d = decisions[b.id];
-      if (d === null && (flagged.size === 0 || !init.reachable[b.id] || !b.stmts.some(touchesFlagged))) continue;
+      if (d === null && (flagged.size === 0 || !reachable[b.id] || !b.stmts.some(touchesFlagged))) continue;
       // a flagged drop splits the block: the part before it keeps the block's id
       const emit = (blk: BasicBlock) => { if (blk.id === b.id) out[b.id] = blk; else out.push(blk); };
       let segId = b.id;
       let stmts: Stmt[] = [];
+      let span = b.span;
+      const clearFlagOnMove: OperandVisit = (op) => {
+        const x = op.kind === 'Move' ? wholeValueOf(op) : null;
+        if (x !== null && flagged.has(x)) stmts.push(flagSet(x, false, span));
+      };
       b.stmts.forEach((s, i) => {
         if (s.kind === 'Drop' || s.kind === 'Delete') {
-          const drop: Stmt = { kind: 'Drop', span: s.span, place: s.place };
+          const drop: Stmt = s.kind === 'Drop' ? s : { kind: 'Drop', span: s.span, place: s.place };
           const x = elaboratedLocal(s);
           if (d === null || d[i] === REMOVE) return; // nothing there to drop
           if (d[i] === KEEP) {
@@ -333,21 +461,20 @@ class FnDrops {
         }
         stmts.push(s);
         if (flagged.size > 0) {
-          eachOperand(s, (op) => {
-            const x = op.kind === 'Move' ? wholeValueOf(op) : null;
-            if (x !== null && flagged.has(x)) stmts.push(flagSet(x, false, s.span));
-          });
+          span = s.span;
+          forEachOperand(s, clearFlagOnMove);
           if (s.kind === 'Assign' && s.place.kind === 'LocalPlace' && flagged.has(s.place.id)) stmts.push(flagSet(s.place.id, true, s.span));
         }
       });
       emit({ kind: 'BasicBlock', span: b.span, id: segId, stmts, term: b.term });
     }
     let blocks = out.sort((a, b) => a.id - b.id);
-    invariant(blocks.every((b, i) => b.id === i), 'elaborate-drops: blocks are numbered densely');
+    invariant(isDense(blocks), 'elaborate-drops: blocks are numbered densely');
     let locals = fn.locals;
     if (flagged.size > 0) {
       locals = [...fn.locals, ...flagged.values()];
       // every flag starts as "holds a value": true for parameters only
+      const params = new Set(fn.params);
       const entryInits = [...flagged.entries()].map(([x, def]) => flagSet(x, params.has(x), def.span));
       blocks = withEntryStatements(blocks, entryInits);
     }
@@ -355,46 +482,38 @@ class FnDrops {
   }
 
   /**
-   * The may-be-initialized / may-be-uninitialized dataflow over the tracked locals. Each
-   * block's effect is summarized once: the locals it touches, and which of those it leaves
-   * assigned (the last event on a local decides).
+   * The may-be-initialized / may-be-uninitialized dataflow over the tracked locals, as one
+   * gen/kill problem over both bitsets side by side (InitState's layout). Each block's
+   * effect is summarized once by replaying it from "nothing known": the locals it leaves
+   * assigned are gen of init, those it leaves emptied gen of uninit; both kill what it touches.
    */
-  private initialization(fn: FnDef, tracked: LocalIndex): { entry: InitState[]; reachable: Uint8Array } {
-    const reachable = new Uint8Array(fn.blocks.length);
-    for (const b of reversePostorder(fn)) reachable[b] = 1;
-    if (tracked.size === 0) return { entry: fn.blocks.map(() => new InitState(tracked)), reachable };
-    const touched: LocalSet[] = [], assigned: LocalSet[] = [];
-    for (const b of fn.blocks) {
-      const s = new InitState(tracked);
-      for (const st of b.stmts) s.apply(st);
-      // after replaying from "nothing known", init = left assigned, uninit = left emptied
-      const t = s.init.copy();
-      t.unionWith(s.uninit);
-      touched.push(t);
-      assigned.push(s.init);
-    }
-    const r = solveDataflow<InitState>(fn, {
-      direction: 'forward',
-      boundary: () => {
-        const s = new InitState(tracked);
-        for (const id of tracked.ids) { if (fn.params.includes(id)) s.init.add(id); else s.uninit.add(id); }
-        return s;
-      },
-      bottom: () => new InitState(tracked),
-      join: (into, from) => into.join(from),
-      copy: (s) => s.copy(),
-      transfer: (block, input) => {
-        const t = touched[block.id].words, a = assigned[block.id].words;
-        const init = input.init.words.slice(), uninit = input.uninit.words.slice();
-        for (let w = 0; w < init.length; w++) {
-          init[w] = (init[w] & ~t[w]) | a[w];
-          uninit[w] = (uninit[w] & ~t[w]) | (t[w] & ~a[w]);
+  private initialization(fn: FnDef, st: InitState): BitResult {
+    const n = fn.blocks.length, w = st.w, W = 2 * w;
+    const gen = new Int32Array(n * W), kill = new Int32Array(n * W);
+    const boundary = new Int32Array(W);
+    if (w > 0) {
+      for (let b = 0; b < n; b++) {
+        st.words.fill(0);
+        for (const s of fn.blocks[b].stmts) st.apply(s);
+        for (let k = 0; k < w; k++) {
+          const touched = st.words[k] | st.words[w + k];
+          gen[b * W + k] = st.words[k];
+          gen[b * W + w + k] = st.words[w + k];
+          kill[b * W + k] = touched;
+          kill[b * W + w + k] = touched;
         }
-        return new InitState(tracked, new LocalSet(tracked, init), new LocalSet(tracked, uninit));
-      },
-    });
-    return { entry: r.entry, reachable };
+      }
+      // at the entry, parameters hold a value and the other locals do not
+      for (const [x, i] of st.bit) boundary[(fn.params.includes(x) ? 0 : w) + (i >>> 5)] |= 1 << (i & 31);
+    }
+    return solveBits(fn, { direction: 'forward', words: W, gen, kill, boundary });
   }
+}
+
+/** Whether each block's id is its position. */
+function isDense(blocks: readonly BasicBlock[]): boolean {
+  for (let i = 0; i < blocks.length; i++) if (blocks[i].id !== i) return false;
+  return true;
 }
 
 /** The local a Drop or Delete statement removes the whole value of, or null. */
@@ -402,33 +521,47 @@ function elaboratedLocal(s: Stmt): number | null {
   return (s.kind === 'Drop' || s.kind === 'Delete') && s.place.kind === 'LocalPlace' ? s.place.id : null;
 }
 
-/** Which tracked locals may hold a value, and which may not, at one point. */
+/** The declaration of local `id` (the last one, should there be two). */
+function lastDef(fn: FnDef, id: number): LocalDef {
+  for (let i = fn.locals.length - 1; i >= 0; i--) if (fn.locals[i].id === id) return fn.locals[i];
+  invariant(false, `elaborate-drops: local ${id} is declared`);
+}
+
+/**
+ * Which tracked locals may hold a value (`init`), and which may not (`uninit`), at one
+ * point: two bitsets of w words side by side in `words` (init first), over the bit
+ * positions `bit` gives the tracked locals.
+ */
 class InitState {
-  readonly init: LocalSet;
-  readonly uninit: LocalSet;
-  constructor(readonly index: LocalIndex, init?: LocalSet, uninit?: LocalSet) {
-    this.init = init ?? new LocalSet(index);
-    this.uninit = uninit ?? new LocalSet(index);
+  readonly words: Int32Array;
+  /** words per bitset */
+  readonly w: number;
+  private readonly onOperand: OperandVisit;
+  constructor(readonly bit: ReadonlyMap<number, number>) {
+    this.w = wordsFor(bit.size);
+    this.words = new Int32Array(2 * this.w);
+    this.onOperand = (op) => {
+      // (only temporaries and whole locals are moved: explicate-control and step (a))
+      if (op.kind !== 'Move') return;
+      const x = wholeValueOf(op);
+      if (x !== null) this.set(x, false);
+    };
   }
-  copy(): InitState { return new InitState(this.index, this.init.copy(), this.uninit.copy()); }
-  join(o: InitState): boolean {
-    const a = this.init.unionWith(o.init);
-    const b = this.uninit.unionWith(o.uninit);
-    return a || b;
+  mayInit(x: number): boolean { return this.has(x, 0); }
+  mayUninit(x: number): boolean { return this.has(x, this.w); }
+  private has(x: number, at: number): boolean {
+    const i = this.bit.get(x);
+    return i !== undefined && (this.words[at + (i >>> 5)] & (1 << (i & 31))) !== 0;
   }
-  mayInit(x: number): boolean { return this.init.has(x); }
-  mayUninit(x: number): boolean { return this.uninit.has(x); }
   private set(x: number, holds: boolean): void {
-    if (holds) { this.init.add(x); this.uninit.delete(x); } else { this.init.delete(x); this.uninit.add(x); }
+    const i = this.bit.get(x);
+    if (i === undefined) return;
+    const k = i >>> 5, m = 1 << (i & 31);
+    if (holds) { this.words[k] |= m; this.words[this.w + k] &= ~m; } else { this.words[k] &= ~m; this.words[this.w + k] |= m; }
   }
   /** After `s`: what it moved out, dropped or deleted is uninitialized; what it assigned whole, initialized. */
   apply(s: Stmt): void {
-    eachOperand(s, (op) => {
-      if (op.kind !== 'Move') return;
-      // (only temporaries and whole locals are moved: explicate-control and step (a))
-      const x = wholeValueOf(op);
-      if (x !== null) this.set(x, false);
-    });
+    forEachOperand(s, this.onOperand);
     if (s.kind === 'Assign' && s.place.kind === 'LocalPlace') this.set(s.place.id, true);
     const x = elaboratedLocal(s);
     if (x !== null) this.set(x, false);
@@ -470,22 +603,9 @@ function candidateOf(op: Operand, consumed: boolean, d: FnDrops): number | null 
 class CopyToMove {
   constructor(private readonly d: FnDrops, private readonly fn: FnDef) {}
 
-  run(): FnDef {
+  /** Converts the copies of `candidates` (candidateOf) in blocks `blocksWith`, where it may. */
+  run(candidates: ReadonlySet<number>, blocksWith: readonly number[]): FnDef {
     const fn = this.fn;
-    const candidates = new Set<number>();
-    const blocksWith: number[] = [];
-    for (const b of fn.blocks) {
-      let has = false;
-      const note = (op: Operand, consumed: boolean) => {
-        const x = candidateOf(op, consumed, this.d);
-        if (x !== null) { candidates.add(x); has = true; }
-      };
-      for (const s of b.stmts) eachOperand(s, note);
-      eachOperand(b.term, note);
-      if (has) blocksWith.push(b.id);
-    }
-    if (candidates.size === 0) return fn;
-
     const pointers = pointerHolders(fn, candidates, this.d);
     // liveness where a local's own whole-value drops are not uses (a move replaces them)
     const stripped: FnDef = { ...fn, blocks: fn.blocks.map((b) => (b.stmts.some(isWholeDrop) ? { ...b, stmts: b.stmts.filter((s) => !isWholeDrop(s)) } : b)) };
@@ -501,25 +621,28 @@ class CopyToMove {
       const kill = (id: number) => { if (crossing.index.of(id) >= 0) crossing.delete(id); else local.delete(id); };
       const movable = (x: number) =>
         !isLive(x) && !pointers.escaped.has(x) && (pointers.holders.get(x) ?? []).every((p) => !isLive(p));
-      const convert = (occurrences: Map<number, number>): OperandMap => (op, consumed) => {
-        const x = candidateOf(op, consumed, this.d);
-        return x !== null && op.kind === 'Copy' && occurrences.get(x) === 1 && movable(x) ? { ...op, kind: 'Move' } : op;
-      };
-
+      // how often the statement being rewritten reads or writes each local
       const counts = new Map<number, number>();
       const count = (id: number) => counts.set(id, (counts.get(id) ?? 0) + 1);
+      const convert: OperandMap = (op, consumed) => {
+        const x = candidateOf(op, consumed, this.d);
+        return x !== null && op.kind === 'Copy' && counts.get(x) === 1 && movable(x) ? { ...op, kind: 'Move' } : op;
+      };
+
       termUses(b.term, count);
-      const term = mapTermOperands(b.term, convert(counts));
+      const term = mapTermOperands(b.term, convert);
       termUses(b.term, add);
       const stmts = b.stmts.slice();
+      const uses: number[] = [];
+      const countUse = (id: number) => { uses.push(id); count(id); };
       for (let i = stmts.length - 1; i >= 0; i--) {
         const s = stmts[i];
         if (isWholeDrop(s)) continue;
         counts.clear();
-        const uses: number[] = [];
-        const def = stmtUsesDefs(s, (id) => { uses.push(id); count(id); });
+        uses.length = 0;
+        const def = stmtUsesDefs(s, countUse);
         if (def !== null) count(def);
-        stmts[i] = mapStmtOperands(s, convert(counts));
+        stmts[i] = mapStmtOperands(s, convert);
         if (def !== null) kill(def);
         for (const u of uses) add(u);
       }
@@ -683,9 +806,11 @@ export const elaborateDropsPass = definePass<Module, Module>({
   to: Lcfg,
   run(m, ctx) {
     const classes = classTable(m.classes);
+    const needs = needsDropIn(classes);
+    const freshId = () => ctx.freshId();
     let changed = false;
     const fns = m.fns.map((f) => {
-      const out = new FnDrops(f, classes, () => ctx.freshId()).run();
+      const out = new FnDrops(f, classes, needs, freshId).run();
       if (out !== f) changed = true;
       return out;
     });

@@ -17,10 +17,10 @@
 
 import type { AnyNode } from '../ir/lang.js';
 import { Lnoregions, Lcfg, type Node } from '../ir/languages.js';
-import { definePass, invariant, type PassContext } from './pass.js';
+import { definePass, invariant } from './pass.js';
 import { FunctionBuilder, type FnDef } from './explicate-control/function-builder.js';
 import { FnLowering, type ModuleInfo } from './explicate-control/lower-function.js';
-import { classTable } from '../ir/needs-drop.js';
+import { classTable, needsDropIn } from '../ir/needs-drop.js';
 
 type N<K extends string> = Node<typeof Lnoregions, K>;
 type M<K extends string> = Node<typeof Lcfg, K>;
@@ -28,8 +28,8 @@ type M<K extends string> = Node<typeof Lcfg, K>;
 /** The name of the function that initializes the statics (Module.init). */
 export const STATIC_INIT_FN = 'static.init';
 
-function lowerFunction(f: N<'FnDecl'>, info: ModuleInfo, ctx: PassContext): FnDef {
-  const fb = new FunctionBuilder(f.span, () => ctx.freshId());
+function lowerFunction(f: N<'FnDecl'>, info: ModuleInfo, fb: FunctionBuilder): FnDef {
+  fb.begin(f.span);
   const lower = new FnLowering(fb, info);
   const params = f.params.map((p) => lower.declareParam(p));
   const fnScope = fb.pushScope('fn');
@@ -48,8 +48,8 @@ function lowerFunction(f: N<'FnDecl'>, info: ModuleInfo, ctx: PassContext): FnDe
 }
 
 /** `static.init`: stores each static's initial value, in declaration order. */
-function lowerStaticInit(statics: readonly N<'StaticDecl'>[], info: ModuleInfo, ctx: PassContext, span: AnyNode['span']): FnDef {
-  const fb = new FunctionBuilder(span, () => ctx.freshId());
+function lowerStaticInit(statics: readonly N<'StaticDecl'>[], info: ModuleInfo, fb: FunctionBuilder, span: AnyNode['span']): FnDef {
+  fb.begin(span);
   const scope = fb.pushScope('fn');
   for (const s of statics) {
     if (fb.isDead) break;
@@ -70,7 +70,8 @@ export const explicateControlPass = definePass<N<'Program'>, M<'Module'>>({
   run(program, ctx) {
     const classFields = new Map<string, readonly string[]>();
     for (const it of program.items) if (it.kind === 'ClassDecl') classFields.set(it.name, it.fields.map((f) => f.name));
-    const info: ModuleInfo = { classFields, classes: classTable(program.items) };
+    const info: ModuleInfo = { classFields, needsDrop: needsDropIn(classTable(program.items)) };
+    const fb = new FunctionBuilder(() => ctx.freshId());
 
     const classes: M<'ClassDef'>[] = [];
     const globals: M<'GlobalDef'>[] = [];
@@ -94,7 +95,7 @@ export const explicateControlPass = definePass<N<'Program'>, M<'Module'>>({
           externs.push({ kind: 'ExternDef', span: it.span, name: it.name, params: it.params.map((p) => p.ty), ret: it.ret });
           break;
         case 'FnDecl':
-          fns.push(lowerFunction(it, info, ctx));
+          fns.push(lowerFunction(it, info, fb));
           break;
         default:
           invariant(false, `unexpected item ${(it as AnyNode).kind}`, it);
@@ -102,7 +103,7 @@ export const explicateControlPass = definePass<N<'Program'>, M<'Module'>>({
     }
     let init: string | null = null;
     if (statics.length > 0) {
-      fns.push(lowerStaticInit(statics, info, ctx, program.span));
+      fns.push(lowerStaticInit(statics, info, fb, program.span));
       init = STATIC_INIT_FN;
     }
     return { kind: 'Module', span: program.span, classes, globals, externs, fns, main: 'main', init };

@@ -206,6 +206,38 @@ describe('explicate-control: straight-line code', () => {
     expect(text(prog)).toBe(lines('bb0:', '  h = fn inc', '  _t1000 = (copy h)(3)', '  return move _t1000'));
   });
 
+  it('drops a condition\'s temporaries on each of its edges, from every jump that takes it', () => {
+    // `a || mk().len() > 0`: the String temporary exists on the right only, but both the jump
+    // from `a` and the branch on the length leave through the edges, which drop it
+    const a = local(1, T.bool, 'a');
+    const len = builtin('string.len', [addrOf(call('mk', [], T.string))], T.i64);
+    const prog = program(
+      fn('mk', [], T.string, [expr(ret(builtin('string.from', [str('s')], T.string)))]),
+      fn('f', [param(1, T.bool, false, 'a')], T.void, [
+        expr(iff(bin('||', a, bin('>', len, int(0, T.i64))), block([println(int(1))]), null)),
+      ]),
+    );
+    expect(text(prog)).toBe(lines(
+      'bb0:',
+      '  branch copy a ? bb2 : bb4',
+      'bb1:',
+      '  return',
+      'bb2:',
+      '  drop _t1002',
+      '  println!(1)',
+      '  goto bb1',
+      'bb3:',
+      '  drop _t1002',
+      '  goto bb1',
+      'bb4:',
+      '  _t1002 = mk()',
+      '  _t1003 = &_t1002',
+      '  _t1004 = string.len!(move _t1003)',
+      '  _t1005 = move _t1004 > 0',
+      '  branch move _t1005 ? bb2 : bb3',
+    ));
+  });
+
   it('keeps non-void results of calls in statement position, and reads that may panic', () => {
     const v = local(1, gen('vec', T.i32), 'v');
     const prog = program(
@@ -675,6 +707,22 @@ describe('explicate-control: end to end, from Zeta source', () => {
         println(a[1]);
       }`);
     expect(r.stdout).toBe('6\n15\n15\n');
+  });
+
+  it('reads every place first when a deeply nested later operand writes it, and only then', () => {
+    // deep enough that the effect answers of the inner sums are remembered, the outer ones recomputed
+    const depth = 40;
+    const sum = (last: string) => `${'x + ('.repeat(depth)}${last}${')'.repeat(depth)}`;
+    const r = run(`
+      bump(p: *mut i64) -> i64 { *p = *p + 100; return 1; }
+      main() {
+        mut x := 1;
+        println(${sum('bump(*mut x)')});
+        println(${sum('x')});
+        println((bump(*mut x) + 0) + ${sum('x')});
+      }`);
+    // all 40 reads see x before the bump; without a writer none is spilled; a bump first is seen by all
+    expect(r.stdout).toBe(`${depth + 1}\n${(depth + 1) * 101}\n${1 + (depth + 1) * 201}\n`);
   });
 
   it('runs nested loops with break and continue, and loops as the last statement', () => {

@@ -32,12 +32,15 @@ import type { Lnoregions, NameRef, Node } from '../../ir/languages.js';
 import { operandTy } from '../../ir/languages.js';
 import { BUILTINS, isBuiltin } from '../../ir/builtins.js';
 import { T, isSigned, ptr, tyEq, type Ty } from '../../ir/types.js';
-import { needsDrop, type ClassTable } from '../../ir/needs-drop.js';
+
 import { InternalError, invariant } from '../pass.js';
 import { EffectOracle } from './effects.js';
 import {
   hasNoValue, type CfgOperand, type CfgPlace, type CfgRvalue, type FunctionBuilder, type LocalPlace,
 } from './function-builder.js';
+
+// (Invariants whose message names a value are `if (..) throw`, not `invariant(.., `..${x}`)`:
+// that template would build its string on every call, on paths run once per node.)
 
 type CoreD = typeof Lnoregions.decl;
 export type CoreExpr = Cat<CoreD, 'Expr'>;
@@ -48,8 +51,8 @@ type N<K extends string> = Node<typeof Lnoregions, K>;
 export interface ModuleInfo {
   /** class name -> its field names in declaration order */
   readonly classFields: ReadonlyMap<string, readonly string[]>;
-  /** the classes, for `needsDrop` */
-  readonly classes: ClassTable;
+  /** whether a value of a type needs drop (spec §5.3), given the program's classes */
+  readonly needsDrop: (t: Ty) => boolean;
 }
 
 const use = (op: CfgOperand): CfgRvalue => ({ kind: 'Use', span: op.span, op });
@@ -87,23 +90,22 @@ export class FnLowering {
   private localId(id: number, at: CoreExpr): number {
     if (!this.renumber) return id;
     const lid = this.renumber.get(id);
-    invariant(lid !== undefined, `local ${id} used before its declaration`, at);
+    if (lid === undefined) throw new InternalError(`local ${id} used before its declaration`, undefined, at);
     return lid;
   }
 
   declareParam(p: N<'Param'>): LocalPlace {
     const place = this.declare(p.id, p.name, p.ty, p.mut, p.span);
-    invariant(place !== null, `parameter ${p.name} has no value type`, p);
+    if (place === null) throw new InternalError(`parameter ${p.name} has no value type`, undefined, p);
     return place;
   }
 
   // ------------------------------------------------------------ drops
-  private needsDrop(t: Ty): boolean { return needsDrop(t, this.info.classes); }
+  private needsDrop(t: Ty): boolean { return this.info.needsDrop(t); }
 
   /** Schedules `Drop x` at every exit of the scope at `depth` (the innermost by default), when x needs drop. */
   scheduleDrop(x: LocalPlace, depth = this.fb.scopeDepth - 1): void {
-    if (!this.needsDrop(x.ty)) return;
-    this.fb.addExitAt(depth, (fb, span) => fb.emit({ kind: 'Drop', span, place: { ...x, span } }));
+    if (this.needsDrop(x.ty)) this.fb.addExitAt(depth, x);
   }
 
   /**
@@ -278,15 +280,12 @@ export class FnLowering {
   // ------------------------------------------------------------ blocks and jumps
   /** A block expression in its own scope; its tail's operand (null without a value or when it diverges). */
   lowerBlock(b: N<'Block'>): CfgOperand | null {
-    return this.inBlockScope(b, (tail) => this.lowerExpr(tail), (op, home) => this.settle(op, home));
+    return this.inBlockScope(b, false) as CfgOperand | null;
   }
 
   /** A block with a value, as the rvalue of its tail (so `x := { ...; a + b }` needs no temporary). */
   private lowerBlockRvalue(b: N<'Block'>): CfgRvalue | null {
-    return this.inBlockScope(b, (tail) => this.lowerRvalue(tail), (rv, home) => {
-      if (rv.kind !== 'Use') return use(this.materialize(rv, b.ty, b.span, home)!);
-      return use(this.settle(rv.op, home));
-    });
+    return this.inBlockScope(b, true) as CfgRvalue | null;
   }
 
   /**
@@ -312,18 +311,24 @@ export class FnLowering {
    * (its temporaries die with it). When leaving these scopes runs exit actions, `settle`
    * first fixes the tail's value (reads places now, moves temporaries into ones owned by
    * `home`, the receiving statement), since the exits run before the value is used.
+   * `rvalue`: the tail's value as an rvalue, else as an operand.
    */
-  private inBlockScope<R>(b: N<'Block'>, tail: (e: CoreExpr) => R | null, settle: (r: R, home: number) => R): R | null {
+  private inBlockScope(b: N<'Block'>, rvalue: boolean): CfgOperand | CfgRvalue | null {
     const home = this.fb.homeDepth();
     const scope = this.fb.pushScope('block');
     this.blockHomes.push(home);
     this.lowerStmts(b.stmts);
     this.blockHomes.pop();
-    let r: R | null = null;
+    let r: CfgOperand | CfgRvalue | null = null;
     if (b.tail !== null && !this.fb.isDead) {
       const tailScope = this.fb.pushScope('stmt');
-      r = tail(b.tail);
-      if (r !== null && (scope.exits.length > 0 || tailScope.exits.length > 0) && !this.fb.isDead) r = settle(r, home);
+      r = rvalue ? this.lowerRvalue(b.tail) : this.lowerExpr(b.tail);
+      if (r !== null && this.fb.hasExitsFrom(scope) && !this.fb.isDead) {
+        // (an operand is never a Use, an rvalue of a block's tail may be one)
+        if (r.kind === 'Use') r = use(this.settle(r.op, home));
+        else if (rvalue) r = use(this.materialize(r as CfgRvalue, b.ty, b.span, home)!);
+        else r = this.settle(r as CfgOperand, home);
+      }
       this.fb.popScope(tailScope, b.tail.span);
     }
     this.fb.popScope(scope, b.span);
@@ -352,10 +357,9 @@ export class FnLowering {
 
   private lowerJump(e: N<'Break'> | N<'Continue'>): null {
     const loop = this.fb.innermostLoop();
-    invariant(loop >= 0, `${e.kind.toLowerCase()} outside a loop`, e);
-    const scope = this.fb.scopeAt(loop);
+    if (loop < 0) throw new InternalError(`${e.kind.toLowerCase()} outside a loop`, undefined, e);
     this.fb.runExits(loop + 1, e.span);
-    const target = e.kind === 'Break' ? scope.breakTarget : scope.continueTarget;
+    const target = e.kind === 'Break' ? this.fb.breakTarget(loop) : this.fb.continueTarget(loop);
     this.fb.terminateAndContinueDead({ kind: 'Goto', span: e.span, target });
     return null;
   }
@@ -366,15 +370,28 @@ export class FnLowering {
    */
   private lowerCondInScope(e: CoreExpr, then: number, otherwise: number): void {
     const scope = this.fb.pushScope('stmt');
+    // The edges' own blocks, where the condition's temporaries are dropped. Most conditions
+    // have none: their jumps then go straight to `then` / `otherwise` and these blocks stay
+    // unused. (They are numbered before the condition's blocks either way, so the blocks
+    // that remain come out in the same order.)
     const onTrue = this.fb.newBlock(), onFalse = this.fb.newBlock();
-    this.lowerCond(e, onTrue, onFalse);
-    for (const [from, to] of [[onTrue, then], [onFalse, otherwise]]) {
-      this.fb.switchTo(from);
-      if (this.fb.isDead) continue;
-      this.fb.runExits(this.fb.scopeDepth - 1, e.span);
-      this.fb.goto(to, e.span);
+    const start = this.fb.current, firstNew = this.fb.blockCount;
+    this.lowerCond(e, then, otherwise);
+    if (this.fb.hasExitsFrom(scope)) {
+      this.fb.redirectJumps(start, firstNew, then, onTrue);
+      this.fb.redirectJumps(start, firstNew, otherwise, onFalse);
+      this.leaveCondEdge(onTrue, then, e.span);
+      this.leaveCondEdge(onFalse, otherwise, e.span);
     }
     this.fb.discardScope(scope);
+  }
+
+  /** One edge out of a condition (block `from`, when reachable): its exits, then on to `to`. */
+  private leaveCondEdge(from: number, to: number, span: Span): void {
+    this.fb.switchTo(from);
+    if (this.fb.isDead) return;
+    this.fb.runExits(this.fb.scopeDepth - 1, span);
+    this.fb.goto(to, span);
   }
 
   /** Jumps to `then` when the boolean `e` is true, else to `otherwise` (&&, || and ! become jumps). */
@@ -403,16 +420,18 @@ export class FnLowering {
     const elseB = e.else !== null ? this.fb.newBlock() : -1;
     const join = this.fb.newBlock();
     this.lowerCondInScope(e.cond, thenB, elseB === -1 ? join : elseB);
-    const arm = (block: number, body: CoreExpr) => {
-      this.fb.switchTo(block);
-      if (result !== null) this.assignTo(result, body, true);
-      else this.discard(body);
-      if (!this.fb.isDead) this.fb.goto(join, body.span);
-    };
-    arm(thenB, e.then);
-    if (e.else !== null) arm(elseB, e.else);
+    this.lowerArm(thenB, e.then, result, join);
+    if (e.else !== null) this.lowerArm(elseB, e.else, result, join);
     this.fb.switchTo(join);
     return result === null || into !== null || this.fb.isDead ? null : move(result);
+  }
+
+  /** One arm of an `if`, in `block`: its value stored into `result` (if any), then on to `join`. */
+  private lowerArm(block: number, body: CoreExpr, result: LocalPlace | null, join: number): void {
+    this.fb.switchTo(block);
+    if (result !== null) this.assignTo(result, body, true);
+    else this.discard(body);
+    if (!this.fb.isDead) this.fb.goto(join, body.span);
   }
 
   /** `a && b` / `a || b` as a value: the right side runs only when it decides the result. */
@@ -494,15 +513,18 @@ export class FnLowering {
    */
   private operands(es: readonly CoreExpr[]): CfgOperand[] {
     const n = es.length;
-    const laterWrites: boolean[] = new Array(n);
-    let later = false;
-    for (let i = n - 1; i >= 0; i--) { laterWrites[i] = later; later ||= this.effects.mayWrite(es[i]); }
+    // the operands before the last one that may write are read now
+    let lastWriter = 0;
+    for (let i = n - 1; i > 0; i--) if (this.effects.mayWrite(es[i])) { lastWriter = i; break; }
     const ops: CfgOperand[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const op = this.operand(es[i]);
-      ops[i] = laterWrites[i] && op.kind === 'Copy' && !this.fb.isDead ? this.spill(op) : op;
-    }
+    for (let i = 0; i < n; i++) ops[i] = this.operandBefore(es[i], i < lastWriter);
     return ops;
+  }
+
+  /** The operand of `e`, read now (into a temporary) when `laterWrites`: a later operand may write memory. */
+  private operandBefore(e: CoreExpr, laterWrites: boolean): CfgOperand {
+    const op = this.operand(e);
+    return laterWrites && op.kind === 'Copy' && !this.fb.isDead ? this.spill(op) : op;
   }
 
   /** An rvalue's value as an operand: a temporary read once (Move), or nothing for void/never. */
@@ -549,8 +571,9 @@ export class FnLowering {
       }
       case 'Binary': {
         if (e.op === '&&' || e.op === '||') break;
-        const [left, right] = this.operands([e.left, e.right]);
-        return { kind: 'BinOp', span, op: e.op, left, right, ty: e.ty };
+        // (`operands` of the two, without the arrays)
+        const left = this.operandBefore(e.left, this.effects.mayWrite(e.right));
+        return { kind: 'BinOp', span, op: e.op, left, right: this.operand(e.right), ty: e.ty };
       }
       case 'Cast': {
         const op = this.operand(e.expr);
@@ -567,15 +590,15 @@ export class FnLowering {
       }
       case 'StructLit': {
         const order = this.info.classFields.get(e.className);
-        invariant(order !== undefined, `unknown class ${e.className}`, e);
-        invariant(order.length === e.fields.length, `struct literal of ${e.className} does not give every field`, e);
+        if (order === undefined) throw new InternalError(`unknown class ${e.className}`, undefined, e);
+        if (order.length !== e.fields.length) throw new InternalError(`struct literal of ${e.className} does not give every field`, undefined, e);
         // evaluated in source order, stored in declaration order
         const values = this.operands(e.fields.map((f) => f.value));
         const byName = new Map<string, CfgOperand>();
         e.fields.forEach((f, i) => byName.set(f.name, values[i]));
         const ops = order.map((name) => {
           const op = byName.get(name);
-          invariant(op !== undefined, `struct literal of ${e.className} lacks field ${name}`, e);
+          if (op === undefined) throw new InternalError(`struct literal of ${e.className} lacks field ${name}`, undefined, e);
           return op;
         });
         return { kind: 'Aggregate', span, ops, ty: e.ty };
@@ -590,7 +613,7 @@ export class FnLowering {
       // a lambda after closure conversion (desugar-lambdas): its function and environment pointer
       case 'Closure': return { kind: 'Closure', span, fn: e.fn, env: this.operand(e.env), ty: e.ty };
       case 'Builtin': {
-        invariant(isBuiltin(e.op), `unknown builtin ${e.op}`, e);
+        if (!isBuiltin(e.op)) throw new InternalError(`unknown builtin ${e.op}`, undefined, e);
         if (e.op === 'option.unwrap') return this.lowerUnwrap(e);
         return { kind: 'Builtin', span, op: e.op, args: this.operands(e.args), ty: e.ty };
       }

@@ -38,10 +38,13 @@ type VisitList = (list: readonly AnyNode[], ctx: unknown) => readonly AnyNode[];
 type KindChildren = (node: AnyNode, one: Visit, list: VisitList, ctx: unknown) => AnyNode;
 /** Calls `f` on each child of one kind's node, in field order. */
 type KindEach = (node: AnyNode, f: (child: AnyNode, parent: AnyNode) => void) => void;
+/** Whether `f` holds for some child of one kind's node (stops at the first). */
+type KindSome = (node: AnyNode, f: (child: AnyNode) => boolean) => boolean;
 
 interface LangPlan {
   readonly children: ReadonlyMap<string, KindChildren>;
   readonly each: ReadonlyMap<string, KindEach>;
+  readonly some: ReadonlyMap<string, KindSome>;
   /** kind -> the kinds that may occur strictly below a node of that kind */
   readonly below: ReadonlyMap<string, ReadonlySet<string>>;
   /** rewriter shapes, by the handled kinds */
@@ -65,12 +68,14 @@ function planFor(lang: Language): LangPlan {
   if (plan) return plan;
   const children = new Map<string, KindChildren>();
   const each = new Map<string, KindEach>();
+  const some = new Map<string, KindSome>();
   for (const [kind, fields] of lang.children) {
     // generated so that every field is read by its literal name (a fast, cached lookup)
     const reads: string[] = [];
     const same: string[] = [];
     const stores: string[] = [];
     const visits: string[] = [];
+    const tests: string[] = [];
     fields.forEach((f, i) => {
       const name = JSON.stringify(f.name);
       reads.push(`const v${i} = node[${name}];`);
@@ -84,11 +89,15 @@ function planFor(lang: Language): LangPlan {
       visits.push(f.many
         ? `{ const v = node[${name}]; if (v != null) for (let i = 0; i < v.length; i++) f(v[i], node); }`
         : `{ const v = node[${name}]; if (v != null) f(v, node); }`);
+      tests.push(f.many
+        ? `{ const v = node[${name}]; if (v != null) for (let i = 0; i < v.length; i++) if (f(v[i])) return true; }`
+        : `{ const v = node[${name}]; if (v != null && f(v)) return true; }`);
     });
     const body = fields.length === 0 ? 'return node;' :
       `${reads.join('\n')}\nif (${same.join(' && ')}) return node;\nconst out = { ...node };\n${stores.join('\n')}\nreturn out;`;
     children.set(kind, new Function('several', `return function children_${kind}(node, one, list, ctx) {\n${body}\n};`)(severalNodes) as KindChildren);
     each.set(kind, new Function(`return function each_${kind}(node, f) {\n${visits.join('\n')}\n};`)() as KindEach);
+    some.set(kind, new Function(`return function some_${kind}(node, f) {\n${tests.join('\n')}\nreturn false;\n};`)() as KindSome);
   }
   // reachability over the declaration: which kinds can appear below which
   const direct = new Map<string, Set<string>>();
@@ -105,7 +114,7 @@ function planFor(lang: Language): LangPlan {
     }
     below.set(kind, seen);
   }
-  plan = { children, each, below, shapes: new Map() };
+  plan = { children, each, some, below, shapes: new Map() };
   plans.set(lang, plan);
   return plan;
 }
@@ -209,6 +218,17 @@ export function forEachNode(lang: Language, root: AnyNode, f: (n: AnyNode, paren
     if (kids !== undefined) kids(n, go);
   };
   go(root, null);
+}
+
+/** Whether some node of the tree satisfies `pred`: parents before children, stopping at the first. */
+export function someNode(lang: Language, root: AnyNode, pred: (n: AnyNode) => boolean): boolean {
+  const some = planFor(lang).some;
+  const go = (n: AnyNode): boolean => {
+    if (pred(n)) return true;
+    const kids = some.get(n.kind);
+    return kids !== undefined && kids(n, go);
+  };
+  return go(root);
 }
 
 /** Rewrites the types of a tree: every `type` field of every node goes through `f`. */

@@ -21,7 +21,7 @@ import { Lptr, type NameRef, type Node } from '../ir/languages.js';
 import type { Code, Diagnostics } from '../ir/diagnostics.js';
 import { classTable } from '../ir/needs-drop.js';
 import { classTy, ptr, type Ty } from '../ir/types.js';
-import { forEachNode } from '../ir/traverse.js';
+import { someNode } from '../ir/traverse.js';
 import { definePass } from './pass.js';
 import { FunctionPointsTo, type EscapeReporter, type FunctionToAnalyze, type Loc } from './check-escapes/points-to.js';
 import { PointerTypes } from './check-escapes/pointer-types.js';
@@ -52,13 +52,11 @@ export function functionsOf(program: N<'Program'>): FunctionToAnalyze[] {
  */
 function mayMeetPointers(fn: FunctionToAnalyze, types: PointerTypes): boolean {
   if (fn.thisTy !== null || fn.params.some((p) => types.holdsPointers(p.ty))) return true;
-  let found = false;
-  forEachNode(Lptr, fn.body, (n) => {
+  return someNode(Lptr, fn.body, (n) => {
     const ty = (n as { ty?: Ty }).ty;
-    if (found || ty === undefined || n.kind === 'Path' || !types.holdsPointers(ty)) return;
-    if (n.kind !== 'Name' || ((n as N<'Name'>).ref as NameRef).k === 'local') found = true;
+    if (ty === undefined || n.kind === 'Path' || !types.holdsPointers(ty)) return false;
+    return n.kind !== 'Name' || ((n as N<'Name'>).ref as NameRef).k === 'local';
   });
-  return found;
 }
 
 /** How a value refers to its target, for messages: `a pointer to local variable `x``. */

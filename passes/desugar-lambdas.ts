@@ -29,7 +29,7 @@
 
 import type { AnyNode, Span } from '../ir/lang.js';
 import { Lptr, Lnolambda, type Node, type NameRef } from '../ir/languages.js';
-import { forEachNode, rewriter, type Rewriter } from '../ir/traverse.js';
+import { forEachNode, rewriter, someNode, type Rewriter } from '../ir/traverse.js';
 import { classTable } from '../ir/needs-drop.js';
 import { syncFacts, type SyncFacts } from '../ir/sync.js';
 import { classTy, fnTy, gen, ptr, type Ty } from '../ir/types.js';
@@ -279,9 +279,7 @@ class FunctionConverter {
 
 /** Whether a lambda occurs in `root`: a function without one is left as it is (most are). */
 function hasLambda(root: AnyNode): boolean {
-  let found = false;
-  forEachNode(Lptr, root, (n) => { if (n.kind === 'Lambda') found = true; });
-  return found;
+  return someNode(Lptr, root, (n) => n.kind === 'Lambda');
 }
 
 export const desugarLambdasPass = definePass<N<'Program'>, Node<typeof Lnolambda, 'Program'>>({

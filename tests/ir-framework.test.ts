@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { test as fcTest, fc } from '@fast-check/vitest';
 import { defineLanguage, extendLanguage, validate, withCategoryFields, type AnyNode } from '../ir/lang.js';
-import { rewriter, forEachNode } from '../ir/traverse.js';
+import { rewriter, forEachNode, someNode } from '../ir/traverse.js';
 import { printIR } from '../ir/print.js';
 import { T } from '../ir/types.js';
 import { LANGUAGES, Lsrc, Ltyped, Lcore, Lptr } from '../ir/languages.js';
@@ -92,6 +92,16 @@ describe('rewriter', () => {
     const want = ops.flatMap((op, i) => { const v = i * 10 + op; return [[v], [v + 100], [], [v, -v]][op]; });
     expect(out.items.map((x: any) => x.value)).toEqual(want);
     if (ops.every((op) => op === 0)) expect(out).toBe(list);
+  });
+  fcTest.prop([fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 6 })])('someNode agrees with forEachNode and stops at the first match', (depth, target) => {
+    const build = (d: number): AnyNode => (d === 0 ? num(d) : add(build(d - 1), seq(build(d - 1), num(d))));
+    const tree = build(depth);
+    let any = false;
+    forEachNode(Ltiny, tree, (n) => { if (n.kind === 'Num' && n.value === target) any = true; });
+    let after = 0;
+    let hit = false;
+    expect(someNode(Ltiny, tree, (n) => { if (hit) after++; return (hit = n.kind === 'Num' && n.value === target); })).toBe(any);
+    expect(after).toBe(0);
   });
   fcTest.prop([fc.integer({ min: 0, max: 5 })])('rewrites every node exactly once', (depth) => {
     const build = (d: number): AnyNode => (d === 0 ? num(d) : add(build(d - 1), seq(build(d - 1), num(d))));

@@ -5,9 +5,12 @@
 // hits them alike, and the best wall time counts. All three must print the same checksum (the
 // run fails otherwise). The times are printed as markdown tables, never asserted, since wall
 // time depends on the machine and its load; a second table gives the best CPU time (user +
-// sys, from wait4), which a loaded machine disturbs less than wall time.
+// sys, from wait4), which a loaded machine disturbs less than wall time. With --instructions,
+// each executable also runs once under valgrind's callgrind, and a third table gives the
+// instructions it executed: a count that machine load does not disturb at all (but that
+// weighs a division like an add, so it is no stand-in for time).
 //
-//   node tools/bench-run.mjs [--runs 5] [--only binary_trees,fib]
+//   node tools/bench-run.mjs [--runs 5] [--only binary_trees,fib] [--instructions]
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +22,7 @@ const argv = process.argv.slice(2);
 const opt = (name, dflt) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : dflt; };
 const runs = Number(opt('--runs', '5'));
 const only = opt('--only', undefined)?.split(',');
+const instructions = argv.includes('--instructions');
 
 const programs = readdirSync(join(root, 'bench'))
   .filter((f) => f.endsWith('.zeta'))
@@ -72,6 +76,16 @@ const timedRun = (timer, exe, expected) => {
   return { wall: Number(m[1]), cpu: Number(m[2]) };
 };
 
+// The instructions `exe` executes, counted by callgrind (the program must print `expected`).
+const instructionCount = (exe, expected) => {
+  const r = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', exe], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.error) throw new Error(`--instructions needs valgrind: ${r.error.message}`);
+  if (r.status !== 0 || r.stdout !== expected) throw new Error(`${exe} under callgrind failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
+  const m = /I\s+refs:\s+([\d,]+)/.exec(r.stderr);
+  if (!m) throw new Error(`no instruction count from callgrind for ${exe}:\n${r.stderr}`);
+  return Number(m[1].replaceAll(',', ''));
+};
+
 const dir = mkdtempSync(join(tmpdir(), 'zeta-bench-run-'));
 try {
   const timer = join(dir, 'timer');
@@ -100,30 +114,38 @@ try {
         best[kind] = { wall: Math.min(best[kind].wall, t.wall), cpu: Math.min(best[kind].cpu, t.cpu) };
       }
     }
-    rows.push({ name, ...best });
+    const row = { name, ...best };
+    if (instructions) for (const kind of ['c', 'llvm', 'hand']) row[kind].instructions = instructionCount(exes[kind], expected);
+    rows.push(row);
     process.stderr.write(`${name}: done\n`);
   }
 
-  const s = (x) => x.toFixed(3);
   const r = (x) => `${x.toFixed(2)}×`;
   const table = (what) => {
-    console.log('| program | C backend (s) | LLVM backend (s) | hand-written C (s) | LLVM/C-backend ratio | C-backend/hand-C ratio |');
+    const unit = what === 'instructions' ? '(G instructions)' : '(s)';
+    const s = what === 'instructions' ? (x) => (x / 1e9).toFixed(3) : (x) => x.toFixed(3);
+    console.log(`| program | C backend ${unit} | LLVM backend ${unit} | hand-written C ${unit} | LLVM/C-backend ratio | C-backend/hand-C ratio |`);
     console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
     for (const row of rows) {
       const [c, llvm, hand] = [row.c[what], row.llvm[what], row.hand[what]];
       console.log(`| ${row.name} | ${s(c)} | ${s(llvm)} | ${s(hand)} | ${r(llvm / c)} | ${r(c / hand)} |`);
     }
     const slower = rows.filter((row) => row.llvm[what] > row.c[what]);
+    const measure = what === 'instructions' ? 'instruction count' : `${what} time`;
     console.log('');
     console.log(slower.length === 0
-      ? `LLVM backend >= C backend speed on every program (${what} time): yes.`
-      : `LLVM backend >= C backend speed on every program (${what} time): no (slower on ${slower.map((row) => `${row.name} ${r(row.llvm[what] / row.c[what])}`).join(', ')}).`);
+      ? `LLVM backend >= C backend speed on every program (${measure}): yes.`
+      : `LLVM backend >= C backend speed on every program (${measure}): no (slower on ${slower.map((row) => `${row.name} ${r(row.llvm[what] / row.c[what])}`).join(', ')}).`);
   };
   console.log(`Best of ${runs} runs; -O2 everywhere; checksums agree on all three.\n`);
   console.log('Wall time:\n');
   table('wall');
   console.log('\nCPU time (user + sys):\n');
   table('cpu');
+  if (instructions) {
+    console.log('\nInstructions executed (callgrind, one run each):\n');
+    table('instructions');
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

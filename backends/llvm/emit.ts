@@ -18,6 +18,7 @@ import { Layout, optionIsNullablePtr, type ClassInfo } from './layout.js';
 import { Runtime, MUTEX_VALUE_OFFSET, type RuntimeFn } from './runtime.js';
 import { AtomicHelpers, type AtomicOp } from './atomics.js';
 import { TBAA_MARK } from './tbaa.js';
+import { analyzeRanges, noWrapMark, type RangeFacts } from './ranges.js';
 import type { AnyNode, Cat } from '../../ir/lang.js';
 import { operandTy, type Lcfg, type Node } from '../../ir/languages.js';
 import { isSigned, showTy, T as ZT, type Ty, type TyOf } from '../../ir/types.js';
@@ -40,6 +41,11 @@ export interface EmitOptions {
   unrollRecursion?: boolean;
   /** mark the addresses whose loads and stores get TBAA tags (tbaa.ts; for optimised builds) */
   tbaa?: boolean;
+  /**
+   * use the range analysis (ranges.ts; for optimised builds): leave out the bounds checks it
+   * proves and mark the adds, subs and muls it proves cannot wrap (`nsw`/`nuw` in the text)
+   */
+  ranges?: boolean;
 }
 
 export interface EmittedModule {
@@ -51,6 +57,8 @@ export interface EmittedModule {
   alwaysInline: string[];
   /** some addresses are named TBAA_MARK: their accesses get TBAA tags in the textual IR */
   tbaaMarks: boolean;
+  /** some arithmetic is named with noWrapMark: it gets `nsw`/`nuw` in the textual IR (ranges.ts) */
+  noWrapMarks: boolean;
 }
 
 /** A place's address and its Zeta type. */
@@ -121,9 +129,10 @@ class FnCx {
   /**
    * @param self where the body's direct calls of itself go (the next copy of an unrolled
    *   recursion; `fn` itself otherwise)
+   * @param ranges what the range analysis proved about the body (ranges.ts), if it ran
    */
   constructor(readonly em: ModuleEmitter, readonly fn: LLVM.Function, readonly name: string,
-              readonly self: LLVM.Function = fn) {
+              readonly self: LLVM.Function = fn, readonly ranges: RangeFacts | null = null) {
     const llvm = em.llvm;
     this.allocas = new llvm.IRBuilder(em.ctx);
     this.b = new llvm.IRBuilder(em.ctx);
@@ -339,9 +348,21 @@ export class ModuleEmitter {
     return [...this.fns.values()].flatMap((f) => f.copies.slice(1).map((_, i) => recursionCopyName(f.def, i + 1)));
   }
 
+  private readonly ranges = new Map<FnDef, RangeFacts>();
+  /** some arithmetic was named with noWrapMark */
+  noWrapMarks = false;
+
+  /** The range analysis of f (once for f and its recursion copies), when enabled. */
+  private rangesOf(f: FnDef): RangeFacts | null {
+    if (!this.opts.ranges) return null;
+    let r = this.ranges.get(f);
+    if (!r) { r = analyzeRanges(f); this.ranges.set(f, r); }
+    return r;
+  }
+
   /** Emits f's body into fn (f's function or one of its recursion copies); self-calls go to `self`. */
   private emitFn(f: FnDef, fn: LLVM.Function, self: LLVM.Function): void {
-    const cx = new FnCx(this, fn, f.name, self);
+    const cx = new FnCx(this, fn, f.name, self, this.rangesOf(f));
     const blocks = f.blocks.map((bb, i) => {
       if (bb.id !== i) fail(`function ${f.name}: block ${i} has id ${bb.id}`, bb);
       return this.llvm.BasicBlock.Create(this.ctx, `bb${i}`, fn);
@@ -448,16 +469,17 @@ export class ModuleEmitter {
         if (ity.k !== 'int') fail(`index of type ${showTy(ity)}`, p);
         const idx = b.CreateIntCast(this.peek(cx, p.index), L.i64, isSigned(ity as TyOf<'int'>));
         const unsignedIdx = !isSigned(ity as TyOf<'int'>);
+        // the range analysis may have proven the index in bounds (ranges.ts)
+        const checked = !cx.ranges?.inBounds.has(p);
         if (base.ty.k === 'array') {
-          this.boundsCheck(cx, idx, this.i64(base.ty.n), unsignedIdx);
+          if (checked) this.boundsCheck(cx, idx, this.i64(base.ty.n), unsignedIdx);
           return { ptr: b.CreateInBoundsGEP(L.of(base.ty), base.ptr, [this.i64(0), idx], this.typedName(base.ty.elem)), ty: base.ty.elem };
         }
         if (base.ty.k === 'vec') {
           const vt = L.of(base.ty);
           const elem = L.of(base.ty.of);
           const data = b.CreateLoad(L.ptr(elem), this.header(b, vt, base.ptr, 0));
-          const len = b.CreateLoad(L.i64, this.header(b, vt, base.ptr, 1));
-          this.boundsCheck(cx, idx, len, unsignedIdx);
+          if (checked) this.boundsCheck(cx, idx, b.CreateLoad(L.i64, this.header(b, vt, base.ptr, 1)), unsignedIdx);
           return { ptr: b.CreateInBoundsGEP(elem, data, [idx], this.typedName(base.ty.of)), ty: base.ty.of };
         }
         return fail(`indexing a ${showTy(base.ty)}`, p);
@@ -778,10 +800,14 @@ export class ModuleEmitter {
     }
     if (lt.k === 'int' || lt.k === 'bool') {
       const signed = lt.k === 'int' && isSigned(lt);
+      // the range analysis' no-wrap proofs, as names the text pass turns into flags (ranges.ts)
+      const flags = cx.ranges?.noWrap.get(rv);
+      const name = flags ? noWrapMark(flags) : '';
+      if (name) this.noWrapMarks = true;
       switch (op) {
-        case '+': return b.CreateAdd(l, r);
-        case '-': return b.CreateSub(l, r);
-        case '*': return b.CreateMul(l, r);
+        case '+': return b.CreateAdd(l, r, name);
+        case '-': return b.CreateSub(l, r, name);
+        case '*': return b.CreateMul(l, r, name);
         case '/': case '%': return this.divrem(cx, lt as TyOf<'int'>, op, l, r);
         case '&': return b.CreateAnd(l, r);
         case '|': return b.CreateOr(l, r);
@@ -1536,5 +1562,5 @@ export function emitModule(llvm: Llvm, target: Target, m: AnyNode, moduleName: s
   if (m.kind !== 'Module') fail(`expected an Lcfg Module, got ${m.kind}`, m);
   const em = new ModuleEmitter(llvm, target, moduleName, opts);
   em.emit(m as N<'Module'>);
-  return { ctx: em.ctx, module: em.mod, functions: em.definedFunctions(), alwaysInline: em.recursionCopyNames(), tbaaMarks: em.tbaaMarks };
+  return { ctx: em.ctx, module: em.mod, functions: em.definedFunctions(), alwaysInline: em.recursionCopyNames(), tbaaMarks: em.tbaaMarks, noWrapMarks: em.noWrapMarks };
 }

@@ -23,6 +23,7 @@ import { cFlags, findRuntimeDir, runtimeObject as cRuntimeObject } from '../c/to
 import { hostTarget, loadLlvm } from './bindings.js';
 import { emitModule, type EmittedModule } from './emit.js';
 import { withTbaa } from './tbaa.js';
+import { withNoWrap } from './ranges.js';
 import { findTools } from './tools.js';
 
 /**
@@ -53,6 +54,7 @@ function emitVerified(module: AnyNode, opts: BuildOptions): EmittedModule {
     sanitizeAddress: opts.sanitize.includes('address'),
     unrollRecursion: opts.optLevel !== 0,
     tbaa: opts.optLevel !== 0,
+    ranges: opts.optLevel !== 0,
   });
   if (llvm.verifyModule(emitted.module)) {
     // verifyModule reports to stderr; name the broken functions in the error itself
@@ -69,22 +71,24 @@ function needsAttributes(emitted: EmittedModule, sanitize: readonly string[]): b
   return emitted.alwaysInline.length > 0 || sanitize.some((s) => s in INSTRUMENTED);
 }
 
-/** Whether the module needs what only the textual IR can carry: attributes or TBAA tags. */
+/** Whether the module needs what only the textual IR can carry: attributes, TBAA tags, no-wrap flags. */
 function needsText(emitted: EmittedModule, sanitize: readonly string[]): boolean {
-  return emitted.tbaaMarks || needsAttributes(emitted, sanitize);
+  return emitted.tbaaMarks || emitted.noWrapMarks || needsAttributes(emitted, sanitize);
 }
 
 /** `@name` or `@"name"` of a printed definition line (names we give need no escapes). */
 const DEFINED_NAME = /^define [^\n]*?@(?:"([^"]*)"|([-\w$.]+))\(/;
 
 /**
- * The module's textual IR with TBAA tags on the accesses emit.ts marked (tbaa.ts) and
- * function attributes added to its definitions: the sanitizer attributes on every function,
- * `alwaysinline` on the recursion copies (llvm-bindings 0.4.2 can set neither metadata nor
- * function attributes; the IR parser accepts both inline).
+ * The module's textual IR with TBAA tags on the accesses emit.ts marked (tbaa.ts), no-wrap
+ * flags on the arithmetic it marked (ranges.ts) and function attributes added to its definitions: the sanitizer attributes on every function,
+ * `alwaysinline` on the recursion copies (llvm-bindings 0.4.2 can set neither metadata,
+ * instruction flags nor function attributes; the IR parser accepts all of them inline).
  */
 function withAttributes(emitted: EmittedModule, sanitize: readonly string[]): string {
-  const ir = emitted.tbaaMarks ? withTbaa(emitted.module.print()) : emitted.module.print();
+  let ir = emitted.module.print();
+  if (emitted.tbaaMarks) ir = withTbaa(ir);
+  if (emitted.noWrapMarks) ir = withNoWrap(ir);
   if (!needsAttributes(emitted, sanitize)) return ir;
   const all = sanitize.filter((s) => s in INSTRUMENTED).map((s) => INSTRUMENTED[s].attribute);
   const inline = new Set(emitted.alwaysInline);
@@ -105,8 +109,14 @@ export function emitLlvmIr(module: AnyNode, opts: BuildOptions): string {
  * (SSE2, two doubles to a vector) what it packs is mostly undone by the shuffles, inserts and
  * extracts around it: it made bench/nbody ~8% slower than without it (gcc -O2's cheap cost
  * model packs much less of that code) and changed no other benchmark. Loop vectorization stays.
+ * No load PRE across loop iterations, and full unrolling only of loops whose unrolled body
+ * costs under 100 (LLVM's default 150; gcc -O2 unrolls far less): in bench/nbody the five
+ * bodies' positions, stored at the end of one step and loaded again in the next, otherwise
+ * live in registers across the whole step loop, spilled and reloaded on every step (with the
+ * position update unrolled, 15 of them): 3.31G instructions, 3.21G without the loop PRE,
+ * 3.12G with both (gcc: 3.18G); the other benchmarks and examples/ are unchanged.
  */
-const OPT_FLAGS = ['-vectorize-slp=false'];
+const OPT_FLAGS = ['-vectorize-slp=false', '-enable-load-in-loop-pre=false', '-unroll-threshold=100'];
 
 /**
  * Tuning of llc. Loop strength reduction's cost model counts an induction variable of an

@@ -166,6 +166,18 @@ export class LocalSet {
 /** The number of 32-bit words a bitset of `bits` bits takes. */
 export function wordsFor(bits: number): number { return (bits + 31) >>> 5; }
 
+/**
+ * Zeroed arrays of lengths a, b and c. A typed array over 64 bytes gets its own off-heap
+ * buffer, which costs ~0.2 µs to allocate and later to free, and a dataflow needs several
+ * per function: so bigger ones are views into one buffer (a view costs a fifth of that),
+ * while small ones stay separate (a view would move an on-heap array off the heap).
+ */
+export function zeroedInt32s(a: number, b: number, c: number): [Int32Array, Int32Array, Int32Array] {
+  if (a <= 16 && b <= 16 && c <= 16) return [new Int32Array(a), new Int32Array(b), new Int32Array(c)];
+  const all = new Int32Array(a + b + c);
+  return [all.subarray(0, a), all.subarray(a, a + b), all.subarray(a + b)];
+}
+
 // ---------------------------------------------------------------- dataflow
 
 /**
@@ -243,10 +255,11 @@ export function solveDataflow<S>(fn: FnDef, p: DataflowProblem<S>): DataflowResu
 export interface BitProblem {
   readonly direction: 'forward' | 'backward';
   readonly words: number;
-  readonly gen: Int32Array;
-  readonly kill: Int32Array;
+  // (plain arrays of int32 values do too: they are cheaper to allocate than typed arrays over 64 bytes)
+  readonly gen: ArrayLike<number>;
+  readonly kill: ArrayLike<number>;
   /** the state where flow starts: at the entry's start (forward) or after a Return/Unreachable (backward) */
-  readonly boundary: Int32Array;
+  readonly boundary: ArrayLike<number>;
 }
 
 /** The fixpoint of a BitProblem, flat like its gen and kill; unreachable blocks keep empty states. */
@@ -260,9 +273,8 @@ export interface BitResult { entry: Int32Array; exit: Int32Array; reachable: Uin
  */
 export function solveBits(fn: FnDef, p: BitProblem): BitResult {
   const n = fn.blocks.length, W = p.words;
-  const entry = new Int32Array(n * W), exit = new Int32Array(n * W);
+  const [entry, exit, post] = zeroedInt32s(n * W, n * W, n);
   const reachable = new Uint8Array(n);
-  const post = new Int32Array(n);
   const count = postorderInto(fn, post, reachable);
   for (let b = 0; b < n; b++) if (reachable[b] !== 0) reachable[b] = 1;
   if (W === 0 || count === 0) return { entry, exit, reachable };
@@ -450,7 +462,7 @@ export function liveness(fn: FnDef): Liveness {
   const index = new LocalIndex(fn, (id) => crosses[all.of(id)] === 1);
   // gen and kill of each block, walking it backwards: a def leaves gen for kill, a use enters gen
   const n = fn.blocks.length, W = wordsFor(index.size);
-  const gen = new Int32Array(n * W), kill = new Int32Array(n * W);
+  const gen: number[] = new Array(n * W).fill(0), kill: number[] = new Array(n * W).fill(0);
   let at = 0;
   const uses: number[] = [];
   const collect = (id: number) => { uses.push(id); };
@@ -467,7 +479,7 @@ export function liveness(fn: FnDef): Liveness {
       for (const u of uses) genAdd(u);
     }
   }
-  const r = solveBits(fn, { direction: 'backward', words: W, gen, kill, boundary: new Int32Array(W) });
+  const r = solveBits(fn, { direction: 'backward', words: W, gen, kill, boundary: new Array(W).fill(0) });
   const liveIn: LocalSet[] = new Array(n), liveOut: LocalSet[] = new Array(n);
   for (let b = 0; b < n; b++) {
     liveIn[b] = new LocalSet(index, r.entry.subarray(b * W, b * W + W));

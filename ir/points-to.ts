@@ -286,11 +286,15 @@ export class FnPointsTo {
   /**
    * Whether a pointer into heap content may exist in `fn` (a cheap syntactic test, before
    * any analysis): only a `Ref` through a Vec element or a Box's value, or a call that
-   * may return a pointer, can make one.
+   * may return a pointer, can make one. With `orDelete`, a `Delete` statement counts too
+   * (one walk for check-loans, which looks at both).
    */
-  static mayPointIntoHeap(mp: ModulePointsTo, fn: FnDef): boolean {
+  static mayPointIntoHeap(mp: ModulePointsTo, fn: FnDef, orDelete = false): boolean {
     for (const b of fn.blocks) for (const s of b.stmts) {
-      if (s.kind !== 'Assign' && s.kind !== 'Eval') continue;
+      if (s.kind !== 'Assign' && s.kind !== 'Eval') {
+        if (orDelete && s.kind === 'Delete') return true;
+        continue;
+      }
       const rv = s.value;
       if (rv.kind === 'Ref' && throughHeap(rv.place)) return true;
       if (rv.kind === 'CallFn' && mp.summaries.has(rv.fn)) return true;

@@ -48,6 +48,44 @@ function holdsGuard(t: Ty, classes: ClassTable, seen: Set<string> | null = null)
   }
 }
 
+/**
+ * Whether a value of type `t` can lead to a Guard anywhere: inside it, behind a pointer or in
+ * a fn type, given the classes that can (`viaClass`).
+ */
+function reachesGuard(t: Ty, viaClass: ReadonlySet<string>): boolean {
+  switch (t.k) {
+    case 'guard': return true;
+    case 'ptr': return reachesGuard(t.to, viaClass);
+    case 'array': return reachesGuard(t.elem, viaClass);
+    case 'class': return viaClass.has(t.name);
+    case 'option': case 'box': case 'vec': case 'thread': case 'channel': case 'mutex': case 'atomic':
+      return reachesGuard(t.of, viaClass);
+    case 'fn': {
+      for (const p of t.params) if (reachesGuard(p, viaClass)) return true;
+      return reachesGuard(t.ret, viaClass);
+    }
+    default: return false;
+  }
+}
+
+/** Whether one of the function's locals can lead to a Guard. */
+function localsReachGuard(fn: FnDef, viaClass: ReadonlySet<string>): boolean {
+  for (const l of fn.locals) if (reachesGuard(l.ty, viaClass)) return true;
+  return false;
+}
+
+/** The classes from which a Guard can be reached (a fixpoint: classes may refer to each other in cycles). */
+function classesReachingGuard(classes: ClassTable): Set<string> {
+  const found = new Set<string>();
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const c of classes.values()) {
+      if (!found.has(c.name) && c.fields.some((f) => reachesGuard(f.ty, found))) { found.add(c.name); grew = true; }
+    }
+  }
+  return found;
+}
+
 function checkFunction(fn: FnDef, classes: ClassTable, ctx: PassContext): void {
   const report: OperandVisit = (op: Operand, consumed: boolean) => {
     if (!consumed || op.kind !== 'Copy') return;
@@ -99,7 +137,16 @@ export const checkDropCopiesPass = definePass<Module, Module>({
   to: Lcfg,
   run(m, ctx) {
     const classes = classTable(m.classes);
-    for (const fn of m.fns) checkFunction(fn, classes, ctx);
+    // Without a Drop class dropClassIn is always null, so only a Copy of a value holding a
+    // Guard is reported; every place is a part of a local or a global (through fields,
+    // payloads, indexes and pointers), so a function none of whose locals can reach a Guard
+    // (nor any global) has nothing to report.
+    let viaClass: ReadonlySet<string> | null = null; // set when functions may be skipped
+    if (!m.classes.some((c) => c.traits.includes('Drop'))) {
+      const reaching = classesReachingGuard(classes);
+      if (!m.globals.some((g) => reachesGuard(g.ty, reaching))) viaClass = reaching;
+    }
+    for (const fn of m.fns) if (viaClass === null || localsReachGuard(fn, viaClass)) checkFunction(fn, classes, ctx);
     return m;
   },
 });

@@ -284,9 +284,6 @@ function nextUseLine(fn: FnDef, b: number, from: number, local: number, ctx: Pas
   return null;
 }
 
-const isDelete = (s: Stmt): boolean => s.kind === 'Delete';
-const hasDelete = (b: FnDef['blocks'][number]): boolean => b.stmts.some(isDelete);
-
 export const checkLoansPass = definePass<Module, Module>({
   name: 'check-loans',
   description: 'E0024: no resizing, reassigning or deleting a variable while a pointer into its heap content is live',
@@ -298,7 +295,7 @@ export const checkLoansPass = definePass<Module, Module>({
     let effects: Effects | null = null;
     for (const fn of m.fns) {
       // most functions never point into heap content and delete nothing: nothing to check
-      if (!FnPointsTo.mayPointIntoHeap(mp, fn) && !fn.blocks.some(hasDelete)) continue;
+      if (!FnPointsTo.mayPointIntoHeap(mp, fn, true)) continue;
       effects ??= effectSummaries(m, mp, fnNames);
       checkFunction(mp.fn(fn), { effects, fnNames, localTys: new Map(fn.locals.map((l) => [l.id, l.ty])) }, ctx);
     }

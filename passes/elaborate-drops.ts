@@ -489,8 +489,8 @@ class FnDrops {
    */
   private initialization(fn: FnDef, st: InitState): BitResult {
     const n = fn.blocks.length, w = st.w, W = 2 * w;
-    const gen = new Int32Array(n * W), kill = new Int32Array(n * W);
-    const boundary = new Int32Array(W);
+    const gen: number[] = new Array(n * W).fill(0), kill: number[] = new Array(n * W).fill(0);
+    const boundary: number[] = new Array(W).fill(0);
     if (w > 0) {
       for (let b = 0; b < n; b++) {
         st.words.fill(0);

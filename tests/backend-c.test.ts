@@ -1046,6 +1046,28 @@ describe('C backend: emitter building blocks', () => {
     b.prepend('ü');
     expect(b.text()).toBe('ü<aλ→bc✓1');
   });
+  it('TextBuffer moves the text after a mark to another buffer (also past wide characters)', () => {
+    const b = new TextBuffer(8, 2);
+    b.put('  x = ');
+    const m = b.mark();
+    b.put('f(', 'y'.repeat(80), ')');
+    const x = new TextBuffer();
+    x.put('old');
+    b.moveTail(m, x);
+    expect([b.text(), x.text()]).toEqual(['  x = ', `oldf(${'y'.repeat(80)})`]);
+    b.put('g();');
+    expect(b.text()).toBe('  x = g();');
+    const w = new TextBuffer(16);
+    w.put('a', 'λ', 'b');
+    const at = w.mark();
+    expect(at).toBe(3);
+    w.put('c→d', 'e');
+    const y = new TextBuffer();
+    w.moveTail(at, y);
+    expect([w.text(), y.text()]).toEqual(['aλb', 'c→de']);
+    w.put('!');
+    expect(w.text()).toBe('aλb!');
+  });
   it('LocalNames maps ids to names, forgets them on reset, and handles collisions', () => {
     const t = new LocalNames();
     t.reset(3);

@@ -4,7 +4,7 @@ import { Lcfg } from '../ir/languages.js';
 import { T, ptr, type Ty } from '../ir/types.js';
 import {
   formatFnDef, lcfgTypeErrors, liveBeforeEachStmt, liveness, LocalIndex, LocalSet, predecessors, reversePostorder,
-  solveBits, solveDataflow, successors, wordsFor, type BasicBlock, type FnDef, type Module, type Operand, type Place, type Rvalue, type Stmt, type Term,
+  solveBits, solveDataflow, successors, wordsFor, zeroedInt32s, type BasicBlock, type FnDef, type Module, type Operand, type Place, type Rvalue, type Stmt, type Term,
 } from '../ir/cfg.js';
 
 // ---------------------------------------------------------------- a tiny Lcfg builder
@@ -193,6 +193,15 @@ describe('cfg: the generic solver', () => {
 });
 
 describe('cfg: the gen/kill solver', () => {
+  it('zeroedInt32s gives zeroed arrays of the asked lengths that do not overlap', () => {
+    for (const [a, b, c] of [[3, 4, 1], [40, 40, 20], [0, 17, 0]]) {
+      const arrays = zeroedInt32s(a, b, c);
+      expect(arrays.map((x) => x.length)).toEqual([a, b, c]);
+      arrays.forEach((x, i) => x.fill(i + 1));
+      arrays.forEach((x, i) => expect(x.every((v) => v === i + 1)).toBe(true));
+    }
+  });
+
   // "may be assigned" (gen: assigned in the block; kill: nothing) and "assigned, then read
   // before reassigned" shapes, solved by solveBits and by the generic solver, must agree
   const viaBoth = (f: FnDef, direction: 'forward' | 'backward', killOf: (b: BasicBlock, id: number) => boolean) => {

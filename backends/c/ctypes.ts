@@ -45,25 +45,51 @@ export class CTypes {
   readonly forwards: string[] = [];
   /** struct definitions, in dependency order */
   readonly defs: string[] = [];
-  private readonly structs = new Map<string, StructEntry>();
-  /** per type object (types are shared, so a few objects cover a module; a Map is faster than a WeakMap) */
-  private readonly memo = new Map<Ty, string>();
+  /** every struct, in the order first named (finish defines the rest in this order) */
+  private readonly structs: StructEntry[] = [];
+  /**
+   * The structs by what decides their layout: a class name, or the C type of the element
+   * (of an Option, Vec or Atomic; `T N` for an array). The same type comes as thousands of
+   * separate objects (one per expression), so looking types up by structure is cheaper than
+   * memoizing per object, and builds no key string for the common cases.
+   */
+  private readonly byKind = {
+    class: new Map<string, StructEntry>(), vec: new Map<string, StructEntry>(), array: new Map<string, StructEntry>(),
+    option: new Map<string, StructEntry>(), atomic: new Map<string, StructEntry>(),
+  };
+  /** pointee C type -> pointer C type (`T` -> `T*`) */
+  private readonly pointers = new Map<string, string>();
   private readonly classNames = new Map<string, string>();
 
   constructor(private readonly classes: ReadonlyMap<string, ClassDef>, private readonly names: CNames) {}
 
   /** The C type of a value of type t; any struct it names is defined before the functions. */
   c(t: Ty): string {
-    switch (t.k) { // the common cases first, without a map lookup
+    switch (t.k) {
       case 'int': return cIntType(t.name);
       case 'float': return t.name === 'f32' ? 'float' : 'double';
       case 'bool': return 'bool';
+      case 'str': return 'zrt_str';
+      case 'string': return 'zrt_string';
+      case 'void': case 'never': return 'void';
+      case 'region': return 'zrt_region*';
+      case 'fn': return 'zrt_fn';
+      case 'thread': return 'zrt_thread*';
+      case 'channel': return 'zrt_channel*';
+      case 'mutex': case 'guard': return 'zrt_mutex*';
+      case 'ptr': return this.pointer(this.pointee(t.to));
+      case 'box': return this.pointer(this.pointee(t.of));
+      case 'option': return isNullableOption(t) ? this.c(t.of) : this.struct(t, true);
+      case 'vec': case 'array': case 'class': case 'atomic': return this.struct(t, true);
+      case 'infer': throw new InternalError('C backend: an inference variable reached the backend');
     }
-    const hit = this.memo.get(t);
-    if (hit !== undefined) return hit;
-    const s = this.compute(t);
-    this.memo.set(t, s);
-    return s;
+  }
+
+  /** `T*` (one string per pointee, not one per lookup) */
+  private pointer(pointee: string): string {
+    let p = this.pointers.get(pointee);
+    if (p === undefined) this.pointers.set(pointee, p = `${pointee}*`);
+    return p;
   }
 
   /** The C type that a pointer to t points to (struct types need not be complete here). */
@@ -94,49 +120,27 @@ export class CTypes {
 
   /** Defines every struct declared so far (types only reached through pointers). */
   finish(): void {
-    for (const e of this.structs.values()) if (e.state === 'declared') this.define(e);
+    // (defining one may declare more, which this loop then reaches too)
+    for (let i = 0; i < this.structs.length; i++) if (this.structs[i].state === 'declared') this.define(this.structs[i]);
   }
 
-  private compute(t: Ty): string {
+  /** The struct of a struct type: types with the same C layout share one struct. */
+  private struct(t: Ty, complete: boolean): string {
+    let table: Map<string, StructEntry>, key: string;
     switch (t.k) {
-      case 'int': return cIntType(t.name);
-      case 'float': return t.name === 'f32' ? 'float' : 'double';
-      case 'bool': return 'bool';
-      case 'str': return 'zrt_str';
-      case 'string': return 'zrt_string';
-      case 'void': case 'never': return 'void';
-      case 'region': return 'zrt_region*';
-      case 'fn': return 'zrt_fn';
-      case 'thread': return 'zrt_thread*';
-      case 'channel': return 'zrt_channel*';
-      case 'mutex': case 'guard': return 'zrt_mutex*';
-      case 'ptr': return `${this.pointee(t.to)}*`;
-      case 'box': return `${this.pointee(t.of)}*`;
-      case 'option': return isNullableOption(t) ? this.c(t.of) : this.struct(t, true);
-      case 'vec': case 'array': case 'class': case 'atomic': return this.struct(t, true);
-      case 'infer': throw new InternalError('C backend: an inference variable reached the backend');
-    }
-  }
-
-  /** The key of a struct type: types with the same C layout share one struct. */
-  private structKey(t: Ty): string {
-    switch (t.k) {
-      case 'class': return `class ${t.name}`;
-      case 'vec': return `vec ${this.pointee(t.of)}`;
-      case 'array': return `array ${this.c(t.elem)} ${t.n}`;
-      case 'option': return `option ${this.c(t.of)}`;
-      case 'atomic': return `atomic ${this.c(t.of)}`;
+      case 'class': table = this.byKind.class; key = t.name; break;
+      case 'vec': table = this.byKind.vec; key = this.pointee(t.of); break;
+      case 'array': table = this.byKind.array; key = `${this.c(t.elem)} ${t.n}`; break;
+      case 'option': table = this.byKind.option; key = this.c(t.of); break;
+      case 'atomic': table = this.byKind.atomic; key = this.c(t.of); break;
       default: throw new InternalError(`C backend: ${t.k} is not a struct type`);
     }
-  }
-
-  private struct(t: Ty, complete: boolean): string {
-    const key = this.structKey(t);
-    let e = this.structs.get(key);
+    let e = table.get(key);
     if (!e) {
       const name = t.k === 'class' ? this.className(t.name) : this.names.unique(`zt_${tyMnemonic(t)}`);
       e = { name, ty: t, state: 'declared' };
-      this.structs.set(key, e);
+      table.set(key, e);
+      this.structs.push(e);
       this.forwards.push(`typedef struct ${name} ${name};`);
     }
     if (complete) {

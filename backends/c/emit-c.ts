@@ -230,14 +230,28 @@ class ModuleEmitter {
 function localName(id: number, name: string, localBases: Map<string, string>): string {
   if (name === '') return `l${id}`;
   const c0 = name.charCodeAt(0);
-  // compiler temporaries (checked without building `_t${id}` for every local)
-  if ((c0 === 116 /* t */ || c0 === 95 /* _ */) && (name === `_t${id}` || name === `t${id}`)) return `l${id}`;
+  if ((c0 === 116 /* t */ || c0 === 95 /* _ */) && isTempName(name, id)) return `l${id}`;
   let base = localBases.get(name);
   if (base === undefined) {
     base = /^[A-Za-z0-9]\w*$/.test(name) ? name : cIdent(name).replace(/^_+|_+$/g, '');
     localBases.set(name, base);
   }
   return base ? `l${id}_${base}` : `l${id}`;
+}
+
+/** Whether a local's name is `_t<id>` or `t<id>`, a compiler temporary's (read without building those strings). */
+function isTempName(name: string, id: number): boolean {
+  if (!(id >= 0 && Number.isSafeInteger(id))) return name === `_t${id}` || name === `t${id}`;
+  const at = name.charCodeAt(0) === 95 /* _ */ ? 2 : 1;
+  if (name.charCodeAt(at - 1) !== 116 /* t */ || at >= name.length) return false;
+  if (name.charCodeAt(at) === 48 /* 0 */ && name.length > at + 1) return false; // no leading zeros
+  let v = 0;
+  for (let i = at; i < name.length; i++) {
+    const d = name.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    v = v * 10 + d;
+  }
+  return v === id;
 }
 
 /** Per statement: checks to run first, and drops of consumed values to run after. */
@@ -275,8 +289,8 @@ class FnEmitter {
   private readonly types: CTypes;
   private readonly glue: Glue;
   private tempCount = 0;
-  /** where rvalues are written (see Scratch.x) */
-  private readonly x: TextBuffer;
+  /** where rvalues are written: Scratch.x, or the output itself (rvalueInLine) */
+  private x: TextBuffer;
 
   constructor(
     private readonly m: ModuleEmitter,
@@ -304,9 +318,8 @@ class FnEmitter {
     const f = this.f;
     const w = this.w;
     w.put('/* ', f.name, ' */\n', signature, ' {\n');
-    const paramSet = new Set(f.params);
     for (const l of f.locals) {
-      if (paramSet.has(l.id)) continue;
+      if (f.params.includes(l.id)) continue; // (a few parameters: no Set for them)
       if (isVoidTy(l.ty)) throw new InternalError(`C backend: local ${l.name} of ${f.name} has type ${l.ty.k}`);
       const c = this.types.c(l.ty);
       w.put('  ', c, ' ', this.localNames.get(l.id)!, this.zeroInit(l.ty, c), ';\n');
@@ -367,8 +380,17 @@ class FnEmitter {
     const ctx = this.scratch.ctx.clear();
     switch (s.kind) {
       case 'Assign': {
-        this.rvalue(s.value as Rvalue, ctx);
         const dstCtx = this.scratch.dstCtx.clear();
+        if (s.place.kind === 'LocalPlace') {
+          // the common case, `l = value`: the name records no checks, so the line is written at once
+          const line = w.mark();
+          w.put('  ', this.place(s.place as Place, dstCtx), ' = ');
+          this.rvalueInLine(s.value as Rvalue, ctx, line);
+          w.put(';\n');
+          break;
+        }
+        this.x.clear();
+        this.rvalue(s.value as Rvalue, ctx);
         const dst = this.place(s.place as Place, dstCtx);
         this.lines(ctx.pre);
         if ((dstCtx.pre.length > 0 || !isDirectPlace(s.place as Place)) && mayHaveEffects(s.value as Rvalue)) {
@@ -388,24 +410,23 @@ class FnEmitter {
       }
       case 'Eval': {
         const rv = s.value as Rvalue;
-        this.rvalue(rv, ctx);
         const t = rvalueTy(rv);
-        this.lines(ctx.pre);
-        if (this.glue.needsDrop(t)) {
-          // a discarded value that owns memory is dropped at once
-          const tmp = this.temp();
-          w.put('  { ', this.types.c(t), ' ', tmp, ' = ');
-          w.putBuffer(this.x);
-          w.put('; ', this.glue.drop(t), '(&', tmp, '); }\n');
-        } else if (isVoidTy(t) || rv.kind === 'CallFn' || rv.kind === 'CallValue' || rv.kind === 'Builtin') {
-          w.put('  ');
-          w.putBuffer(this.x);
-          w.put(';\n');
-        } else {
-          w.put('  (void)(');
-          w.putBuffer(this.x);
-          w.put(');\n');
+        if (!this.glue.needsDrop(t)) {
+          const line = w.mark();
+          const asIs = isVoidTy(t) || rv.kind === 'CallFn' || rv.kind === 'CallValue' || rv.kind === 'Builtin';
+          w.put(asIs ? '  ' : '  (void)(');
+          this.rvalueInLine(rv, ctx, line);
+          w.put(asIs ? ';\n' : ');\n');
+          break;
         }
+        // a discarded value that owns memory is dropped at once
+        this.x.clear();
+        this.rvalue(rv, ctx);
+        this.lines(ctx.pre);
+        const tmp = this.temp();
+        w.put('  { ', this.types.c(t), ' ', tmp, ' = ');
+        w.putBuffer(this.x);
+        w.put('; ', this.glue.drop(t), '(&', tmp, '); }\n');
         break;
       }
       case 'Drop': case 'Delete': {
@@ -556,10 +577,27 @@ class FnEmitter {
 
   // ---------------------------------------------------------------- rvalues
 
-  /** Writes the rvalue as a C expression into the expression buffer `x` (emptied first). */
+  /**
+   * Writes the rvalue as a C expression into the output line begun at mark `line`: the
+   * checks it records must come before the line, so when there are some (an index), the
+   * line is moved behind them.
+   */
+  private rvalueInLine(rv: Rvalue, ctx: StmtCtx, line: number): void {
+    const w = this.w;
+    this.x = w;
+    this.rvalue(rv, ctx);
+    this.x = this.scratch.x;
+    if (ctx.pre.length > 0) {
+      this.x.clear();
+      w.moveTail(line, this.x);
+      this.lines(ctx.pre);
+      w.putBuffer(this.x);
+    }
+  }
+
+  /** Writes the rvalue as a C expression at the end of the expression buffer `x`. */
   private rvalue(rv: Rvalue, ctx: StmtCtx): void {
     const x = this.x;
-    x.clear();
     switch (rv.kind) {
       case 'Use': x.put(this.operand(rv.op as Operand, 'own', ctx)); return;
       case 'BinOp': this.binop(rv, ctx); return;
@@ -910,7 +948,10 @@ const TWO_31 = 2n ** 31n;
 
 /** The value of an integer constant. */
 function constBigInt(op: Node<typeof Lcfg, 'Const'>): bigint {
-  return typeof op.value === 'bigint' ? op.value : BigInt(String(op.value));
+  const v = op.value;
+  if (typeof v === 'bigint') return v;
+  // an integral number converts exactly without a string (the same value BigInt(String(v)) gives)
+  return typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : BigInt(String(v));
 }
 
 function asVec(t: Ty): TyOf<Generic> {

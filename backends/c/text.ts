@@ -17,6 +17,8 @@ export class TextBuffer {
   private n: number;
   /** text before the bytes, flushed at a character that does not fit in a byte (never, in practice) */
   private readonly chunks: string[] = [];
+  /** how many characters `chunks` hold */
+  private chunkChars = 0;
 
   /**
    * `capacity` bytes to start with, of which `front` are kept before the text. Pages of a
@@ -43,7 +45,23 @@ export class TextBuffer {
 
   clear(): void {
     this.n = this.start;
-    if (this.chunks.length > 0) this.chunks.length = 0;
+    if (this.chunks.length > 0) { this.chunks.length = 0; this.chunkChars = 0; }
+  }
+
+  /** The length of the text so far: a mark to move what follows it (`moveTail`). */
+  mark(): number { return this.chunkChars + this.n - this.start; }
+
+  /** Moves the text after `mark` to the end of `into`. */
+  moveTail(mark: number, into: TextBuffer): void {
+    if (this.chunks.length === 0) {
+      into.putBytes(this.bytes, this.start + mark, this.n);
+      this.n = this.start + mark;
+      return;
+    }
+    const all = this.text();
+    this.clear();
+    this.str(all.slice(0, mark));
+    into.str(all.slice(mark));
   }
 
   /** Puts s before the text: in the room kept in front when it fits, otherwise by copying. */
@@ -61,6 +79,7 @@ export class TextBuffer {
     }
     const rest = this.text();
     this.chunks.length = 0;
+    this.chunkChars = 0;
     this.start = this.n = 0;
     this.str(s);
     this.str(rest);
@@ -76,13 +95,18 @@ export class TextBuffer {
   /** Appends what another buffer holds. */
   putBuffer(o: TextBuffer): void {
     if (o.chunks.length > 0) { this.str(o.text()); return; }
-    const len = o.n - o.start;
+    this.putBytes(o.bytes, o.start, o.n);
+  }
+
+  /** Appends bytes [start, end) of `from`. */
+  private putBytes(from: Buffer, start: number, end: number): void {
+    const len = end - start;
     if (this.n + len > this.bytes.length) this.grow(len);
-    if (len > 64) { o.bytes.copy(this.bytes, this.n, o.start, o.n); this.n += len; return; }
+    if (len > 64) { from.copy(this.bytes, this.n, start, end); this.n += len; return; }
     // short copies (an expression into its line) are cheaper in a loop than through a native call
-    const from = o.bytes, to = this.bytes;
+    const to = this.bytes;
     let n = this.n;
-    for (let i = o.start; i < o.n; i++) to[n++] = from[i];
+    for (let i = start; i < end; i++) to[n++] = from[i];
     this.n = n;
   }
 
@@ -99,7 +123,9 @@ export class TextBuffer {
     for (let i = 0; i < len; i++) {
       const ch = s.charCodeAt(i);
       if (ch > 0xff) {
-        this.chunks.push(bytes.toString('latin1', this.start, n), s.slice(i));
+        const head = bytes.toString('latin1', this.start, n), rest = s.slice(i);
+        this.chunks.push(head, rest);
+        this.chunkChars += head.length + rest.length;
         this.n = this.start;
         return;
       }

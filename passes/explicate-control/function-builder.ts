@@ -59,7 +59,9 @@ export class FunctionBuilder {
   // have no spare capacity, and no garbage is left by growing them.
   private readonly pending: CfgStmt[] = [];
   private nPending = 0;
-  private locals: LocalDef[] = [];
+  /** the function's locals so far (the first `nLocals`; a buffer reused like `pending`) */
+  private readonly locals: LocalDef[] = [];
+  private nLocals = 0;
   /** the ids of user locals (temporaries have fresh ids, which cannot clash) */
   private readonly declared = new Set<number>();
   // The scope stack, one entry per depth in parallel arrays: a scope is pushed for every
@@ -68,6 +70,8 @@ export class FunctionBuilder {
   /** for loops: where `break` and `continue` go (-1 for other scopes) */
   private readonly breakTargets: number[] = [];
   private readonly continueTargets: number[] = [];
+  /** the depth of the innermost `stmt` scope at or outside each depth (0 when none) */
+  private readonly homes: number[] = [];
   /** run innermost-last-added first when control leaves the scope, on every path */
   private readonly exits: ExitAction[][] = [];
   private depth = 0;
@@ -80,7 +84,7 @@ export class FunctionBuilder {
     if (this.depth !== 0) throw new InternalError('a function begun with scopes still open');
     this.span = span;
     this.nBlocks = 0;
-    this.locals = [];
+    this.nLocals = 0;
     this.declared.clear();
     this.cur = 0;
     this.newBlock();
@@ -204,7 +208,7 @@ export class FunctionBuilder {
     if (hasNoValue(ty)) return false;
     if (this.declared.has(id)) throw new InternalError(`local ${id} (${name}) declared twice`);
     this.declared.add(id);
-    this.locals.push({ kind: 'LocalDef', span, id, name, ty, mut });
+    this.addLocal({ kind: 'LocalDef', span, id, name, ty, mut });
     return true;
   }
 
@@ -212,8 +216,14 @@ export class FunctionBuilder {
   temp(ty: Ty, span: Span, mut = false): LocalPlace {
     if (hasNoValue(ty)) throw new InternalError(`a temporary of type ${showTy(ty)}`);
     const id = this.freshId();
-    this.locals.push({ kind: 'LocalDef', span, id, name: `_t${id}`, ty, mut });
+    this.addLocal({ kind: 'LocalDef', span, id, name: `_t${id}`, ty, mut });
     return { kind: 'LocalPlace', span, id, ty };
+  }
+
+  private addLocal(def: LocalDef): void {
+    if (this.nLocals < this.locals.length) this.locals[this.nLocals] = def;
+    else this.locals.push(def);
+    this.nLocals++;
   }
 
   freshLocalId(): number { return this.freshId(); }
@@ -225,6 +235,7 @@ export class FunctionBuilder {
     this.scopeKinds[d] = kind;
     this.breakTargets[d] = breakTarget;
     this.continueTargets[d] = continueTarget;
+    this.homes[d] = kind === 'stmt' ? d : d > 0 ? this.homes[d - 1] : 0;
     if (d === this.exits.length) this.exits.push([]);
     return d;
   }
@@ -252,8 +263,7 @@ export class FunctionBuilder {
    * else the outermost scope (a static initializer has no statements).
    */
   homeDepth(): number {
-    for (let i = this.depth - 1; i >= 0; i--) if (this.scopeKinds[i] === 'stmt') return i;
-    return 0;
+    return this.depth > 0 ? this.homes[this.depth - 1] : 0;
   }
 
   /** Leaves the innermost scope (which must be `s`) without running its exits: the caller ran them on every edge. */
@@ -363,7 +373,8 @@ export class FunctionBuilder {
       // (a fresh empty list: the result's lists are its own, to change)
       blocks.push({ kind: 'BasicBlock', span: t.span, id: newId[b], stmts: stmts === NO_STMTS ? [] : stmts as CfgStmt[], term: t });
     }
-    return { kind: 'FnDef', span: this.span, name, params, ret, locals: this.locals, blocks, unsafe };
+    const locals = this.locals.slice(0, this.nLocals);
+    return { kind: 'FnDef', span: this.span, name, params, ret, locals, blocks, unsafe };
   }
 
   // finish's work arrays, one entry per block (reused for every function, grown as needed)

@@ -65,6 +65,9 @@ const move = (place: CfgPlace): CfgOperand => ({ kind: 'Move', span: place.span,
  */
 const RECEIVER_TEMP = '__recv';
 
+/** What lowerOperation answers for an expression that is not an operation. */
+const NOT_AN_OPERATION = Symbol('not an operation');
+
 export class FnLowering {
   private readonly effects = new EffectOracle();
   /** per block being lowered, the depth of the statement scope around it (the block's home) */
@@ -145,9 +148,12 @@ export class FnLowering {
   private lowerStmtInScope(s: CoreStmt): void {
     const scope = this.fb.pushScope('stmt');
     const declared = this.lowerStmt(s);
-    this.fb.popScope(scope, s.span);
+    // (the same as popScope; the span, a megamorphic read, only when exits run)
+    if (this.fb.hasExitsFrom(scope)) this.fb.popScope(scope, s.span);
+    else this.fb.discardScope(scope);
     if (declared === null || this.fb.isDead) return;
-    const receiverTemp = s.kind === 'Let' && s.name === RECEIVER_TEMP && this.blockHomes.length > 0;
+    // (only a `let` declares)
+    const receiverTemp = (s as N<'Let'>).name === RECEIVER_TEMP && this.blockHomes.length > 0;
     this.scheduleDrop(declared, receiverTemp ? this.blockHomes[this.blockHomes.length - 1] : undefined);
   }
 
@@ -215,11 +221,11 @@ export class FnLowering {
    * it did something (a call, an operation that may panic), so later passes can drop it.
    */
   private discard(e: CoreExpr): void {
-    if (isRvalueKind(e)) {
-      const rv = this.lowerRvalue(e);
+    const rv = this.lowerOperation(e);
+    if (rv !== NOT_AN_OPERATION) {
       if (rv === null || this.fb.isDead) return;
       // (a temporary holding the value is dropped when the statement ends)
-      if (rv.kind !== 'Use') { this.materialize(rv, e.ty, e.span); return; }
+      if (rv.kind !== 'Use') { this.store(rv, e.ty, e.span, this.fb.homeDepth()); return; }
       this.discardOperand(rv.op, e.span);
       return;
     }
@@ -320,18 +326,22 @@ export class FnLowering {
     this.lowerStmts(b.stmts);
     this.blockHomes.pop();
     let r: CfgOperand | CfgRvalue | null = null;
-    if (b.tail !== null && !this.fb.isDead) {
+    const tail = b.tail;
+    if (tail !== null && !this.fb.isDead) {
       const tailScope = this.fb.pushScope('stmt');
-      r = rvalue ? this.lowerRvalue(b.tail) : this.lowerExpr(b.tail);
+      r = rvalue ? this.lowerRvalue(tail) : this.lowerExpr(tail);
       if (r !== null && this.fb.hasExitsFrom(scope) && !this.fb.isDead) {
         // (an operand is never a Use, an rvalue of a block's tail may be one)
         if (r.kind === 'Use') r = use(this.settle(r.op, home));
         else if (rvalue) r = use(this.materialize(r as CfgRvalue, b.ty, b.span, home)!);
         else r = this.settle(r as CfgOperand, home);
       }
-      this.fb.popScope(tailScope, b.tail.span);
+      // (popScope; the spans, megamorphic reads, only when exits run)
+      if (this.fb.hasExitsFrom(tailScope)) this.fb.popScope(tailScope, tail.span);
+      else this.fb.discardScope(tailScope);
     }
-    this.fb.popScope(scope, b.span);
+    if (this.fb.hasExitsFrom(scope)) this.fb.popScope(scope, b.span);
+    else this.fb.discardScope(scope);
     return this.fb.isDead ? null : r;
   }
 
@@ -460,43 +470,64 @@ export class FnLowering {
    * Effects are emitted into the current block.
    */
   lowerExpr(e: CoreExpr): CfgOperand | null {
-    const op = this.lowerExprInner(e);
-    if (e.ty.k === 'never' && !this.fb.isDead) this.fb.terminateAndContinueDead({ kind: 'Unreachable', span: e.span });
-    return op;
-  }
-
-  private lowerExprInner(e: CoreExpr): CfgOperand | null {
+    // (Nodes of one kind come in several hidden classes, so each read of a node's field is a
+    // megamorphic lookup: each field is read once. `never` values end the block, see `diverged`.)
     switch (e.kind) {
+      case 'Name': {
+        const ty = e.ty, ref = e.ref as NameRef;
+        let op: CfgOperand | null;
+        switch (ref.k) {
+          case 'local': op = hasNoValue(ty) ? null : copy({ kind: 'LocalPlace', span: e.span, id: this.localId(ref.id, e), ty }); break;
+          case 'global': op = copy({ kind: 'GlobalPlace', span: e.span, name: ref.name, ty }); break;
+          case 'fn': case 'extern': op = { kind: 'FnRef', span: e.span, name: ref.name, ty }; break;
+          default: throw new InternalError(`explicate-control: name ${e.name} refers to a ${ref.k}`, undefined, e);
+        }
+        return ty.k === 'never' ? this.diverged(op, e.span) : op;
+      }
+      // (a literal's type is never `never`)
       case 'IntLit': return { kind: 'Const', span: e.span, value: e.value, ty: e.ty };
       case 'FloatLit': return { kind: 'Const', span: e.span, value: e.value, ty: e.ty };
       case 'StrLit': return { kind: 'Const', span: e.span, value: e.value, ty: e.ty };
       case 'BoolLit': return { kind: 'Const', span: e.span, value: e.value, ty: e.ty };
-      case 'Name': {
-        const ref = e.ref as NameRef;
-        switch (ref.k) {
-          case 'local': return hasNoValue(e.ty) ? null : copy({ kind: 'LocalPlace', span: e.span, id: this.localId(ref.id, e), ty: e.ty });
-          case 'global': return copy({ kind: 'GlobalPlace', span: e.span, name: ref.name, ty: e.ty });
-          case 'fn': case 'extern': return { kind: 'FnRef', span: e.span, name: ref.name, ty: e.ty };
-          default: throw new InternalError(`explicate-control: name ${e.name} refers to a ${ref.k}`, undefined, e);
-        }
+      case 'Binary': {
+        const op = e.op;
+        // (a bool)
+        if (op === '&&' || op === '||') return this.lowerShortCircuit(e);
+        return this.operationValue(this.binOp(e, op), e);
       }
       case 'Field': case 'Index': case 'Deref': case 'OptPayload': {
         const place = this.lowerPlace(e);
-        return this.fb.isDead ? null : copy(place);
+        return this.orDiverged(e, this.fb.isDead ? null : copy(place));
       }
-      case 'If': return this.lowerIf(e);
-      case 'Block': return this.lowerBlock(e);
+      case 'If': return this.orDiverged(e, this.lowerIf(e));
+      case 'Block': return this.orDiverged(e, this.lowerBlock(e));
+      // (these always leave the current block dead)
       case 'Return': return this.lowerReturn(e);
       case 'Break': case 'Continue': return this.lowerJump(e);
-      case 'Binary':
-        if (e.op === '&&' || e.op === '||') return this.lowerShortCircuit(e);
-        break;
-      default:
-        if (!isRvalueKind(e)) throw new InternalError(`explicate-control: unexpected expression ${e.kind}`, undefined, e);
-        break;
+      default: {
+        const rv = this.lowerOperation(e);
+        if (rv === NOT_AN_OPERATION) throw new InternalError(`explicate-control: unexpected expression ${e.kind}`, undefined, e);
+        return this.operationValue(rv, e);
+      }
     }
-    const rv = this.lowerRvalue(e);
-    return rv === null || this.fb.isDead ? null : this.materialize(rv, e.ty, e.span);
+  }
+
+  /** The value of operation `e` (its rvalue `rv`, null when it diverged), in a temporary. */
+  private operationValue(rv: CfgRvalue | null, e: CoreExpr): CfgOperand | null {
+    const ty = e.ty, span = e.span;
+    const op = rv === null || this.fb.isDead ? null : this.materialize(rv, ty, span);
+    return ty.k === 'never' ? this.diverged(op, span) : op;
+  }
+
+  /** `op`, the value of `e`; when `e` has type `never`, the code after it is unreachable. */
+  private orDiverged(e: CoreExpr, op: CfgOperand | null): CfgOperand | null {
+    return e.ty.k === 'never' ? this.diverged(op, e.span) : op;
+  }
+
+  /** After a value of type `never`: nothing follows (the block ends, if it has not). */
+  private diverged(op: CfgOperand | null, span: Span): CfgOperand | null {
+    if (!this.fb.isDead) this.fb.terminateAndContinueDead({ kind: 'Unreachable', span });
+    return op;
   }
 
   /** The operand of an expression whose value is needed (a placeholder only in unreachable code). */
@@ -530,6 +561,12 @@ export class FnLowering {
   /** An rvalue's value as an operand: a temporary read once (Move), or nothing for void/never. */
   private materialize(rv: CfgRvalue, ty: Ty, span: Span, home: number | null = this.fb.homeDepth()): CfgOperand | null {
     if (rv.kind === 'Use') return rv.op;
+    const t = this.store(rv, ty, span, home);
+    return t === null ? null : move(t);
+  }
+
+  /** Evaluates an operation (not a `Use`) into a new temporary (none for void/never). */
+  private store(rv: CfgRvalue, ty: Ty, span: Span, home: number | null): LocalPlace | null {
     if (hasNoValue(ty)) {
       this.fb.emit({ kind: 'Eval', span, value: rv });
       if (ty.k === 'never' || (rv.kind === 'Builtin' && isBuiltin(rv.op) && 'diverges' in BUILTINS[rv.op])) {
@@ -539,7 +576,7 @@ export class FnLowering {
     }
     const t = this.temp(ty, span, false, home);
     this.fb.emit({ kind: 'Assign', span, place: t, value: rv });
-    return move(t);
+    return t;
   }
 
   /** Reads an operand now, into a temporary (owned by `home`). */
@@ -559,9 +596,22 @@ export class FnLowering {
   }
 
   private lowerRvalueInner(e: CoreExpr): CfgRvalue | null {
-    const span = e.span;
+    const rv = this.lowerOperation(e);
+    if (rv !== NOT_AN_OPERATION) return rv;
+    if (e.kind === 'Block' && !hasNoValue(e.ty)) return this.lowerBlockRvalue(e);
+    const op = this.lowerExpr(e);
+    return op === null ? null : use(op);
+  }
+
+  /**
+   * The rvalue of an operation (`a + b`, a call, a literal aggregate, ...), as lowerRvalue
+   * but before its dead-block test, or NOT_AN_OPERATION for any other expression: one
+   * dispatch on the kind serves both the question and the answer.
+   */
+  private lowerOperation(e: CoreExpr): CfgRvalue | null | typeof NOT_AN_OPERATION {
     switch (e.kind) {
       case 'Unary': {
+        const span = e.span;
         const lit = e.operand;
         if (e.op === '-' && lit.kind === 'IntLit' && lit.ty.k === 'int' && isSigned(lit.ty)) {
           return use({ kind: 'Const', span, value: negateDecimal(lit.value), ty: e.ty });
@@ -570,57 +620,64 @@ export class FnLowering {
         return { kind: 'UnOp', span, op: e.op, operand: this.operand(e.operand), ty: e.ty };
       }
       case 'Binary': {
-        if (e.op === '&&' || e.op === '||') break;
-        // (`operands` of the two, without the arrays)
-        const left = this.operandBefore(e.left, this.effects.mayWrite(e.right));
-        return { kind: 'BinOp', span, op: e.op, left, right: this.operand(e.right), ty: e.ty };
+        const op = e.op;
+        return op === '&&' || op === '||' ? NOT_AN_OPERATION : this.binOp(e, op);
       }
       case 'Cast': {
         const op = this.operand(e.expr);
-        return tyEq(e.expr.ty, e.ty) ? use(op) : { kind: 'CastOp', span, op, ty: e.ty };
+        return tyEq(e.expr.ty, e.ty) ? use(op) : { kind: 'CastOp', span: e.span, op, ty: e.ty };
       }
       case 'Call': {
         const callee = e.callee;
         const ref = callee.kind === 'Name' ? callee.ref as NameRef : null;
         if (ref !== null && (ref.k === 'fn' || ref.k === 'extern')) {
-          return { kind: 'CallFn', span, fn: ref.name, args: this.operands(e.args), ty: e.ty };
+          return { kind: 'CallFn', span: e.span, fn: ref.name, args: this.operands(e.args), ty: e.ty };
         }
         const [fn, ...args] = this.operands([callee, ...e.args]);
-        return { kind: 'CallValue', span, callee: fn, args, ty: e.ty };
+        return { kind: 'CallValue', span: e.span, callee: fn, args, ty: e.ty };
       }
       case 'StructLit': {
+        const span = e.span;
         const order = this.info.classFields.get(e.className);
         if (order === undefined) throw new InternalError(`unknown class ${e.className}`, undefined, e);
         if (order.length !== e.fields.length) throw new InternalError(`struct literal of ${e.className} does not give every field`, undefined, e);
         // evaluated in source order, stored in declaration order
-        const values = this.operands(e.fields.map((f) => f.value));
-        const byName = new Map<string, CfgOperand>();
-        e.fields.forEach((f, i) => byName.set(f.name, values[i]));
-        const ops = order.map((name) => {
-          const op = byName.get(name);
-          if (op === undefined) throw new InternalError(`struct literal of ${e.className} lacks field ${name}`, undefined, e);
-          return op;
-        });
+        const fields = e.fields;
+        const exprs: CoreExpr[] = new Array(fields.length);
+        for (let i = 0; i < fields.length; i++) exprs[i] = fields[i].value;
+        const values = this.operands(exprs);
+        const ops: CfgOperand[] = new Array(order.length);
+        for (let j = 0; j < order.length; j++) {
+          // (the last initializer of a name, as a name -> value map would keep)
+          let i = fields.length - 1;
+          while (i >= 0 && fields[i].name !== order[j]) i--;
+          if (i < 0) throw new InternalError(`struct literal of ${e.className} lacks field ${order[j]}`, undefined, e);
+          ops[j] = values[i];
+        }
         return { kind: 'Aggregate', span, ops, ty: e.ty };
       }
-      case 'ArrayLit': return { kind: 'Aggregate', span, ops: this.operands(e.elems), ty: e.ty };
-      case 'ArrayRepeat': return { kind: 'Repeat', span, op: this.operand(e.value), count: e.count, ty: e.ty };
-      case 'OptSome': return { kind: 'MakeSome', span, op: this.operand(e.value), ty: e.ty };
-      case 'OptNone': return { kind: 'MakeNone', span, ty: e.ty };
-      case 'OptIsSome': return { kind: 'IsSome', span, op: this.operand(e.value), ty: e.ty };
-      case 'Block': if (!hasNoValue(e.ty)) return this.lowerBlockRvalue(e); break;
-      case 'AddrOf': return { kind: 'Ref', span, place: this.lowerPlace(e.place), mut: e.mut, ty: e.ty };
+      case 'ArrayLit': return { kind: 'Aggregate', span: e.span, ops: this.operands(e.elems), ty: e.ty };
+      case 'ArrayRepeat': return { kind: 'Repeat', span: e.span, op: this.operand(e.value), count: e.count, ty: e.ty };
+      case 'OptSome': return { kind: 'MakeSome', span: e.span, op: this.operand(e.value), ty: e.ty };
+      case 'OptNone': return { kind: 'MakeNone', span: e.span, ty: e.ty };
+      case 'OptIsSome': return { kind: 'IsSome', span: e.span, op: this.operand(e.value), ty: e.ty };
+      case 'AddrOf': return { kind: 'Ref', span: e.span, place: this.lowerPlace(e.place), mut: e.mut, ty: e.ty };
       // a lambda after closure conversion (desugar-lambdas): its function and environment pointer
-      case 'Closure': return { kind: 'Closure', span, fn: e.fn, env: this.operand(e.env), ty: e.ty };
+      case 'Closure': return { kind: 'Closure', span: e.span, fn: e.fn, env: this.operand(e.env), ty: e.ty };
       case 'Builtin': {
         if (!isBuiltin(e.op)) throw new InternalError(`unknown builtin ${e.op}`, undefined, e);
         if (e.op === 'option.unwrap') return this.lowerUnwrap(e);
-        return { kind: 'Builtin', span, op: e.op, args: this.operands(e.args), ty: e.ty };
+        return { kind: 'Builtin', span: e.span, op: e.op, args: this.operands(e.args), ty: e.ty };
       }
-      default: break;
+      default: return NOT_AN_OPERATION;
     }
-    const op = this.lowerExpr(e);
-    return op === null ? null : use(op);
+  }
+
+  /** `a op b`, not short-circuiting: `operands` of the two, without the arrays. */
+  private binOp(e: N<'Binary'>, op: N<'Binary'>['op']): CfgRvalue {
+    const right = e.right;
+    const left = this.operandBefore(e.left, this.effects.mayWrite(right));
+    return { kind: 'BinOp', span: e.span, op, left, right: this.operand(right), ty: e.ty };
   }
 
   /**
@@ -705,17 +762,6 @@ function readOnly(p: CfgPlace): CfgPlace {
     case 'FieldPlace': case 'PayloadPlace': return { ...p, base: readOnly(p.base) };
     case 'IndexPlace': return { ...p, base: readOnly(p.base), index: op(p.index) };
     case 'DerefPlace': return { ...p, ptr: op(p.ptr) };
-  }
-}
-
-/** Expressions lowered to an operation (an rvalue) rather than directly to an operand. */
-function isRvalueKind(e: CoreExpr): boolean {
-  switch (e.kind) {
-    case 'Unary': case 'Cast': case 'Call': case 'StructLit': case 'ArrayLit': case 'ArrayRepeat':
-    case 'OptSome': case 'OptNone': case 'OptIsSome': case 'AddrOf': case 'Builtin': case 'Closure':
-      return true;
-    case 'Binary': return e.op !== '&&' && e.op !== '||';
-    default: return false;
   }
 }
 

@@ -73,7 +73,6 @@ function planFor(lang: Language): LangPlan {
     // generated so that every field is read by its literal name (a fast, cached lookup)
     const reads: string[] = [];
     const same: string[] = [];
-    const stores: string[] = [];
     const visits: string[] = [];
     const tests: string[] = [];
     fields.forEach((f, i) => {
@@ -85,7 +84,6 @@ function planFor(lang: Language): LangPlan {
         reads.push(`if (Array.isArray(n${i})) several(${JSON.stringify(kind)}, ${name});`);
       }
       same.push(`n${i} === v${i}`);
-      stores.push(`if (n${i} !== v${i}) out[${name}] = n${i};`);
       visits.push(f.many
         ? `{ const v = node[${name}]; if (v != null) for (let i = 0; i < v.length; i++) f(v[i], node); }`
         : `{ const v = node[${name}]; if (v != null) f(v, node); }`);
@@ -93,8 +91,15 @@ function planFor(lang: Language): LangPlan {
         ? `{ const v = node[${name}]; if (v != null) for (let i = 0; i < v.length; i++) if (f(v[i])) return true; }`
         : `{ const v = node[${name}]; if (v != null && f(v)) return true; }`);
     });
+    // rebuilt as one literal per kind, every declared field in order (a spread would give
+    // every copy a hidden class of its own, and each later walk of such a tree is slower)
+    const childIndex = new Map(fields.map((f, i) => [f.name, i]));
+    const props = ['kind', 'span', ...lang.fields.get(kind)!.map((f) => f.name)].map((name) => {
+      const i = childIndex.get(name);
+      return `${JSON.stringify(name)}: ${i === undefined ? `node[${JSON.stringify(name)}]` : `n${i}`}`;
+    });
     const body = fields.length === 0 ? 'return node;' :
-      `${reads.join('\n')}\nif (${same.join(' && ')}) return node;\nconst out = { ...node };\n${stores.join('\n')}\nreturn out;`;
+      `${reads.join('\n')}\nif (${same.join(' && ')}) return node;\nreturn { ${props.join(', ')} };`;
     children.set(kind, new Function('several', `return function children_${kind}(node, one, list, ctx) {\n${body}\n};`)(severalNodes) as KindChildren);
     each.set(kind, new Function(`return function each_${kind}(node, f) {\n${visits.join('\n')}\n};`)() as KindEach);
     some.set(kind, new Function(`return function some_${kind}(node, f) {\n${tests.join('\n')}\nreturn false;\n};`)() as KindSome);

@@ -89,11 +89,10 @@ class ConcurrencyChecker {
 
   /** The declared types of an item (E0044) and every lambda and channel creation in it. */
   item(item: AnyNode): void {
-    const declared = (t: Ty, at: AnyNode) => this.channelType(t, at);
     switch (item.kind) {
       case 'ClassDecl': {
         const c = item as N<'ClassDecl'>;
-        for (const f of c.fields) declared(f.ty, f);
+        for (const f of c.fields) this.channelType(f.ty, f);
         for (const m of c.methods) this.fn(m);
         return;
       }
@@ -105,7 +104,7 @@ class ConcurrencyChecker {
             'non-atomic shared mutable state',
             'make it immutable, or give it a Sync type such as `Atomic<T>` or `Mutex<T>` and change it through its methods');
         }
-        declared(s.ty, s);
+        this.channelType(s.ty, s);
         this.body(s.init);
         return;
       }

@@ -40,59 +40,52 @@ export function checkProgram(program: N<'Program'>, diag: Diagnostics): void {
   const table = unsafeTable(program);
   const report = (span: Span, what: string, label: string) =>
     diag.error('E0030', span, `${what} is unsafe`, { label, help: 'wrap it in `unsafe { ... }`' });
-  // the context is true inside an unsafe block, function or lambda
-  const walk = rewriter<boolean>(Ltyped, {
-    FnDecl: (node: N<'FnDecl'>, next, inUnsafe) => next(node, inUnsafe || node.unsafe),
-    Lambda: (node: N<'Lambda'>, next, inUnsafe) => next(node, inUnsafe || node.unsafe),
-    Unsafe: (node: N<'Unsafe'>, next) => next(node, true),
-    Delete: (node: N<'Delete'>, next, inUnsafe) => {
-      if (!inUnsafe) report(node.span, '`delete`', 'unsafe operation');
+  // Nothing inside an unsafe block, function or lambda can be reported (lambdas in it are
+  // unsafe contexts too), so such a node is not walked, and everything walked is safe code.
+  const walk = rewriter(Ltyped, {
+    FnDecl: (node: N<'FnDecl'>, next) => (node.unsafe ? node : next(node)),
+    Lambda: (node: N<'Lambda'>, next) => (node.unsafe ? node : next(node)),
+    Unsafe: (node: N<'Unsafe'>) => node,
+    Delete: (node: N<'Delete'>, next) => {
+      report(node.span, '`delete`', 'unsafe operation');
       return next(node);
     },
-    Binary: (node: N<'Binary'>, next, inUnsafe) => {
-      if (!inUnsafe && (node.op === '+' || node.op === '-') && node.left.ty.k === 'ptr') {
-        report(node.span, 'pointer arithmetic', 'pointer arithmetic');
-      }
+    Binary: (node: N<'Binary'>, next) => {
+      if ((node.op === '+' || node.op === '-') && node.left.ty.k === 'ptr') report(node.span, 'pointer arithmetic', 'pointer arithmetic');
       return next(node);
     },
-    CompoundAssign: (node: N<'CompoundAssign'>, next, inUnsafe) => {
-      if (!inUnsafe && (node.op === '+' || node.op === '-') && node.target.ty.k === 'ptr') {
-        report(node.span, 'pointer arithmetic', 'pointer arithmetic');
-      }
+    CompoundAssign: (node: N<'CompoundAssign'>, next) => {
+      if ((node.op === '+' || node.op === '-') && node.target.ty.k === 'ptr') report(node.span, 'pointer arithmetic', 'pointer arithmetic');
       return next(node);
     },
-    Cast: (node: N<'Cast'>, next, inUnsafe) => {
+    Cast: (node: N<'Cast'>, next) => {
       const from = node.expr.ty.k;
       const to = node.ty.k;
-      if (!inUnsafe && ((from === 'ptr' && to === 'int') || (from === 'int' && to === 'ptr'))) {
+      if ((from === 'ptr' && to === 'int') || (from === 'int' && to === 'ptr')) {
         report(node.span, from === 'ptr' ? 'casting a pointer to an integer' : 'casting an integer to a pointer', 'pointer/integer cast');
       }
       return next(node);
     },
-    Call: (node: N<'Call'>, next, inUnsafe) => {
+    Call: (node: N<'Call'>, next) => {
       const callee = node.callee;
-      if (!inUnsafe) {
-        if (callee.kind === 'Name') {
-          const ref = callee.ref as NameRef;
-          if (ref.k === 'extern') report(node.span, `call to extern function \`${ref.name}\``, 'call to an extern function');
-          else if (ref.k === 'fn' && table.fns.has(ref.name)) report(node.span, `call to unsafe function \`${ref.name}\``, 'call to an unsafe function');
-        } else if (callee.kind === 'Path' && table.methods.get(callee.owner)?.has(callee.member)) {
-          report(node.span, `call to unsafe method \`${callee.owner}::${callee.member}\``, 'call to an unsafe method');
-        }
+      if (callee.kind === 'Name') {
+        const ref = callee.ref as NameRef;
+        if (ref.k === 'extern') report(node.span, `call to extern function \`${ref.name}\``, 'call to an extern function');
+        else if (ref.k === 'fn' && table.fns.has(ref.name)) report(node.span, `call to unsafe function \`${ref.name}\``, 'call to an unsafe function');
+      } else if (callee.kind === 'Path' && table.methods.get(callee.owner)?.has(callee.member)) {
+        report(node.span, `call to unsafe method \`${callee.owner}::${callee.member}\``, 'call to an unsafe method');
       }
       return next(node);
     },
-    MethodCall: (node: N<'MethodCall'>, next, inUnsafe) => {
-      if (!inUnsafe) {
-        const cls = receiverClass(node.object.ty);
-        if (cls && table.methods.get(cls)?.has(node.method)) {
-          report(node.span, `call to unsafe method \`${cls}.${node.method}\``, 'call to an unsafe method');
-        }
+    MethodCall: (node: N<'MethodCall'>, next) => {
+      const cls = receiverClass(node.object.ty);
+      if (cls && table.methods.get(cls)?.has(node.method)) {
+        report(node.span, `call to unsafe method \`${cls}.${node.method}\``, 'call to an unsafe method');
       }
       return next(node);
     },
   });
-  walk(program, false);
+  walk(program, undefined);
 }
 
 export const checkUnsafePass = definePass<N<'Program'>, N<'Program'>>({

@@ -32,24 +32,30 @@ function isPure(e: AnyNode): boolean {
 
 interface Ctx { freshId(): number }
 
-/** Rewrites place `e` so that it can be evaluated twice; the bindings it needs go to `lets`. */
+/**
+ * Rewrites place `e` so that it can be evaluated twice; the bindings it needs go to `lets`.
+ * Nodes are built as literals in declaration order (a spread gives each copy a hidden class
+ * of its own, which slows every later walk), and kept when nothing in them changed.
+ */
 function stabilizePlace(e: Expr, lets: AnyNode[], ctx: Ctx): Expr {
   switch (e.kind) {
     case 'Name': return e;
     case 'Field': {
       const f = e as N<'Field'>;
-      return { ...f, object: stabilizePlace(f.object, lets, ctx) } as Expr;
+      const object = stabilizePlace(f.object, lets, ctx);
+      return object === f.object ? f : { kind: 'Field', span: f.span, object, name: f.name, ty: f.ty };
     }
     case 'Index': {
       const ix = e as N<'Index'>;
       const object = stabilizePlace(ix.object, lets, ctx);
-      return { ...ix, object, index: stabilizeValue(ix.index, lets, ctx) } as Expr;
+      const index = stabilizeValue(ix.index, lets, ctx);
+      return object === ix.object && index === ix.index ? ix : { kind: 'Index', span: ix.span, object, index, ty: ix.ty };
     }
     case 'Star': {
       // `*b` of a Box names the box's content: keep the box a place (a copy would be a new box)
       const s = e as N<'Star'>;
       const operand = s.operand.ty.k === 'box' ? stabilizePlace(s.operand, lets, ctx) : stabilizeValue(s.operand, lets, ctx);
-      return { ...s, operand } as Expr;
+      return operand === s.operand ? s : { kind: 'Star', span: s.span, mut: s.mut, operand, ty: s.ty };
     }
     default: return stabilizeValue(e, lets, ctx);
   }
@@ -59,7 +65,7 @@ function stabilizeValue(e: Expr, lets: AnyNode[], ctx: Ctx): Expr {
   if (isPure(e)) return e;
   const id = ctx.freshId();
   const { span, ty } = e;
-  lets.push({ kind: 'Let', span, name: '__tmp', mut: false, id, ty, init: e });
+  lets.push({ kind: 'Let', span, name: '__tmp', mut: false, ty, init: e, id });
   return { kind: 'Name', span, name: '__tmp', ref: { k: 'local', id }, ty };
 }
 
@@ -71,7 +77,8 @@ const desugar = rewriter<Ctx>(Ltyped, {
     // `<<=`/`>>=` may shift by another integer type: the result has the target's type
     const assign = { kind: 'Assign', span, target, value: { kind: 'Binary', span, op, left: target, right: value, ty: target.ty } };
     if (lets.length === 0) return assign;
-    return { kind: 'ExprStmt', span, expr: { kind: 'Block', span, stmts: [...lets, assign], tail: null, ty: T.void } };
+    lets.push(assign);
+    return { kind: 'ExprStmt', span, expr: { kind: 'Block', span, stmts: lets.slice(), tail: null, ty: T.void } };
   },
 });
 

@@ -116,16 +116,22 @@ class FunctionConverter {
   private readonly rw: Rewriter<Ctx>;
 
   constructor(private readonly owner: string, private readonly facts: SyncFacts, private readonly pass: PassContext) {
+    // changed nodes are literals in declaration order: a spread would give each copy a hidden class of its own
     this.rw = rewriter<Ctx>(Lptr, {
       Block: (node: N<'Block'>, _next, ctx) => this.block(node, ctx, [], false),
       RegionStmt: (node: N<'RegionStmt'>, _next, ctx) => ({
-        ...node,
+        kind: 'RegionStmt',
+        span: node.span,
+        name: node.name,
         capacity: node.capacity && this.rw(node.capacity, ctx),
         body: this.block(node.body, ctx, [[node.id, false]], false),
+        id: node.id,
       }),
       Lambda: (node: N<'Lambda'>, _next, ctx) => this.lambda(node, ctx, false),
       Call: (node: N<'Call'>, next, ctx) =>
-        isSpawnOfLambda(node) ? { ...node, args: [this.lambda(node.args[0] as N<'Lambda'>, ctx, true)] } : next(node),
+        isSpawnOfLambda(node)
+          ? { kind: 'Call', span: node.span, callee: node.callee, args: [this.lambda(node.args[0] as N<'Lambda'>, ctx, true)], ty: node.ty }
+          : next(node),
       Name: (node: N<'Name'>, _next, ctx) => {
         const ref = node.ref as NameRef;
         const access = ref.k === 'local' ? ctx.frame.access.get(ref.id) : undefined;
@@ -162,7 +168,7 @@ class FunctionConverter {
     if (!changed && tail === node.tail && state.inserts.size === 0) return node;
     const out: AnyNode[] = [...(state.inserts.get(-1) ?? [])];
     stmts.forEach((s, i) => out.push(s, ...(state.inserts.get(i) ?? [])));
-    return { ...node, stmts: out, tail };
+    return { kind: 'Block', span: node.span, stmts: out, tail, ty: node.ty };
   }
 
   private insert(state: BlockState, after: number, decl: AnyNode): void {
@@ -282,6 +288,10 @@ function hasLambda(root: AnyNode): boolean {
   return someNode(Lptr, root, (n) => n.kind === 'Lambda');
 }
 
+/** `f` with another body (a literal in declaration order, as the parser builds FnDecls). */
+const withBody = (f: N<'FnDecl'>, body: AnyNode): AnyNode =>
+  ({ kind: 'FnDecl', span: f.span, name: f.name, params: f.params, ret: f.ret, body, unsafe: f.unsafe, mutSelf: f.mutSelf, isStatic: f.isStatic });
+
 export const desugarLambdasPass = definePass<N<'Program'>, Node<typeof Lnolambda, 'Program'>>({
   name: 'desugar-lambdas',
   description: 'closure conversion: lambda bodies become functions `outer.lambdaN`, capturing lambdas Closures over an environment record',
@@ -298,7 +308,7 @@ export const desugarLambdasPass = definePass<N<'Program'>, Node<typeof Lnolambda
         case 'FnDecl': {
           const conv = new FunctionConverter(item.name, facts, ctx);
           const body = conv.functionBody(item.body, item.params.map((p) => [p.id, p.mut] as const));
-          items.push(body === item.body ? item : { ...item, body }, ...conv.lifted);
+          items.push(body === item.body ? item : withBody(item, body), ...conv.lifted);
           break;
         }
         case 'ClassDecl': {
@@ -309,20 +319,20 @@ export const desugarLambdasPass = definePass<N<'Program'>, Node<typeof Lnolambda
             // `this` (id 0) is a parameter of every method that has one
             const body = conv.functionBody(m.body, [[0, false], ...m.params.map((p) => [p.id, p.mut] as const)]);
             lifted.push(...conv.lifted);
-            return body === m.body ? m : { ...m, body };
+            return body === m.body ? m : withBody(m, body);
           });
-          items.push({ ...item, methods }, ...lifted);
+          items.push({ kind: 'ClassDecl', span: item.span, name: item.name, fields: item.fields, traits: item.traits, methods }, ...lifted);
           break;
         }
         case 'StaticDecl': {
           const conv = new FunctionConverter(`static.${item.name}`, facts, ctx);
           const init = conv.initializer(item.init);
-          items.push(init === item.init ? item : { ...item, init }, ...conv.lifted);
+          items.push(init === item.init ? item : { kind: 'StaticDecl', span: item.span, name: item.name, mut: item.mut, ty: item.ty, init }, ...conv.lifted);
           break;
         }
         default: items.push(item);
       }
     }
-    return { ...program, items } as unknown as Node<typeof Lnolambda, 'Program'>;
+    return { kind: 'Program', span: program.span, items } as unknown as Node<typeof Lnolambda, 'Program'>;
   },
 });

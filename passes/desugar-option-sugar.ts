@@ -31,54 +31,58 @@ function isPlainPlace(e: AnyNode): boolean {
   }
 }
 
+/** No statements to run first (never mutated: it only ever reaches a spread or a length test). */
+const NO_SETUP: readonly AnyNode[] = [];
+
 /**
  * Makes `opt` (an Option) readable twice: itself when it is a plain place, else a fresh
- * local bound to it. Returns the statements to run first, the test and the payload read.
+ * local bound to it. Returns the statements to run first and what to read instead of `opt`.
  */
-function examine(opt: Expr, span: Span, ctx: Ctx) {
+function examine(opt: Expr, span: Span, ctx: Ctx): { setup: readonly AnyNode[]; subject: Expr } {
   invariant(opt.ty.k === 'option', 'if let / while let / ?? examine an Option', opt);
-  const payloadTy = opt.ty.of;
-  let setup: AnyNode[] = [];
-  let subject = opt;
-  if (!isPlainPlace(opt)) {
-    const id = ctx.freshId();
-    setup = [{ kind: 'Let', span, name: '__opt', mut: false, id, ty: opt.ty, init: opt }];
-    subject = { kind: 'Name', span, name: '__opt', ref: { k: 'local', id }, ty: opt.ty };
-  }
+  if (isPlainPlace(opt)) return { setup: NO_SETUP, subject: opt };
+  const id = ctx.freshId();
   return {
-    setup,
-    isSome: { kind: 'OptIsSome', span, value: subject, ty: T.bool } as Expr,
-    payload: { kind: 'OptPayload', span, value: subject, ty: payloadTy } as Expr,
-    bindPayload: (name: string, id: number): AnyNode =>
-      ({ kind: 'Let', span, name, mut: false, id, ty: payloadTy, init: { kind: 'OptPayload', span, value: subject, ty: payloadTy } }),
+    setup: [{ kind: 'Let', span, name: '__opt', mut: false, ty: opt.ty, init: opt, id }],
+    subject: { kind: 'Name', span, name: '__opt', ref: { k: 'local', id }, ty: opt.ty },
   };
 }
 
-const withSetup = (setup: AnyNode[], tail: Expr, span: Span): Expr =>
+// Nodes are built as literals in declaration order, not by spreading the node they replace:
+// a spread gives each copy a hidden class of its own, which slows every later walk.
+const isSome = (subject: Expr, span: Span): Expr => ({ kind: 'OptIsSome', span, value: subject, ty: T.bool });
+const payload = (subject: Expr, span: Span): Expr =>
+  ({ kind: 'OptPayload', span, value: subject, ty: (subject.ty as Ty & { k: 'option' }).of });
+const bindPayload = (subject: Expr, name: string, id: number, span: Span): AnyNode => {
+  const init = payload(subject, span);
+  return { kind: 'Let', span, name, mut: false, ty: init.ty, init, id };
+};
+const tailBlock = (tail: Expr): Expr => ({ kind: 'Block', span: tail.span, stmts: [], tail, ty: tail.ty });
+
+const withSetup = (setup: readonly AnyNode[], tail: Expr, span: Span): Expr =>
   setup.length === 0 ? tail : { kind: 'Block', span, stmts: setup, tail, ty: tail.ty };
 
 const desugar = rewriter<Ctx>(Lnofor, {
   IfLet: (node: N<'IfLet'>, next, ctx) => {
     const { name, id, value, then, else: otherwise, span, ty } = next(node);
-    const x = examine(value, span, ctx);
-    const thenBlock = { ...then, stmts: [x.bindPayload(name, id), ...then.stmts] };
-    return withSetup(x.setup, { kind: 'If', span, cond: x.isSome, then: thenBlock, else: otherwise, ty }, span);
+    const { setup, subject } = examine(value, span, ctx);
+    const thenBlock = { kind: 'Block', span: then.span, stmts: [bindPayload(subject, name, id, span), ...then.stmts], tail: then.tail, ty: then.ty };
+    return withSetup(setup, { kind: 'If', span, cond: isSome(subject, span), then: thenBlock, else: otherwise, ty }, span);
   },
   WhileLet: (node: N<'WhileLet'>, next, ctx) => {
     const { name, id, value, body, span } = next(node);
-    const x = examine(value, span, ctx);
+    const { setup, subject } = examine(value, span, ctx);
     const breakBlock = { kind: 'Block', span, stmts: [{ kind: 'ExprStmt', span, expr: { kind: 'Break', span, ty: T.never } }], tail: null, ty: T.void };
     const stopWhenNone = { kind: 'ExprStmt', span, expr: {
-      kind: 'If', span, cond: { kind: 'Unary', span, op: '!', operand: x.isSome, ty: T.bool }, then: breakBlock, else: null, ty: T.void,
+      kind: 'If', span, cond: { kind: 'Unary', span, op: '!', operand: isSome(subject, span), ty: T.bool }, then: breakBlock, else: null, ty: T.void,
     } };
-    const loopBody = { ...body, stmts: [...x.setup, stopWhenNone, x.bindPayload(name, id), ...body.stmts] };
-    return { kind: 'Loop', span, body: loopBody };
+    const stmts = [...setup, stopWhenNone, bindPayload(subject, name, id, span), ...body.stmts];
+    return { kind: 'Loop', span, body: { kind: 'Block', span: body.span, stmts, tail: body.tail, ty: body.ty } };
   },
   Coalesce: (node: N<'Coalesce'>, next, ctx) => {
     const { left, right, span, ty } = next(node);
-    const x = examine(left, span, ctx);
-    const block = (tail: Expr): Expr => ({ kind: 'Block', span: tail.span, stmts: [], tail, ty: tail.ty });
-    return withSetup(x.setup, { kind: 'If', span, cond: x.isSome, then: block(x.payload), else: block(right), ty }, span);
+    const { setup, subject } = examine(left, span, ctx);
+    return withSetup(setup, { kind: 'If', span, cond: isSome(subject, span), then: tailBlock(payload(subject, span)), else: tailBlock(right), ty }, span);
   },
 });
 

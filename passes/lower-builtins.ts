@@ -26,10 +26,11 @@ const builtin = (op: BuiltinName, args: readonly AnyNode[], ty: Ty, span: Span):
 const i32Lit = (value: number, span: Span): Expr => ({ kind: 'IntLit', span, value: String(value), suffix: null, ty: T.i32 });
 
 /** The op of `Owner::member` (`Vec<i32>::new` is `vec.new`, `String::from` is `string.from`). */
+// (in this pass an invariant's message is built only when it fails: these run per node)
 function staticOp(path: N<'Path'>): BuiltinName {
   const owner = path.owner === 'String' ? 'string' : GENERIC_BY_NAME[path.owner];
   const op = `${owner}.${path.member}`;
-  invariant(owner && isBuiltin(op), `${path.owner}::${path.member} is a built-in`, path);
+  if (!(owner && isBuiltin(op))) invariant(false, `${path.owner}::${path.member} is a built-in`, path);
   return op;
 }
 
@@ -52,7 +53,7 @@ function lowerMethod(call: N<'MethodCall'>, ctx: Ctx): Expr {
     return withReceiverPointer(text, false, span, ctx, (recv) => builtin('string.parse_i64', [recv], ty, span));
   }
   const op = `${t.k}.${method}`;
-  invariant(isBuiltin(op), `${showTy(t)} has a built-in method ${method}`, call);
+  if (!isBuiltin(op)) invariant(false, `${showTy(t)} has a built-in method ${method}`, call);
   const shape: readonly string[] = BUILTINS[op].args;
   // an atomic operation without its ordering gets SeqCst
   const rest = shape.at(-1) === 'ordering' && args.length < shape.length - 1 ? [...args, i32Lit(ORDERING.SeqCst, span)] : args;
@@ -75,17 +76,17 @@ export const lowerBuiltinsPass = definePass<N<'Program'>, Node<typeof Lcore, 'Pr
         const args = node.args.map((a) => lower(a, c));
         if (callee.kind === 'Path') return builtin(staticOp(callee), args, ty, span);
         if (ref!.name === 'Some') return { kind: 'OptSome', span, value: args[0], ty };
-        invariant(isBuiltin(ref!.name!), `${ref!.name} is a built-in function`, node);
+        if (!isBuiltin(ref!.name!)) invariant(false, `${ref!.name} is a built-in function`, node);
         return builtin(ref!.name, args, ty, span);
       },
       Name: (node: N<'Name'>) => {
         const ref = node.ref as { k: string; name?: string };
         if (ref.k !== 'builtin') return node;
-        invariant(ref.name === 'None', `built-in ${node.name} is only called, never used as a value`, node);
+        if (ref.name !== 'None') invariant(false, `built-in ${node.name} is only called, never used as a value`, node);
         return { kind: 'OptNone', span: node.span, ty: node.ty };
       },
       Path: (node: N<'Path'>) => {
-        invariant(node.owner === 'Ordering' && Object.hasOwn(ORDERING, node.member), `${node.owner}::${node.member} is only called`, node);
+        if (!(node.owner === 'Ordering' && Object.hasOwn(ORDERING, node.member))) invariant(false, `${node.owner}::${node.member} is only called`, node);
         return i32Lit(ORDERING[node.member as keyof typeof ORDERING], node.span);
       },
       MethodCall: (node: N<'MethodCall'>, next, c) => lowerMethod(next(node), c),

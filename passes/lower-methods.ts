@@ -43,7 +43,7 @@ export function withReceiverPointer(object: Expr, mut: boolean, span: Span, ctx:
   const id = ctx.freshId();
   const tmp = { kind: 'Name', span, name: '__recv', ref: { k: 'local', id }, ty: object.ty };
   const call = build({ kind: 'AddrOf', span, mut, place: tmp, ty: pTy });
-  const bind = { kind: 'Let', span, name: '__recv', mut, id, ty: object.ty, init: object };
+  const bind = { kind: 'Let', span, name: '__recv', mut, ty: object.ty, init: object, id };
   return { kind: 'Block', span, stmts: [bind], tail: call, ty: call.ty };
 }
 
@@ -83,11 +83,12 @@ function lift(cls: N<'ClassDecl'>): AnyNode[] {
   const fns = cls.methods.map((m) => {
     const self = thisType(cls, m);
     const thisParam = self && { kind: 'Param', span: m.span, name: 'this', mut: false, ty: self, id: 0 };
+    // a literal in declaration order: a spread would give each function a hidden class of its own
     const params = thisParam ? prepend(thisParam, m.params) : m.params;
-    return { ...m, name: `${cls.name}.${m.name}`, params, mutSelf: false, isStatic: false };
+    return { kind: 'FnDecl', span: m.span, name: `${cls.name}.${m.name}`, params, ret: m.ret, body: m.body, unsafe: m.unsafe, mutSelf: false, isStatic: false };
   });
   const dropFn = cls.traits.includes('Drop') ? `${cls.name}.drop` : null;
-  return [{ ...cls, methods: [], dropFn }, ...fns];
+  return [{ kind: 'ClassDecl', span: cls.span, name: cls.name, fields: cls.fields, traits: cls.traits, methods: [], dropFn }, ...fns];
 }
 
 export const lowerMethodsPass = definePass<N<'Program'>, Node<typeof Lnomethods, 'Program'>>({
@@ -118,6 +119,7 @@ export const lowerMethodsPass = definePass<N<'Program'>, Node<typeof Lnomethods,
       },
     });
     const out = lower(program, ctx) as N<'Program'>;
-    return { ...out, items: out.items.flatMap((it) => (it.kind === 'ClassDecl' ? lift(it) : [it])) } as unknown as Node<typeof Lnomethods, 'Program'>;
+    const items = out.items.flatMap((it) => (it.kind === 'ClassDecl' ? lift(it) : [it]));
+    return { kind: 'Program', span: out.span, items } as unknown as Node<typeof Lnomethods, 'Program'>;
   },
 });

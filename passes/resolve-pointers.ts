@@ -28,34 +28,37 @@ function autoDeref(e: Expr, keepGuard = false): Expr {
   }
 }
 
+// Changed nodes are rebuilt as literals in declaration order, not `{ ...node, object }`:
+// a spread gives each copy a hidden class of its own, which slows every later walk.
 const resolve = rewriter(Lnosugar, {
   Star: (node: N<'Star'>, next) => {
     const { mut, operand, span, ty } = next(node);
     const t = operand.ty;
     // `*return x`: the operand never yields a value, so nothing is dereferenced or pointed to
     if (t.k === 'never') return operand;
+    // (the invariants' messages are built only on failure)
     if (!mut && (t.k === 'ptr' || t.k === 'box')) {
-      invariant(tyEq(ty, t.k === 'ptr' ? t.to : t.of), `*e of a ${showTy(t)} is its target, not ${showTy(ty)}`, node);
+      if (!tyEq(ty, t.k === 'ptr' ? t.to : t.of)) invariant(false, `*e of a ${showTy(t)} is its target, not ${showTy(ty)}`, node);
       return { kind: 'Deref', span, ptr: operand, ty };
     }
-    invariant(ty.k === 'ptr' && tyEq(ty.to, t), `*e of a ${showTy(t)} is a pointer to it, not ${showTy(ty)}`, node);
+    if (!(ty.k === 'ptr' && tyEq(ty.to, t))) invariant(false, `*e of a ${showTy(t)} is a pointer to it, not ${showTy(ty)}`, node);
     return { kind: 'AddrOf', span, mut, place: operand, ty };
   },
   Field: (node: N<'Field'>, next) => {
     const f = next(node);
     // `g.value` on a Guard is the guard's own field; any other name goes through to the value
     const object = autoDeref(f.object, f.name === 'value');
-    return object === f.object ? f : { ...f, object };
+    return object === f.object ? f : { kind: 'Field', span: f.span, object, name: f.name, ty: f.ty };
   },
   Index: (node: N<'Index'>, next) => {
     const ix = next(node);
     const object = autoDeref(ix.object);
-    return object === ix.object ? ix : { ...ix, object };
+    return object === ix.object ? ix : { kind: 'Index', span: ix.span, object, index: ix.index, ty: ix.ty };
   },
   MethodCall: (node: N<'MethodCall'>, next) => {
     const m = next(node);
     const object = autoDeref(m.object);
-    return object === m.object ? m : { ...m, object };
+    return object === m.object ? m : { kind: 'MethodCall', span: m.span, object, method: m.method, args: m.args, ty: m.ty };
   },
 });
 

@@ -64,7 +64,7 @@ import type { Diagnostics } from '../ir/diagnostics.js';
 import { definePass, invariant } from './pass.js';
 import { Inference } from './check-types/inference.js';
 import { builtinConstructor, builtinConstructorNames, builtinMethod, builtinMethodNames, isBuiltinOwner, type ArgSpec } from './check-types/builtin-methods.js';
-import { derefLevels, derefMutability, placeMutability, type Mutability, type PlaceEnv } from './check-types/places.js';
+import { derefLevels, derefMutability, fieldStop, indexable, placeMutability, type Mutability, type PlaceEnv } from './check-types/places.js';
 import { closestName } from './resolve-names.js';
 import { checkProgram as checkUnsafeProgram } from './check-unsafe.js';
 
@@ -135,6 +135,11 @@ function calleeText(call: R<'Call'> | R<'MethodCall'>, cls: ClassInfo | null): s
 
 const noFresh = (): Ty => T.never;
 
+/** "cannot infer" help for a constructor path without its type argument (`Vec::new()`) */
+const ELEM_HELP: Readonly<Record<string, string>> = {
+  Vec: 'write the element type: `Vec<i32>::new()`', Channel: 'write the message type: `Channel<i64>::new(8)`',
+};
+
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /** Literals whose type comes from their context: `1`, `-2`, `1.5`, `1 + 2`. */
@@ -191,7 +196,8 @@ class Checker {
   readonly externs = new Map<string, FnInfo>();
   readonly statics = new Map<string, { ty: Ty; mut: boolean }>();
   readonly inf = new Inference();
-  private locals = new Map<number, LocalInfo>();
+  /** by binding id (ids are small and dense within a function: an array, not a Map) */
+  private locals: (LocalInfo | undefined)[] = [];
   private fn: FnCtx = { ret: T.void, loops: [], method: null };
   /** literals whose type was still a variable: range-checked once the function is inferred */
   private pendingLiterals: { value: number | bigint; ty: Ty; span: Span }[] = [];
@@ -209,7 +215,7 @@ class Checker {
   private broken = false;
   readonly places: PlaceEnv = {
     shallow: (t) => this.inf.shallow(t),
-    local: (id) => this.locals.get(id),
+    local: (id) => this.locals[id],
     staticIsMut: (name) => this.statics.get(name)?.mut ?? false,
   };
 
@@ -295,9 +301,9 @@ class Checker {
     const method = cls && !f.isStatic ? { name: f.name } : null;
     const mutSelf = cls?.methods.get(f.name)?.mutSelf ?? false;
     return this.inFunction({ ret: f.ret, loops: [], method }, () => {
-      if (cls && !f.isStatic) this.locals.set(0, { name: 'this', ty: ptr(classTy(cls.name), mutSelf), mut: false, param: true });
-      for (const p of f.params) this.locals.set(p.id, { name: p.name, ty: p.ty!, mut: p.mut, param: true });
-      const body = this.fnBody(f.body, f.ret, `\`${f.name}\``);
+      if (cls && !f.isStatic) this.locals[0] = { name: 'this', ty: ptr(classTy(cls.name), mutSelf), mut: false, param: true };
+      for (const p of f.params) this.locals[p.id] = { name: p.name, ty: p.ty!, mut: p.mut, param: true };
+      const body = this.fnBody(f.body, f.ret, f.name);
       return build(f, { body });
     });
   }
@@ -308,7 +314,7 @@ class Checker {
    */
   private inFunction(ctx: FnCtx, check: () => AnyNode): AnyNode {
     this.inf.reset();
-    this.locals = new Map();
+    this.locals = [];
     this.fn = ctx;
     this.pendingLiterals = [];
     this.pendingNegations = [];
@@ -322,8 +328,8 @@ class Checker {
       const t = this.inf.zonk(n.ty);
       if (t.k === 'int' && !isSigned(t)) this.cannotNegate(t, n.span);
     }
-    const unbound = new Set<number>();
-    const zonk = (t: Ty): Ty => this.inf.zonk(t, (id) => { unbound.add(id); return T.never; });
+    let unbound: Set<number> | null = null; // (made only when a variable is left unbound)
+    const zonk = (t: Ty): Ty => this.inf.zonk(t, (id) => { (unbound ??= new Set()).add(id); return T.never; });
     for (const n of this.inferNodes) {
       const node = n as unknown as Record<string, unknown>;
       for (const f of TYPE_FIELDS.get(n.kind)!) {
@@ -334,7 +340,7 @@ class Checker {
     // "cannot infer" is reported only in functions without other errors: those often leave
     // variables unconstrained, and the first error is the useful one
     if (this.diag.list.length === errorsBefore) {
-      const ids = [...unbound].sort((a, b) => this.inf.origin(a).span.start - this.inf.origin(b).span.start || a - b);
+      const ids = [...unbound ?? []].sort((a, b) => this.inf.origin(a).span.start - this.inf.origin(b).span.start || a - b);
       for (const id of ids) {
         const o = this.inf.origin(id);
         this.diag.error('E0003', o.span, 'cannot infer type', { label: 'type needed here', help: o.help });
@@ -348,10 +354,10 @@ class Checker {
     return this.track(build<N>(e, changes));
   }
 
-  // The most frequent kinds are built as literals rather than by `typed`, whose changes
-  // object is one more allocation per node; in Ltyped's field order, as `build` makes them,
-  // so that they share hidden classes (tests/check-types.test.ts checks the order). Their
-  // only type field is `ty`.
+  // The frequent kinds are built as literals (here and inline) rather than by `typed`, whose
+  // changes object is one more allocation per node and whose field lookups are generic; in
+  // Ltyped's field order, as `build` makes them, so that they share hidden classes
+  // (tests/check-types.test.ts checks the order). Their only type field is `ty`.
   private typedName(e: R<'Name'>, ty: Ty): TE {
     return this.trackTy({ kind: 'Name', span: e.span, name: e.name, ref: e.ref, ty });
   }
@@ -363,6 +369,9 @@ class Checker {
   }
   private typedMethodCall(e: R<'MethodCall'>, object: TE, args: readonly TE[], ty: Ty): TE {
     return this.trackTy({ kind: 'MethodCall', span: e.span, object, method: e.method, args, ty });
+  }
+  private typedStar(e: R<'Star'>, operand: TE, ty: Ty): TE {
+    return this.trackTy({ kind: 'Star', span: e.span, mut: e.mut, operand, ty });
   }
 
   /** `track` for a node whose only type field is `ty` */
@@ -382,8 +391,8 @@ class Checker {
     return n;
   }
 
-  /** A function's or lambda's block body: its tail is the result; a non-void one must not fall off its end. */
-  private fnBody(body: R<'Block'>, ret: Ty, what: string): TE {
+  /** A function's (`fnName`) or lambda's (null) block body: its tail is the result; a non-void one must not fall off its end. */
+  private fnBody(body: R<'Block'>, ret: Ty, fnName: string | null): TE {
     const r = this.inf.shallow(ret);
     if (r.k === 'void') return this.block(body, null, true);
     const b = this.block(body, ret, false);
@@ -396,7 +405,7 @@ class Checker {
         // reported at the body's `{`, on the line that declares the result type (rustc points
         // at the return type): that is where a reader looks for the function's promise
         this.diag.error('E0003', { start: body.span.start, end: Math.min(body.span.end, body.span.start + 1) },
-          `missing return: ${what} returns ${this.q(ret)} but its body can reach its end`,
+          `missing return: ${fnName === null ? 'this lambda' : `\`${fnName}\``} returns ${this.q(ret)} but its body can reach its end`,
           { label: 'this body can reach its end without a value', help: 'add a `return` statement at the end of the body' });
       }
     }
@@ -451,6 +460,8 @@ class Checker {
       this.error('E0004', call.span, `${calleeText(call, cls)} takes ${plural(params.length, 'argument')} but ${args.length} ${args.length === 1 ? 'was' : 'were'} supplied`,
         { label: `expected ${plural(params.length, 'argument')}` });
     }
+    // (`map`, not a loop into `new Array(n)`: the tree's lists stay packed arrays, which the
+    // later passes' loops read faster than holey ones)
     return args.map((a, i) => {
       const v = i < params.length ? this.coerced(this.expr(a, params[i]), params[i], 'argument') : this.expr(a, null);
       this.noValue(v);
@@ -518,38 +529,40 @@ class Checker {
         if (this.inf.shallow(ty).k === 'void') {
           this.error('E0003', s.init.span, `\`${s.name}\` would have type \`void\`: this expression has no value`, { label: 'no value' });
         }
-        this.locals.set(s.id, { name: s.name, ty, mut: s.mut, param: false });
+        this.locals[s.id] = { name: s.name, ty, mut: s.mut, param: false };
         this.diverged = this.never(init);
-        return this.typed(s, { init, ty });
+        const let_ = { kind: 'Let', span: s.span, name: s.name, mut: s.mut, ty, init, id: s.id };
+        if (hasInfer(ty)) this.inferNodes.push(let_);
+        return let_;
       }
       case 'Assign': {
         const target = this.expr(s.target as RExpr, null);
         const value = this.coerced(this.expr(s.value as RExpr, target.ty), target.ty);
         this.assignable(target, s.span);
         this.diverged = this.never(value);
-        return build(s, { target, value });
+        return { kind: 'Assign', span: s.span, target, value };
       }
       case 'CompoundAssign': {
         const target = this.expr(s.target as RExpr, null);
         const value = this.compoundValue(s, target);
         this.assignable(target, s.span);
         this.diverged = this.never(value);
-        return build(s, { target, value });
+        return { kind: 'CompoundAssign', span: s.span, op: s.op, target, value };
       }
       case 'ExprStmt': {
         const expr = this.expr(s.expr as RExpr, null, true);
         this.diverged = this.never(expr);
-        return build(s, { expr });
+        return { kind: 'ExprStmt', span: s.span, expr };
       }
       case 'While': {
         const cond = this.condition(s.cond as RExpr);
         const body = this.loopBody(s.body);
         this.diverged = false;
-        return build(s, { cond, body });
+        return { kind: 'While', span: s.span, cond, body };
       }
       case 'WhileLet': {
         const value = this.expr(s.value as RExpr, null);
-        this.locals.set(s.id, { name: s.name, ty: this.payload(value, 'while let'), mut: false, param: false });
+        this.locals[s.id] = { name: s.name, ty: this.payload(value, 'while let'), mut: false, param: false };
         const body = this.loopBody(s.body);
         this.diverged = false;
         return build(s, { value, body });
@@ -565,15 +578,15 @@ class Checker {
           this.error('E0003', s.end.span, `mismatched range bounds: ${this.q(start.ty)} and ${this.q(end.ty)}`,
             { label: `expected ${this.q(start.ty)}`, help: 'convert one bound with `as`' });
         } else if (sk === 'never') ty = end.ty;
-        this.locals.set(s.id, { name: s.name, ty, mut: false, param: false });
+        this.locals[s.id] = { name: s.name, ty, mut: false, param: false };
         const body = this.loopBody(s.body);
         this.diverged = false;
-        return build(s, { start, end, body });
+        return { kind: 'For', span: s.span, name: s.name, start, end, inclusive: s.inclusive, body, id: s.id };
       }
       case 'Loop': {
         const body = this.loopBody(s.body);
         this.diverged = !this.broken;
-        return build(s, { body });
+        return { kind: 'Loop', span: s.span, body };
       }
       case 'Delete': {
         const target = this.expr(s.target as RExpr, null);
@@ -589,7 +602,7 @@ class Checker {
             this.error('E0003', capacity.span, `a region's capacity is an integer (bytes), found ${this.q(capacity.ty)}`, { label: 'not an integer' });
           }
         }
-        this.locals.set(s.id, { name: s.name, ty: T.region, mut: false, param: false });
+        this.locals[s.id] = { name: s.name, ty: T.region, mut: false, param: false };
         const body = this.block(s.body, null, true);
         this.diverged = this.never(body);
         return build(s, { capacity, body });
@@ -725,10 +738,10 @@ class Checker {
       case 'FloatLit': {
         const ty = e.suffix ? T[e.suffix as FloatName]
           : exp && this.inf.kind(exp) === 'float' ? this.inf.shallow(exp) : this.inf.fresh(e.span, '', 'float');
-        return this.typed(e, { ty });
+        return this.trackTy({ kind: 'FloatLit', span: e.span, value: e.value, suffix: e.suffix, ty });
       }
-      case 'StrLit': return this.typed(e, { ty: T.str });
-      case 'BoolLit': return this.typed(e, { ty: T.bool });
+      case 'StrLit': return { kind: 'StrLit', span: e.span, value: e.value, ty: T.str };
+      case 'BoolLit': return { kind: 'BoolLit', span: e.span, value: e.value, ty: T.bool };
       case 'Name': return this.name(e, exp);
       case 'Path': return this.pathValue(e);
       case 'Unary': return this.unary(e, exp);
@@ -738,12 +751,12 @@ class Checker {
         const x = exp && this.inf.shallow(exp);
         const left = this.expr(e.left as RExpr, x && x.k !== 'infer' && x.k !== 'never' ? gen('option', x) : null);
         const lt = this.inf.shallow(left.ty);
-        if (lt.k === 'never') return this.typed(e, { left, right: this.expr(e.right as RExpr, exp), ty: T.never });
+        if (lt.k === 'never') return { kind: 'Coalesce', span: e.span, left, right: this.expr(e.right as RExpr, exp), ty: T.never };
         const payload = this.payload(left, '??');
         if (lt.k !== 'option' && this.inf.kind(lt) !== 'infer') return this.bad(e, { left, right: this.expr(e.right as RExpr, null) });
         const right = this.coerced(this.expr(e.right as RExpr, payload), payload, 'the `??` fallback');
         if (this.noValue(right)) return this.bad(e, { left, right });
-        return this.typed(e, { left, right, ty: payload });
+        return this.trackTy({ kind: 'Coalesce', span: e.span, left, right, ty: payload });
       }
       case 'Cast': return this.cast(e);
       case 'Field': return this.field(e);
@@ -765,19 +778,19 @@ class Checker {
         const cond = this.condition(e.cond as RExpr);
         const then = this.block(e.then, discard ? null : exp, discard);
         const els = e.else ? this.expr(e.else as RExpr, discard ? null : exp, discard) : null;
-        return this.typed(e, { cond, then, else: els, ty: this.branches(then, els, discard, e.span) });
+        return this.trackTy({ kind: 'If', span: e.span, cond, then, else: els, ty: this.branches(then, els, discard, e.span) });
       }
       case 'IfLet': {
         const value = this.expr(e.value as RExpr, null);
-        this.locals.set(e.id, { name: e.name, ty: this.payload(value, 'if let'), mut: false, param: false });
+        this.locals[e.id] = { name: e.name, ty: this.payload(value, 'if let'), mut: false, param: false };
         const then = this.block(e.then, discard ? null : exp, discard);
         const els = e.else ? this.expr(e.else as RExpr, discard ? null : exp, discard) : null;
-        return this.typed(e, { value, then, else: els, ty: this.branches(then, els, discard, e.span) });
+        return this.trackTy({ kind: 'IfLet', span: e.span, name: e.name, value, then, else: els, id: e.id, ty: this.branches(then, els, discard, e.span) });
       }
       case 'Block': return this.block(e, exp, discard);
       case 'Unsafe': {
         const body = this.block(e.body, exp, discard);
-        return this.typed(e, { body, ty: body.ty });
+        return this.trackTy({ kind: 'Unsafe', span: e.span, body, ty: body.ty });
       }
       case 'Return': return this.ret(e);
       case 'Break': case 'Continue': {
@@ -786,7 +799,7 @@ class Checker {
           const word = e.kind === 'Break' ? 'break' : 'continue';
           this.diag.error('E0001', e.span, `\`${word}\` outside of a loop`, { label: 'not inside a loop' });
         } else if (e.kind === 'Break') l.broken = true;
-        return this.typed(e, { ty: T.never });
+        return { kind: e.kind, span: e.span, ty: T.never };
       }
     }
   }
@@ -830,7 +843,8 @@ class Checker {
     const short = e.value.length <= 15;
     const v = short ? (negate ? -Number(e.value) : Number(e.value)) : negate ? -BigInt(e.value) : BigInt(e.value);
     if (ty.k === 'int') this.literalFits(v, ty, span);
-    else this.pendingLiterals.push({ value: v, ty, span });
+    // (0..=127 fits every integer type: nothing to check once the type is known)
+    else if (!(typeof v === 'number' && v >= 0 && v <= 127)) this.pendingLiterals.push({ value: v, ty, span });
     const value = !negate ? e.value : short ? (v === 0 ? '0' : `-${e.value}`) : String(v);
     return this.trackTy({ kind: 'IntLit', span, value, suffix: e.suffix, ty });
   }
@@ -854,18 +868,18 @@ class Checker {
     const ref = e.ref as NameRef;
     switch (ref.k) {
       case 'local': {
-        const l = this.locals.get(ref.id);
-        invariant(l, `local ${e.name}#${ref.id} is bound before use`, e);
+        const l = this.locals[ref.id];
+        if (!l) invariant(false, `local ${e.name}#${ref.id} is bound before use`, e); // (not `invariant(l, ...)`: its message would be made at every use)
         return this.typedName(e, l.ty);
       }
       case 'global': {
         const s = this.statics.get(ref.name);
-        invariant(s, `static ${ref.name} is declared`, e);
+        if (!s) invariant(false, `static ${ref.name} is declared`, e);
         return this.typedName(e, s.ty);
       }
       case 'fn': {
         const f = this.fns.get(ref.name);
-        invariant(f, `function ${ref.name} is declared`, e);
+        if (!f) invariant(false, `function ${ref.name} is declared`, e);
         // a named function captures nothing, so it may also be used as a concurrent fn
         const x = exp && this.inf.shallow(exp);
         return this.typedName(e, x?.k === 'fn' && x.concurrent ? fnTy(f.params, f.ret, true) : f.ty);
@@ -911,7 +925,7 @@ class Checker {
         const operand = this.expr(operandNode, this.numericHint(exp));
         const t = this.inf.shallow(operand.ty);
         const k = this.inf.kind(t);
-        if ((t.k === 'int' && isSigned(t)) || k === 'float' || k === 'never') return this.typed(e, { operand, ty: operand.ty });
+        if ((t.k === 'int' && isSigned(t)) || k === 'float' || k === 'never') return this.trackTy({ kind: 'Unary', span: e.span, op: e.op, operand, ty: operand.ty });
         if (t.k === 'infer' && k === 'int') {
           this.pendingNegations.push({ ty: t, span: e.span });
           return this.typed(e, { operand, ty: operand.ty });
@@ -922,7 +936,7 @@ class Checker {
       case '!': {
         const operand = this.expr(operandNode, T.bool);
         const k = this.inf.kind(operand.ty);
-        if (k === 'bool' || k === 'never') return this.typed(e, { operand, ty: T.bool });
+        if (k === 'bool' || k === 'never') return { kind: 'Unary', span: e.span, op: e.op, operand, ty: T.bool };
         this.error('E0003', e.span, `\`!\` needs a \`bool\`, found ${this.q(operand.ty)}`,
           { label: 'not a bool', help: k === 'int' ? 'for bitwise not, use `~`' : undefined });
         return this.bad(e, { operand });
@@ -944,12 +958,12 @@ class Checker {
     const t = this.inf.shallow(operand.ty);
     if (t.k === 'never' || this.noValue(operand)) return this.bad(e, { operand });
     if (!e.mut) {
-      if (t.k === 'ptr') return this.typed(e, { operand, ty: t.to });
-      if (t.k === 'box') return this.typed(e, { operand, ty: t.of });
-      return this.typed(e, { operand, ty: ptr(operand.ty, false) });
+      if (t.k === 'ptr') return this.typedStar(e, operand, t.to);
+      if (t.k === 'box') return this.typedStar(e, operand, t.of);
+      return this.typedStar(e, operand, ptr(operand.ty, false));
     }
     this.requireMutable(placeMutability(operand, this.places), e.span, 'pointer');
-    return this.typed(e, { operand, ty: ptr(operand.ty, true) });
+    return this.typedStar(e, operand, ptr(operand.ty, true));
   }
 
   private binary(e: R<'Binary'>, exp: Ty | null): TE {
@@ -972,7 +986,16 @@ class Checker {
       return this.typedBinary(e, left, right, left.ty);
     }
     const comparison = EQUALITY.has(op) || ORDER.has(op);
-    const [left, right] = this.operands(left0, right0, comparison ? null : this.numericHint(exp));
+    // (as `operands`, without its pair array: binary operators are the most frequent nodes)
+    const hint = comparison ? null : this.numericHint(exp);
+    let left: TE, right: TE;
+    if (isLiteralish(left0) && !isLiteralish(right0)) {
+      right = this.expr(right0, hint);
+      left = this.expr(left0, this.numericHint(right.ty) ?? hint);
+    } else {
+      left = this.expr(left0, hint);
+      right = this.expr(right0, this.numericHint(left.ty) ?? hint);
+    }
     const lt = this.inf.shallow(left.ty);
     const rt = this.inf.shallow(right.ty);
     if (lt.k === 'never' || rt.k === 'never') return this.typedBinary(e, left, right, comparison ? T.bool : T.never);
@@ -1015,7 +1038,7 @@ class Checker {
         { label: 'invalid cast', help: '`as` converts between numbers, from bool to integers, and between pointers and integers' });
       return this.bad(e, { expr });
     }
-    return this.typed(e, { expr, ty: to });
+    return this.trackTy({ kind: 'Cast', span: e.span, expr, ty: to });
   }
 
   private needKnown(t: Ty, span: Span): boolean {
@@ -1026,13 +1049,13 @@ class Checker {
 
   private field(e: R<'Field'>): TE {
     const object = this.expr(e.object as RExpr, null);
-    const { target } = derefLevels(object.ty, this.places, (x) => x.k === 'class' || (x.k === 'guard' && e.name === 'value'));
+    const { target } = derefLevels(object.ty, this.places, fieldStop(e.name));
     if (target.k === 'never' || !this.needKnown(target, object.span)) return this.bad(e, { object });
-    if (target.k === 'guard') return this.typed(e, { object, ty: target.of });
+    if (target.k === 'guard') return this.trackTy({ kind: 'Field', span: e.span, object, name: e.name, ty: target.of });
     if (target.k === 'class') {
       const cls = this.classes.get(target.name);
       const ty = cls?.fields.get(e.name);
-      if (ty) return this.typed(e, { object, ty });
+      if (ty) return this.trackTy({ kind: 'Field', span: e.span, object, name: e.name, ty });
       if (cls) {
         const isMethod = cls.methods.has(e.name);
         const close = closestName(e.name, cls.fields.keys());
@@ -1053,9 +1076,9 @@ class Checker {
     if (!this.isIntOrNever(index.ty)) {
       this.error('E0003', index.span, `an index must be an integer, found ${this.q(index.ty)}`, { label: 'not an integer' });
     }
-    const { target } = derefLevels(object.ty, this.places, (x) => x.k === 'array' || x.k === 'vec');
-    if (target.k === 'array') return this.typed(e, { object, index, ty: target.elem });
-    if (target.k === 'vec') return this.typed(e, { object, index, ty: target.of });
+    const { target } = derefLevels(object.ty, this.places, indexable);
+    if (target.k === 'array') return this.trackTy({ kind: 'Index', span: e.span, object, index, ty: target.elem });
+    if (target.k === 'vec') return this.trackTy({ kind: 'Index', span: e.span, object, index, ty: target.of });
     if (target.k !== 'never' && this.needKnown(target, object.span)) {
       this.error('E0003', e.span, `cannot index into a value of type ${this.q(target)}`,
         { label: 'not an array or Vec' });
@@ -1072,7 +1095,7 @@ class Checker {
       if (ref.k === 'builtin') return this.builtinCall(e, callee0, exp);
       if (ref.k === 'fn' || ref.k === 'extern') {
         const sig = (ref.k === 'fn' ? this.fns : this.externs).get(ref.name);
-        invariant(sig, `function ${ref.name} is declared`, e);
+        if (!sig) invariant(false, `function ${ref.name} is declared`, e);
         const callee = this.typedName(callee0, sig.ty);
         const args = this.args(args0, sig.params, e);
         return this.typedCall(e, callee, args, sig.ret);
@@ -1109,10 +1132,7 @@ class Checker {
       this.error('E0003', path.span, `\`${path.owner}\` takes ${generic ? 'one type argument' : 'no type arguments'}`, { label: 'wrong type arguments' });
       return this.badCall(e, path);
     }
-    const helpFor: Record<string, string> = {
-      Vec: 'write the element type: `Vec<i32>::new()`', Channel: 'write the message type: `Channel<i64>::new(8)`',
-    };
-    const elem = path.tyArgs[0] ?? this.inf.fresh(path.span, helpFor[path.owner] ?? `write the type: \`${path.owner}<i64>::${path.member}(...)\``);
+    const elem = path.tyArgs[0] ?? this.inf.fresh(path.span, ELEM_HELP[path.owner] ?? `write the type: \`${path.owner}<i64>::${path.member}(...)\``);
     const sig = builtinConstructor(path.owner, path.member, elem);
     if (!sig) {
       const names = builtinConstructorNames(path.owner);
@@ -1131,46 +1151,38 @@ class Checker {
           { label: 'not atomic', help: 'protect other values with a `Mutex`' });
       }
     }
-    const callee = this.typed(path, { ty: fnTy(sig.params, sig.ret) });
+    const callee = this.trackTy({ kind: 'Path', span: path.span, owner: path.owner, tyArgs: path.tyArgs, member: path.member, ty: fnTy(sig.params, sig.ret) });
     return this.typedCall(e, callee, args, sig.ret);
   }
 
   private builtinCall(e: R<'Call'>, callee0: R<'Name'>, exp: Ty | null): TE {
     const args0 = e.args as readonly RExpr[];
     const name = callee0.name;
-    const done = (args: TE[], ret: Ty): TE =>
-      this.typedCall(e, this.typedName(callee0, fnTy(args.map((a) => a.ty), ret)), args, ret);
-    const fixed = (params: readonly Ty[], ret: Ty) => done(this.args(args0, params, e), ret);
-    const arity = (n: number): boolean => {
-      if (args0.length === n) return true;
-      this.args(args0, Array(n).fill(T.never), e);
-      return false;
-    };
     const x = exp && this.inf.shallow(exp);
     switch (name) {
       case 'Some': {
-        if (!arity(1)) return this.bad(e, { callee: this.bad(callee0), args: args0.map((a) => this.expr(a, null)) });
+        if (!this.arity(e, 1)) return this.bad(e, { callee: this.bad(callee0), args: args0.map((a) => this.expr(a, null)) });
         const want = x && x.k === 'option' ? x.of : null;
         const v = this.expr(args0[0], want);
         if (want) this.coerced(v, want);
         if (this.noValue(v)) return this.bad(e, { callee: this.bad(callee0), args: [v] });
-        return done([v], gen('option', want ?? v.ty));
+        return this.builtinDone(e, callee0, [v], gen('option', want ?? v.ty));
       }
       case 'None':
         this.error('E0003', callee0.span, '`None` is not a function', { label: 'not callable', help: 'write `None` without arguments' });
         return this.bad(e, { callee: this.bad(callee0), args: args0.map((a) => this.expr(a, null)) });
       case 'print': case 'println': {
-        if (!arity(1)) return this.bad(e, { callee: this.bad(callee0), args: args0.map((a) => this.expr(a, null)) });
+        if (!this.arity(e, 1)) return this.bad(e, { callee: this.bad(callee0), args: args0.map((a) => this.expr(a, null)) });
         const v = this.printable(args0[0], e);
-        return done([v], T.void);
+        return this.builtinDone(e, callee0, [v], T.void);
       }
-      case 'print_fixed': return fixed([T.f64, T.i32], T.void);
-      case 'panic': return fixed([T.str], T.never);
-      case 'exit': return fixed([T.i32], T.never);
-      case 'arg_count': return fixed([], T.i64);
-      case 'arg': return fixed([T.i64], T.string);
+      case 'print_fixed': return this.fixedCall(e, callee0, [T.f64, T.i32], T.void);
+      case 'panic': return this.fixedCall(e, callee0, [T.str], T.never);
+      case 'exit': return this.fixedCall(e, callee0, [T.i32], T.never);
+      case 'arg_count': return this.fixedCall(e, callee0, [], T.i64);
+      case 'arg': return this.fixedCall(e, callee0, [T.i64], T.string);
       case 'sqrt': case 'floor': case 'ceil': {
-        if (!arity(1)) return this.bad(e, { callee: this.bad(callee0), args: args0.map((a) => this.expr(a, null)) });
+        if (!this.arity(e, 1)) return this.bad(e, { callee: this.bad(callee0), args: args0.map((a) => this.expr(a, null)) });
         const v = this.expr(args0[0], exp && this.inf.kind(exp) === 'float' ? exp : null);
         const k = this.inf.kind(v.ty);
         if (k !== 'float' && k !== 'never') {
@@ -1178,11 +1190,11 @@ class Checker {
             { label: 'not a float', help: k === 'int' ? 'convert it with `as f64`' : undefined });
           return this.bad(e, { callee: this.bad(callee0), args: [v] });
         }
-        return done([v], v.ty);
+        return this.builtinDone(e, callee0, [v], v.ty);
       }
       case 'abs': case 'min': case 'max': {
         const n = name === 'abs' ? 1 : 2;
-        if (!arity(n)) return this.bad(e, { callee: this.bad(callee0), args: args0.map((a) => this.expr(a, null)) });
+        if (!this.arity(e, n)) return this.bad(e, { callee: this.bad(callee0), args: args0.map((a) => this.expr(a, null)) });
         const hint = this.numericHint(x);
         const args = n === 1 ? [this.expr(args0[0], hint)] : this.operands(args0[0], args0[1], hint);
         if (n === 2 && !this.inf.unify(args[0].ty, args[1].ty)) {
@@ -1195,17 +1207,32 @@ class Checker {
           this.error('E0003', e.span, `\`${name}\` takes numbers, found ${this.q(args[0].ty)}`, { label: 'not a number' });
           return this.bad(e, { callee: this.bad(callee0), args });
         }
-        return done(args, args[0].ty);
+        return this.builtinDone(e, callee0, args, args[0].ty);
       }
       case 'spawn': {
-        if (!arity(1)) return this.bad(e, { callee: this.bad(callee0), args: args0.map((a) => this.expr(a, null)) });
+        if (!this.arity(e, 1)) return this.bad(e, { callee: this.bad(callee0), args: args0.map((a) => this.expr(a, null)) });
         const ret = this.inf.fresh(e.span, 'give the lambda a result type: `() -> i64 { ... }`');
         const want = fnTy([], ret, true);
         const f = this.coerced(this.expr(args0[0], want), want, 'a concurrent lambda');
-        return done([f], gen('thread', ret));
+        return this.builtinDone(e, callee0, [f], gen('thread', ret));
       }
     }
     invariant(false, `built-in function ${name} is typed`, e);
+  }
+
+  /** A built-in call of `args` with result `ret`; the callee's type is made from the arguments'. */
+  private builtinDone(e: R<'Call'>, callee0: R<'Name'>, args: TE[], ret: Ty): TE {
+    return this.typedCall(e, this.typedName(callee0, fnTy(args.map((a) => a.ty), ret)), args, ret);
+  }
+  private fixedCall(e: R<'Call'>, callee0: R<'Name'>, params: readonly Ty[], ret: Ty): TE {
+    return this.builtinDone(e, callee0, this.args(e.args as readonly RExpr[], params, e), ret);
+  }
+  /** Whether the call has `n` arguments; else E0004 (its arguments are still checked). */
+  private arity(e: R<'Call'>, n: number): boolean {
+    const args0 = e.args as readonly RExpr[];
+    if (args0.length === n) return true;
+    this.args(args0, Array(n).fill(T.never), e);
+    return false;
   }
 
   /** An argument of print/println/append: integer, float, bool, str or String. */
@@ -1300,7 +1327,8 @@ class Checker {
       }
       if (given.has(f.name)) this.error('E0003', f.span, `field \`${f.name}\` is given more than once`, { label: 'given again' });
       given.add(f.name);
-      return build(f, { value: this.coerced(this.expr(f.value as RExpr, want), want, `field \`${f.name}\``) });
+      const value = this.coerced(this.expr(f.value as RExpr, want), want, `field \`${f.name}\``);
+      return { kind: 'FieldInit', span: f.span, name: f.name, value };
     });
     // (every name in `given` is a field: all are given when there are as many)
     const missing = given.size === cls.fields.size ? [] : [...cls.fields.keys()].filter((n) => !given.has(n));
@@ -1308,7 +1336,7 @@ class Checker {
       this.error('E0003', e.span, `missing ${missing.length === 1 ? 'field' : 'fields'} ${missing.map((n) => `\`${n}\``).join(', ')} in \`${cls.name}\``,
         { label: 'incomplete', help: 'a struct literal gives every field' });
     }
-    return this.typed(e, { fields, ty: classTy(cls.name) });
+    return { kind: 'StructLit', span: e.span, className: e.className, fields, ty: classTy(cls.name) };
   }
 
   private arrayLit(e: R<'ArrayLit'>, exp: Ty | null): TE {
@@ -1346,7 +1374,7 @@ class Checker {
           { label: 'type needed', help: `annotate it: \`(${p.name}: i32) -> ...\`` });
         ty = T.never;
       }
-      this.locals.set(p.id, { name: p.name, ty, mut: p.mut, param: true });
+      this.locals[p.id] = { name: p.name, ty, mut: p.mut, param: true };
       return this.typed<Node<typeof Ltyped, 'Param'>>(p, { ty });
     });
     const ret = e.ret ?? expFn?.ret ?? this.inf.fresh(e.span, 'annotate the lambda\'s result: `(x: i32) -> i32 { ... }`');
@@ -1354,7 +1382,7 @@ class Checker {
     this.fn = { ret, loops: [], method: outer.method };
     let body: TE;
     try {
-      if (e.body.kind === 'Block') body = this.fnBody(e.body as R<'Block'>, ret, 'this lambda');
+      if (e.body.kind === 'Block') body = this.fnBody(e.body as R<'Block'>, ret, null);
       else body = this.coerced(this.expr(e.body as RExpr, ret), ret, 'lambda result');
     } finally {
       this.fn = outer;
@@ -1381,13 +1409,13 @@ class Checker {
         return this.typed(e, { value, ty: T.never });
       }
       const value = this.coerced(this.expr(e.value as RExpr, ret), ret, 'return value');
-      return this.typed(e, { value, ty: T.never });
+      return { kind: 'Return', span: e.span, value, ty: T.never };
     }
     if (r.k === 'infer') this.inf.unify(r, T.void);
     else if (r.k !== 'void' && r.k !== 'never') {
       this.error('E0003', e.span, `\`return;\` without a value in a function that returns ${this.q(ret)}`, { label: 'value needed' });
     }
-    return this.typed(e, { ty: T.never });
+    return { kind: 'Return', span: e.span, value: null, ty: T.never };
   }
 }
 

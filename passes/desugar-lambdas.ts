@@ -233,8 +233,9 @@ class FunctionConverter {
     const params = captures.length > 0 ? [envParam, ...l.params] : l.params;
     if (captures.length > 0) {
       this.lifted.push({
-        kind: 'ClassDecl', span, name: envClass, traits: [], methods: [],
+        kind: 'ClassDecl', span, name: envClass,
         fields: captures.map((c, i) => ({ kind: 'Param', span: c.firstUse.span, name: fieldNames[i], mut: false, ty: fieldTys[i], id: i + 1 })),
+        traits: [], methods: [],
       });
     }
     this.lifted.push({ kind: 'FnDecl', span, name: fnName, params, ret: l.ty.ret, body, unsafe: l.unsafe, mutSelf: false, isStatic: false });
@@ -243,12 +244,13 @@ class FunctionConverter {
 
     // the environment record, as seen from where the lambda is
     const record: Expr = {
-      kind: 'StructLit', span, className: envClass, ty: envTy,
+      kind: 'StructLit', span, className: envClass,
       fields: captures.map((c, i) => {
         const place = this.placeOf(c, ctx, span);
         const value = modes[i] === 'copy' ? place : { kind: 'AddrOf', span, mut: muts[i], place, ty: fieldTys[i] };
         return { kind: 'FieldInit', span, name: fieldNames[i], value };
       }),
+      ty: envTy,
     };
     const closure = (env: Expr): Expr => ({ kind: 'Closure', span, fn: fnName, env, ty: l.ty });
     const local = (id: number, ty: Ty): Expr => ({ kind: 'Name', span, name: `${fnName}.env`, ref: { k: 'local', id }, ty });

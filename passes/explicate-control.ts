@@ -83,8 +83,9 @@ export const explicateControlPass = definePass<N<'Program'>, M<'Module'>>({
         case 'ClassDecl':
           invariant(it.methods.length === 0, `class ${it.name} still has methods (lower-methods lifts them)`, it);
           classes.push({
-            kind: 'ClassDef', span: it.span, name: it.name, traits: it.traits, dropFn: it.dropFn,
+            kind: 'ClassDef', span: it.span, name: it.name,
             fields: it.fields.map((f) => ({ kind: 'LocalField', span: f.span, name: f.name, ty: f.ty })),
+            traits: it.traits, dropFn: it.dropFn,
           });
           break;
         case 'StaticDecl':

@@ -29,7 +29,7 @@ const lower = rewriter(Lcore, {
       : tyEq(capacity.ty, T.i64) ? capacity : { kind: 'Cast', span: capacity.span, expr: capacity, ty: T.i64 };
     const handle: Expr = { kind: 'Name', span, name, ref: { k: 'local', id }, ty: T.region };
     return [
-      { kind: 'Let', span, name, mut: false, id, ty: T.region, init: { kind: 'Builtin', span, op: 'region.new', args: [cap], ty: T.region } },
+      { kind: 'Let', span, name, mut: false, ty: T.region, init: { kind: 'Builtin', span, op: 'region.new', args: [cap], ty: T.region }, id },
       { kind: 'Finally', span, body, cleanup: { kind: 'Builtin', span, op: 'region.free', args: [handle], ty: T.void } },
     ];
   },

@@ -21,7 +21,7 @@
 //   needed); at the end of a block they are its tail.
 // - Unary `&`/`&mut` (and `&T` in types) report E0012 and are read as `*`/`*mut`.
 
-import { nodeBuilder, type Cat, type Span } from '../ir/lang.js';
+import type { Cat, Span } from '../ir/lang.js';
 import { Lsource, Lsrc, type Node } from '../ir/languages.js';
 import { T, ptr, gen, arrayTy, fnTy, classTy, type Generic, type Ty } from '../ir/types.js';
 import type { Code, Diagnostics, SourceFile } from '../ir/diagnostics.js';
@@ -116,8 +116,6 @@ class ListStack {
   }
 }
 
-const buildSrc = nodeBuilder(Lsrc);
-
 class Parser {
   private readonly kinds: Uint8Array;
   private readonly starts: Int32Array;
@@ -176,8 +174,7 @@ class Parser {
     const s = this.starts[i];
     const e = this.ends[i];
     const text = this.text;
-    let h = e - s;
-    for (let j = s; j < e; j++) h = (h * 31 + text.charCodeAt(j)) | 0;
+    const h = this.t.aux[i]; // the lexer's identHash of the name
     const known = this.names.get(h);
     if (known !== undefined && known.length === e - s && text.startsWith(known, s)) return known;
     const name = text.slice(s, e);
@@ -868,8 +865,11 @@ class Parser {
     // these end where their operand or body ends; nothing applies to them, unless they are
     // in parentheses: `((x: i32) -> x + 1)(5)` calls the lambda
     if (!parenthesized && (e.kind === 'Return' || e.kind === 'Break' || e.kind === 'Continue' || e.kind === 'Lambda')) return e;
+    // every postfix node starts where `e` does (read only when one follows: most primaries have none)
+    const k = this.kinds[this.pos];
+    if (k !== Tok.Dot && k !== Tok.LBracket && k !== Tok.LParen) return e;
+    const start: number = e.span.start;
     for (;;) {
-      const start: number = e.span.start;
       switch (this.kinds[this.pos]) {
         case Tok.Dot: {
           this.advance();
@@ -979,8 +979,10 @@ class Parser {
     const e = this.parseExpr();
     this.expect(Tok.RParen);
     this.noStruct = saved;
-    // the parentheses belong to the expression's span
-    return buildSrc<Expr>(e, { span: this.span(start) });
+    // the parentheses belong to the expression's span; `e` was just made and nobody has
+    // seen it yet, so its span is replaced in place rather than by a copy of the node
+    (e as { span: Span }).span = this.span(start);
+    return e;
   }
 
   private parseArray(): Expr {

@@ -333,7 +333,8 @@ function resolveProgram(program: S<'Program'>, diag: Diagnostics): R<'Program'> 
     }),
     Cast: (node: S<'Cast'>, next) => ({ ...next(node), ty: r.type(node.ty, node.span) }),
     Path: (node: S<'Path'>) => {
-      const tyArgs = node.tyArgs.map((t) => r.type(t, node.span));
+      // (most paths have no type arguments: no list to make then)
+      const tyArgs = node.tyArgs.length === 0 ? node.tyArgs : node.tyArgs.map((t) => r.type(t, node.span));
       const cls = r.classes.get(node.owner);
       if (cls) {
         const m = cls.methods.get(node.member);

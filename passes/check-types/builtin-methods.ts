@@ -22,8 +22,11 @@ export interface BuiltinMethodSig {
   readonly ordering: boolean;
 }
 
-const sig = (params: readonly ArgSpec[], ret: Ty, opts: { mutates?: boolean; ordering?: boolean } = {}): BuiltinMethodSig =>
-  ({ params, ret, mutates: opts.mutates ?? false, ordering: opts.ordering ?? false });
+const sig = (params: readonly ArgSpec[], ret: Ty): BuiltinMethodSig => ({ params, ret, mutates: false, ordering: false });
+/** a method that needs a mutable receiver */
+const mutating = (params: readonly ArgSpec[], ret: Ty): BuiltinMethodSig => ({ params, ret, mutates: true, ordering: false });
+/** an atomic's method: takes an optional last `Ordering::X` */
+const ordered = (params: readonly ArgSpec[], ret: Ty): BuiltinMethodSig => ({ params, ret, mutates: false, ordering: true });
 
 // the signatures that do not depend on the receiver's element type, made once
 const TEST = sig([], T.bool);
@@ -47,16 +50,16 @@ export function builtinMethod(recv: Ty, name: string, fresh: () => Ty): BuiltinM
     case 'vec': {
       const t = recv.of;
       switch (name) {
-        case 'push': return sig([t], T.void, { mutates: true });
-        case 'pop': return sig([], gen('option', t), { mutates: true });
+        case 'push': return mutating([t], T.void);
+        case 'pop': return mutating([], gen('option', t));
         case 'len': return LEN;
-        case 'clear': return sig([], T.void, { mutates: true });
+        case 'clear': return mutating([], T.void);
       }
       return null;
     }
     case 'string':
       switch (name) {
-        case 'append': return sig(['printable'], T.void, { mutates: true });
+        case 'append': return mutating(['printable'], T.void);
         case 'len': return LEN;
         case 'parse_i64': return PARSE_I64;
       }
@@ -87,12 +90,11 @@ export function builtinMethod(recv: Ty, name: string, fresh: () => Ty): BuiltinM
     case 'mutex': return name === 'lock' ? sig([], gen('guard', recv.of)) : null;
     case 'atomic': {
       const t = recv.of;
-      const o = { ordering: true };
       switch (name) {
-        case 'load': return sig([], t, o);
-        case 'store': return sig([t], T.void, o);
-        case 'fetch_add': case 'fetch_sub': case 'swap': return sig([t], t, o);
-        case 'compare_exchange': return sig([t, t], T.bool, o);
+        case 'load': return ordered([], t);
+        case 'store': return ordered([t], T.void);
+        case 'fetch_add': case 'fetch_sub': case 'swap': return ordered([t], t);
+        case 'compare_exchange': return ordered([t, t], T.bool);
       }
       return null;
     }
@@ -130,19 +132,20 @@ export function builtinConstructor(owner: string, member: string, elem: Ty): Con
   if (owner === 'String') return member === 'from' ? { params: [T.str], ret: T.string, elem: null } : null;
   const k = GENERIC_OWNERS[owner];
   if (!k) return null;
-  const ret = gen(k, elem);
-  const c = (params: readonly Ty[]): ConstructorSig => ({ params, ret, elem });
+  let params: readonly Ty[];
   switch (k) {
     case 'vec':
       switch (member) {
-        case 'new': return c([]);
-        case 'with_capacity': return c([T.i64]);
-        case 'filled': return c([T.i64, elem]);
+        case 'new': params = []; break;
+        case 'with_capacity': params = [T.i64]; break;
+        case 'filled': params = [T.i64, elem]; break;
+        default: return null;
       }
-      return null;
-    case 'channel': return member === 'new' ? c([T.i64]) : null;
-    case 'box': case 'mutex': case 'atomic': return member === 'new' ? c([elem]) : null;
+      break;
+    case 'channel': if (member !== 'new') return null; params = [T.i64]; break;
+    case 'box': case 'mutex': case 'atomic': if (member !== 'new') return null; params = [elem]; break;
   }
+  return { params, ret: gen(k, elem), elem };
 }
 
 export const builtinConstructorNames = (owner: string): string[] =>

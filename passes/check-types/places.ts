@@ -61,6 +61,13 @@ export function derefMutability(object: Expr, levels: number, env: PlaceEnv): Mu
   return m;
 }
 
+/** Where auto-deref stops (made once, not a closure per node): field access, `.value` of a Guard, indexing. */
+const hasFields = (x: Ty): boolean => x.k === 'class';
+const hasFieldsOrGuardValue = (x: Ty): boolean => x.k === 'class' || x.k === 'guard';
+export const indexable = (x: Ty): boolean => x.k === 'array' || x.k === 'vec';
+/** Where a field access `_.name` stops auto-deref. */
+export const fieldStop = (name: string): ((x: Ty) => boolean) => name === 'value' ? hasFieldsOrGuardValue : hasFields;
+
 /** How many pointer/Box/Guard levels `t` auto-derefs through until `stop` holds. */
 export function derefLevels(t: Ty, env: PlaceEnv, stop: (t: Ty) => boolean): { levels: number; target: Ty } {
   let levels = 0;
@@ -90,14 +97,14 @@ export function placeMutability(e: Expr, env: PlaceEnv): Mutability {
     }
     case 'Field': {
       const object = e.object as Expr;
-      const { levels, target } = derefLevels(object.ty, env, (x) => x.k === 'class' || (x.k === 'guard' && e.name === 'value'));
+      const { levels, target } = derefLevels(object.ty, env, fieldStop(e.name as string));
       // a Guard's `value` is writable like the target of a `*mut` (spec §8)
       if (target.k === 'guard') return OK;
       return derefMutability(object, levels, env);
     }
     case 'Index': {
       const object = e.object as Expr;
-      const { levels } = derefLevels(object.ty, env, (x) => x.k === 'array' || x.k === 'vec');
+      const { levels } = derefLevels(object.ty, env, indexable);
       return derefMutability(object, levels, env);
     }
     case 'Star': {

@@ -54,7 +54,9 @@ export interface FloatValue { readonly value: number; readonly suffix: string | 
 /**
  * The token array. Token i spans [start[i], end[i]); the last token is EOF.
  * Literal tokens have their value in `lits[aux[i]]` (IntValue, FloatValue, or the decoded
- * string). `match[i]` is the index of the bracket paired with bracket i, or -1.
+ * string); an identifier has the `identHash` of its text in `aux[i]` (made while scanning it,
+ * so the parser interns names without reading their characters again). `match[i]` is the
+ * index of the bracket paired with bracket i, or -1.
  * `kind` and `start` are mutable so the parser can split `>>` when closing nested generics.
  */
 export interface Tokens {
@@ -93,15 +95,28 @@ export function lex(text: string, diag: Diagnostics): Tokens {
   return new Lexer(text, diag).run();
 }
 
-// Keywords are recognised without slicing the identifier: a hash of its chars picks the
-// candidate, `startsWith` confirms it.
-const keywordHash = (text: string, s: number, e: number): number => {
-  let h = e - s;
+/** The hash of identifier text[s, e) that the lexer leaves in `aux` (the scan loop computes it inline). */
+export const identHash = (text: string, s: number, e: number): number => {
+  let h = 0;
   for (let j = s; j < e; j++) h = (h * 31 + text.charCodeAt(j)) | 0;
   return h;
 };
-const KEYWORD_BY_HASH = new Map<number, [string, TokKind]>();
-for (const [kw, kind] of KEYWORDS) KEYWORD_BY_HASH.set(keywordHash(kw, 0, kw.length), [kw, kind]);
+// Keywords are recognised without slicing the identifier: the low bits of its hash index a
+// table (sized so that no two keywords share a slot) that gives the one candidate, and
+// `startsWith` confirms it. Cheaper than a Map lookup for every identifier.
+const KEYWORD_LIST = [...KEYWORDS];
+let KEYWORD_MASK = 31;
+let KEYWORD_SLOTS = new Uint8Array(0); // slot -> 1 + index in KEYWORD_LIST, 0 for none
+for (;; KEYWORD_MASK = KEYWORD_MASK * 2 + 1) {
+  KEYWORD_SLOTS = new Uint8Array(KEYWORD_MASK + 1);
+  const ok = KEYWORD_LIST.every(([kw], i) => {
+    const slot = identHash(kw, 0, kw.length) & KEYWORD_MASK;
+    if (KEYWORD_SLOTS[slot] !== 0) return false;
+    KEYWORD_SLOTS[slot] = i + 1;
+    return true;
+  });
+  if (ok) break;
+}
 const MAX_KEYWORD_LENGTH = 10;
 
 class Lexer {
@@ -157,17 +172,20 @@ class Lexer {
       if (c < 128 && (CLASS[c] & SPACE) !== 0) { i++; continue; }
       const s = i;
       if (c < 128 && (CLASS[c] & IDENT_START) !== 0) {
+        let h = c; // identHash
         i++;
         while (i < n) {
           const d = text.charCodeAt(i);
-          if (d < 128 && (CLASS[d] & IDENT_CONT) !== 0) i++; else break;
+          if (d < 128 && (CLASS[d] & IDENT_CONT) !== 0) { h = (h * 31 + d) | 0; i++; } else break;
         }
-        let k: number = Tok.Ident;
         if (i - s <= MAX_KEYWORD_LENGTH && c >= 97) {
-          const kw = KEYWORD_BY_HASH.get(keywordHash(text, s, i));
-          if (kw !== undefined && kw[0].length === i - s && text.startsWith(kw[0], s)) k = kw[1];
+          const slot = KEYWORD_SLOTS[h & KEYWORD_MASK];
+          if (slot !== 0) {
+            const kw = KEYWORD_LIST[slot - 1];
+            if (kw[0].length === i - s && text.startsWith(kw[0], s)) { this.push(kw[1], s, i, -1); continue; }
+          }
         }
-        this.push(k, s, i, -1);
+        this.push(Tok.Ident, s, i, h);
         continue;
       }
       if (isDigit(c)) { i = this.lexNumber(s); continue; }

@@ -670,11 +670,11 @@ describe('robustness (property tests)', () => {
 });
 
 describe('speed', () => {
-  it('parses 100k lines in linear time', () => {
+  it('parses 200k lines in linear time', () => {
     const corpus = SAMPLES.filter((s) => !s.includes('ERROR E0001') && !s.includes('ERROR E0012')).join('\n');
     const lines = corpus.split('\n').length;
     const small = corpus.repeat(Math.ceil(25_000 / lines));
-    const big = small.repeat(4);
+    const big = small.repeat(8);
     const time = (text: string) => {
       const t0 = performance.now();
       const { diag } = parse(text);
@@ -684,9 +684,10 @@ describe('speed', () => {
     time(small); // warm up
     const tSmall = Math.min(time(small), time(small));
     const tBig = Math.min(time(big), time(big));
-    // 4x the input: a linear parser takes ~4x the time, a quadratic one 16x (slack for GC and load)
-    expect(tBig).toBeLessThan(Math.max(10 * tSmall, 500));
-    // a generous bound (100k lines/s), so a loaded machine still passes
+    // 8x the input: a linear parser takes ~8x the time, a quadratic one 64x (wide slack: GC and
+    // a loaded machine move single timings by 2x)
+    expect(tBig).toBeLessThan(Math.max(24 * tSmall, 1000));
+    // a generous bound (20k lines/s), so a loaded machine still passes
     expect(tBig).toBeLessThan(10_000);
   });
 });

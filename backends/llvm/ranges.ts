@@ -32,17 +32,12 @@
 // gets a claim only when every occurrence proves it. A function that does not settle within
 // the iteration budget gets no claims at all.
 
-import type { AnyNode, Cat } from '../../ir/lang.js';
+import type { AnyNode } from '../../ir/lang.js';
 import { operandTy, type Lcfg, type Node } from '../../ir/languages.js';
+import { reversePostorder, successors, type FnDef, type Operand, type Place, type Rvalue, type Stmt } from '../../ir/cfg.js';
 import { intBits, isSigned, type TyOf } from '../../ir/types.js';
 
-type D = typeof Lcfg.decl;
 type N<K extends string> = Node<typeof Lcfg, K>;
-type Place = Cat<D, 'Place'>;
-type Operand = Cat<D, 'Operand'>;
-type Rvalue = Cat<D, 'Rvalue'>;
-type Stmt = Cat<D, 'Stmt'>;
-type FnDef = N<'FnDef'>;
 
 /** LLVM's no-wrap flags an add, sub or mul may carry. */
 export interface NoWrap { nsw: boolean; nuw: boolean }
@@ -767,14 +762,6 @@ function localOf(op: Operand): number | null {
   return (op.kind === 'Copy' || op.kind === 'Move') && op.place.kind === 'LocalPlace' ? op.place.id : null;
 }
 
-function successors(t: Cat<D, 'Term'>): number[] {
-  switch (t.kind) {
-    case 'Goto': return [t.target];
-    case 'Branch': return [t.then, t.else];
-    default: return [];
-  }
-}
-
 /** The blocks of the loop closed by the edge tail -> head: those reaching tail without passing head. */
 function loopBody(head: number, tail: number, preds: number[][]): Set<number> {
   const body = new Set<number>([head]);
@@ -786,23 +773,6 @@ function loopBody(head: number, tail: number, preds: number[][]): Set<number> {
     work.push(...preds[b]);
   }
   return body;
-}
-
-function reversePostorder(f: FnDef): number[] {
-  const seen = new Set<number>();
-  const post: number[] = [];
-  // iterative DFS (functions can be large)
-  const stack: [number, number[]][] = [[0, successors(f.blocks[0].term)]];
-  seen.add(0);
-  while (stack.length) {
-    const top = stack[stack.length - 1];
-    const next = top[1].shift();
-    if (next === undefined) { post.push(top[0]); stack.pop(); continue; }
-    if (seen.has(next) || !f.blocks[next]) continue;
-    seen.add(next);
-    stack.push([next, successors(f.blocks[next].term)]);
-  }
-  return post.reverse();
 }
 
 /**

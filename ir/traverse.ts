@@ -91,15 +91,8 @@ function planFor(lang: Language): LangPlan {
         ? `{ const v = node[${name}]; if (v != null) for (let i = 0; i < v.length; i++) if (f(v[i])) return true; }`
         : `{ const v = node[${name}]; if (v != null && f(v)) return true; }`);
     });
-    // rebuilt as one literal per kind, every declared field in order (a spread would give
-    // every copy a hidden class of its own, and each later walk of such a tree is slower)
-    const childIndex = new Map(fields.map((f, i) => [f.name, i]));
-    const props = ['kind', 'span', ...lang.fields.get(kind)!.map((f) => f.name)].map((name) => {
-      const i = childIndex.get(name);
-      return `${JSON.stringify(name)}: ${i === undefined ? `node[${JSON.stringify(name)}]` : `n${i}`}`;
-    });
     const body = fields.length === 0 ? 'return node;' :
-      `${reads.join('\n')}\nif (${same.join(' && ')}) return node;\nreturn { ${props.join(', ')} };`;
+      `${reads.join('\n')}\nif (${same.join(' && ')}) return node;\nreturn ${rebuiltNode(lang, kind, fields)};`;
     children.set(kind, new Function('several', `return function children_${kind}(node, one, list, ctx) {\n${body}\n};`)(severalNodes) as KindChildren);
     each.set(kind, new Function(`return function each_${kind}(node, f) {\n${visits.join('\n')}\n};`)() as KindEach);
     some.set(kind, new Function(`return function some_${kind}(node, f) {\n${tests.join('\n')}\nreturn false;\n};`)() as KindSome);
@@ -122,6 +115,21 @@ function planFor(lang: Language): LangPlan {
   plan = { children, each, some, below, shapes: new Map() };
   plans.set(lang, plan);
   return plan;
+}
+
+/**
+ * The source of an object literal rebuilding a node of `kind` with the fields `changed`
+ * (the i-th read into the generated variable `n<i>`), every other field read from `node`.
+ * One literal per kind, every declared field in order: a spread would give every copy a
+ * hidden class of its own, and each later walk of such a tree is slower.
+ */
+function rebuiltNode(lang: Language, kind: string, changed: readonly { name: string }[]): string {
+  const index = new Map(changed.map((f, i) => [f.name, i]));
+  const props = ['kind', 'span', ...lang.fields.get(kind)!.map((f) => f.name)].map((name) => {
+    const i = index.get(name);
+    return `${JSON.stringify(name)}: ${i === undefined ? `node[${JSON.stringify(name)}]` : `n${i}`}`;
+  });
+  return `{ ${props.join(', ')} }`;
 }
 
 /** What a rewriter needs beyond its handlers; shared by every rewriter of one language handling the same kinds. */
@@ -261,8 +269,7 @@ export function typeMapper(lang: Language): TypeMapper {
       return `const v${i} = node[${name}]; const n${i} = v${i} == null ? v${i} : ${map};`;
     });
     const body = walked.length === 0 ? 'return node;' :
-      `${reads.join('\n')}\nif (${walked.map((_, i) => `n${i} === v${i}`).join(' && ')}) return node;\nconst out = { ...node };\n` +
-      `${walked.map((f, i) => `if (n${i} !== v${i}) out[${JSON.stringify(f.name)}] = n${i};`).join('\n')}\nreturn out;`;
+      `${reads.join('\n')}\nif (${walked.map((_, i) => `n${i} === v${i}`).join(' && ')}) return node;\nreturn ${rebuiltNode(lang, kind, walked)};`;
     perKind.set(kind, new Function(`return function types_${kind}(node, f, go, list) {\n${body}\n};`)() as KindMap);
   }
   m = (root, f) => {

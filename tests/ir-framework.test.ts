@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { test as fcTest, fc } from '@fast-check/vitest';
 import { defineLanguage, extendLanguage, validate, withCategoryFields, type AnyNode } from '../ir/lang.js';
-import { rewriter, forEachNode, someNode } from '../ir/traverse.js';
+import { rewriter, forEachNode, someNode, typeMapper } from '../ir/traverse.js';
 import { printIR } from '../ir/print.js';
-import { T } from '../ir/types.js';
+import { T, type Ty } from '../ir/types.js';
 import { LANGUAGES, Lsrc, Ltyped, Lcore, Lptr } from '../ir/languages.js';
 
 const sp = { start: 0, end: 1 };
@@ -112,6 +112,23 @@ describe('rewriter', () => {
     const out = rewriter(Ltiny, { Num: (n) => { seen++; return { ...n, value: (n.value as number) + 1 }; } })(tree, undefined);
     expect(seen).toBe(before);
     expect(validate(Ltiny, out)).toEqual([]);
+  });
+});
+
+describe('typeMapper', () => {
+  const Ltyped2 = defineLanguage('Ltyped2', 'typed pairs', {
+    Expr: { Lit: { ty: 'type', value: 'number' }, Pair: { left: 'Expr', ty: 'type', right: 'Expr' } },
+  });
+  const lit = (value: number, ty: Ty = T.i64): AnyNode => ({ kind: 'Lit', span: sp, ty, value });
+  it('maps every type field, rebuilding only the path to a change, fields in declared order', () => {
+    const tree: AnyNode = { kind: 'Pair', span: sp, left: lit(1), ty: T.i64, right: lit(2, T.bool) };
+    const toF64 = (t: Ty): Ty => (t === T.i64 ? T.f64 : t);
+    const out = typeMapper(Ltyped2)(tree, toF64) as any;
+    expect(out.ty).toBe(T.f64);
+    expect(out.left.ty).toBe(T.f64);
+    expect(out.right).toBe((tree as any).right);
+    expect(Object.keys(out)).toEqual(['kind', 'span', 'left', 'ty', 'right']);
+    expect(typeMapper(Ltyped2)(tree, (t) => t)).toBe(tree);
   });
 });
 

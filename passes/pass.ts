@@ -41,7 +41,11 @@ export class InternalError extends Error {
   constructor(message: string, readonly pass?: string, readonly node?: AnyNode) { super(message); }
 }
 
-/** Asserts an invariant a pass relies on; the reason names what was expected. */
+/**
+ * Asserts an invariant a pass relies on; the reason names what was expected. On a hot path
+ * whose reason is a template string, test first (`if (!c) invariant(false, \`...\`)`):
+ * the argument would otherwise be built on every call, failing or not.
+ */
 export function invariant(cond: unknown, reason: string, node?: AnyNode): asserts cond {
   if (!cond) throw new InternalError(reason, undefined, node);
 }

@@ -32,7 +32,7 @@
 // what their pointer arguments point to.
 
 import type { Span } from './lang.js';
-import { rvalueTy } from './languages.js';
+import { rvalueTy, type Lcfg, type Node } from './languages.js';
 import {
   liveness, reversePostorder, solveDataflow, stmtUsesDefs, termUses, type BasicBlock, type FnDef, type Liveness, type Module, type Operand,
   type Place, type Rvalue, type Stmt,
@@ -290,6 +290,14 @@ export class FnPointsTo {
    * (one walk for check-loans, which looks at both).
    */
   static mayPointIntoHeap(mp: ModulePointsTo, fn: FnDef, orDelete = false): boolean {
+    return FnPointsTo.mayPointIntoHeapIf(fn, orDelete, (call) => mp.summaries.has(call.fn));
+  }
+
+  /**
+   * mayPointIntoHeap with the question "may this call return a pointer?" left to the caller
+   * (before the summaries exist, `types.mayHoldPointer(call.ty)` answers it conservatively).
+   */
+  static mayPointIntoHeapIf(fn: FnDef, orDelete: boolean, mayReturnPointer: (call: Node<typeof Lcfg, 'CallFn'>) => boolean): boolean {
     for (const b of fn.blocks) for (const s of b.stmts) {
       if (s.kind !== 'Assign' && s.kind !== 'Eval') {
         if (orDelete && s.kind === 'Delete') return true;
@@ -297,7 +305,7 @@ export class FnPointsTo {
       }
       const rv = s.value;
       if (rv.kind === 'Ref' && throughHeap(rv.place)) return true;
-      if (rv.kind === 'CallFn' && mp.summaries.has(rv.fn)) return true;
+      if (rv.kind === 'CallFn' && mayReturnPointer(rv)) return true;
     }
     return false;
   }

@@ -25,7 +25,7 @@ import { Lcfg, type Node } from '../ir/languages.js';
 import { lineCol } from '../ir/diagnostics.js';
 import { reversePostorder, solveDataflow, type FnDef, type Operand, type Place, type Stmt } from '../ir/cfg.js';
 import { ownedRoot, pathWithin } from '../ir/points-to.js';
-import { definePass, type PassContext } from './pass.js';
+import { defineCfgFunctionPass, type PassContext } from './pass.js';
 
 type Module = Node<typeof Lcfg, 'Module'>;
 
@@ -233,13 +233,12 @@ function checkFunction(fn: FnDef, ctx: PassContext): void {
   }
 }
 
-export const checkDeletesPass = definePass<Module, Module>({
+export const checkDeletesPass = defineCfgFunctionPass({
   name: 'check-deletes',
   description: 'E0020/E0021: no use or second delete of a variable after `delete` until it is assigned again',
-  from: Lcfg,
-  to: Lcfg,
-  run(m, ctx) {
-    for (const fn of m.fns) checkFunction(fn, ctx);
-    return m;
+  prepare: () => null,
+  runFunction(fn, _facts, ctx) {
+    checkFunction(fn, ctx);
+    return fn;
   },
 });

@@ -13,7 +13,7 @@
 import type { Span } from '../ir/lang.js';
 import { Lcfg, type Node } from '../ir/languages.js';
 import type { PassContext } from './pass.js';
-import { definePass } from './pass.js';
+import { defineCfgFunctionPass } from './pass.js';
 import { classTable, dropClassIn, type ClassTable } from '../ir/needs-drop.js';
 import { showTy, type Ty } from '../ir/types.js';
 import type { FnDef, Operand } from '../ir/cfg.js';
@@ -130,12 +130,10 @@ function checkFunction(fn: FnDef, classes: ClassTable, ctx: PassContext): void {
   }
 }
 
-export const checkDropCopiesPass = definePass<Module, Module>({
+export const checkDropCopiesPass = defineCfgFunctionPass({
   name: 'check-drop-copies',
   description: 'copies of values whose class implements Drop (E0050)',
-  from: Lcfg,
-  to: Lcfg,
-  run(m, ctx) {
+  prepare(m) {
     const classes = classTable(m.classes);
     // Without a Drop class dropClassIn is always null, so only a Copy of a value holding a
     // Guard is reported; every place is a part of a local or a global (through fields,
@@ -146,7 +144,10 @@ export const checkDropCopiesPass = definePass<Module, Module>({
       const reaching = classesReachingGuard(classes);
       if (!m.globals.some((g) => reachesGuard(g.ty, reaching))) viaClass = reaching;
     }
-    for (const fn of m.fns) if (viaClass === null || localsReachGuard(fn, viaClass)) checkFunction(fn, classes, ctx);
-    return m;
+    return { classes, viaClass };
+  },
+  runFunction(fn, { classes, viaClass }, ctx) {
+    if (viaClass === null || localsReachGuard(fn, viaClass)) checkFunction(fn, classes, ctx);
+    return fn;
   },
 });

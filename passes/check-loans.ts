@@ -30,10 +30,10 @@ import {
   liveBeforeEachStmt, stmtUsesDefs, successors, termUses, type FnDef, type Liveness, type Operand, type Stmt,
 } from '../ir/cfg.js';
 import {
-  crossesHeap, FnPointsTo, joinPath, ModulePointsTo, ownedRoot, pathWithin, type PointsToState, type Target,
+  crossesHeap, FnPointsTo, joinPath, ModulePointsTo, ownedRoot, pathWithin, PointerTypes, type PointsToState, type Target,
 } from '../ir/points-to.js';
 import type { Ty } from '../ir/types.js';
-import { definePass, type PassContext } from './pass.js';
+import { defineCfgFunctionPass, type PassContext } from './pass.js';
 
 type Module = Node<typeof Lcfg, 'Module'>;
 
@@ -284,21 +284,33 @@ function nextUseLine(fn: FnDef, b: number, from: number, local: number, ctx: Pas
   return null;
 }
 
-export const checkLoansPass = definePass<Module, Module>({
+export const checkLoansPass = defineCfgFunctionPass({
   name: 'check-loans',
   description: 'E0024: no resizing, reassigning or deleting a variable while a pointer into its heap content is live',
-  from: Lcfg,
-  to: Lcfg,
-  run(m, ctx) {
-    const mp = ModulePointsTo.analyze(m);
-    const fnNames = new Set(m.fns.map((f) => f.name));
-    let effects: Effects | null = null;
-    for (const fn of m.fns) {
-      // most functions never point into heap content and delete nothing: nothing to check
-      if (!FnPointsTo.mayPointIntoHeap(mp, fn, true)) continue;
-      effects ??= effectSummaries(m, mp, fnNames);
-      checkFunction(mp.fn(fn), { effects, fnNames, localTys: new Map(fn.locals.map((l) => [l.id, l.ty])) }, ctx);
-    }
-    return m;
+  prepare(m, ctx) {
+    const types = new PointerTypes(m);
+    // Summaries of what calls return and change need every function's body. In a sweep
+    // `m` has none, so they come from ctx.wholeModule, asked for only when a function
+    // may point into heap content at all (a call counts if its result may hold a pointer).
+    let summaries: { mp: ModulePointsTo; fnNames: ReadonlySet<string>; effects: Effects | null } | null = null;
+    return {
+      mayNeedCheck: (fn: FnDef) => FnPointsTo.mayPointIntoHeapIf(fn, true, (call) => types.mayHoldPointer(call.ty)),
+      summaries() {
+        if (summaries !== null) return summaries;
+        const whole = (ctx.wholeModule?.() ?? m) as Module;
+        const mp = ModulePointsTo.analyze(whole);
+        return (summaries = { mp, fnNames: new Set(whole.fns.map((f) => f.name)), effects: null });
+      },
+      whole: () => (ctx.wholeModule?.() ?? m) as Module,
+    };
+  },
+  runFunction(fn, facts, ctx) {
+    // most functions never point into heap content and delete nothing: nothing to check
+    if (!facts.mayNeedCheck(fn)) return fn;
+    const s = facts.summaries();
+    if (!FnPointsTo.mayPointIntoHeap(s.mp, fn, true)) return fn;
+    s.effects ??= effectSummaries(facts.whole(), s.mp, s.fnNames);
+    checkFunction(s.mp.fn(fn), { effects: s.effects, fnNames: s.fnNames, localTys: new Map(fn.locals.map((l) => [l.id, l.ty])) }, ctx);
+    return fn;
   },
 });

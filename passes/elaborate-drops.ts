@@ -69,7 +69,7 @@ import {
 import { BUILTINS, isBuiltin } from '../ir/builtins.js';
 import { classTable, needsDropIn, type ClassTable } from '../ir/needs-drop.js';
 import { T, type Ty } from '../ir/types.js';
-import { definePass, invariant } from './pass.js';
+import { defineCfgFunctionPass, invariant } from './pass.js';
 
 type Module = Node<typeof Lcfg, 'Module'>;
 type LocalDef = Node<typeof Lcfg, 'LocalDef'>;
@@ -799,21 +799,26 @@ function pointerHolders(fn: FnDef, candidates: ReadonlySet<number>, d: FnDrops):
 
 // ---------------------------------------------------------------- the pass
 
-export const elaborateDropsPass = definePass<Module, Module>({
+/**
+ * Fresh ids for the drop flags of `fn`: above its own locals (ids need only be unique within
+ * a function). Not ctx.freshId: then a function's flags would be numbered by how many flags
+ * the functions before it needed, and its output would depend on whether the driver ran it
+ * in a sweep or after the whole module had been lowered.
+ */
+function idsAfterLocalsOf(fn: FnDef): () => number {
+  let next = -1;
+  return () => {
+    if (next < 0) { next = 0; for (const l of fn.locals) next = Math.max(next, l.id + 1); }
+    return next++;
+  };
+}
+
+export const elaborateDropsPass = defineCfgFunctionPass({
   name: 'elaborate-drops',
   description: 'copies at last use become moves; scheduled drops run once per value (drop flags), deletes become drops',
-  from: Lcfg,
-  to: Lcfg,
-  run(m, ctx) {
+  prepare(m) {
     const classes = classTable(m.classes);
-    const needs = needsDropIn(classes);
-    const freshId = () => ctx.freshId();
-    let changed = false;
-    const fns = m.fns.map((f) => {
-      const out = new FnDrops(f, classes, needs, freshId).run();
-      if (out !== f) changed = true;
-      return out;
-    });
-    return changed ? { ...m, fns } : m;
+    return { classes, needs: needsDropIn(classes) };
   },
+  runFunction: (f, { classes, needs }) => new FnDrops(f, classes, needs, idsAfterLocalsOf(f)).run(),
 });

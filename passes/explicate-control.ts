@@ -17,7 +17,7 @@
 
 import type { AnyNode } from '../ir/lang.js';
 import { Lnoregions, Lcfg, type Node } from '../ir/languages.js';
-import { definePass, invariant } from './pass.js';
+import { defineFunctionPass, invariant } from './pass.js';
 import { FunctionBuilder, type FnDef } from './explicate-control/function-builder.js';
 import { FnLowering, type ModuleInfo } from './explicate-control/lower-function.js';
 import { classTable, needsDropIn } from '../ir/needs-drop.js';
@@ -62,22 +62,36 @@ function lowerStaticInit(statics: readonly N<'StaticDecl'>[], info: ModuleInfo, 
   return fb.finish(STATIC_INIT_FN, [], { k: 'void' }, false);
 }
 
-export const explicateControlPass = definePass<N<'Program'>, M<'Module'>>({
+/** What explicate-control lowers one at a time: a function, or the initializers of the statics. */
+type Unit = N<'FnDecl'> | { kind: 'StaticInit'; statics: readonly N<'StaticDecl'>[]; span: AnyNode['span'] };
+
+export const explicateControlPass = defineFunctionPass({
   name: 'explicate-control',
   description: 'expressions flattened into basic blocks of simple statements (Lnoregions → Lcfg)',
   from: Lnoregions,
   to: Lcfg,
-  run(program, ctx) {
+  functionsOf(program: N<'Program'>): Unit[] {
+    const units: Unit[] = [];
+    const statics: N<'StaticDecl'>[] = [];
+    for (const it of program.items) {
+      if (it.kind === 'FnDecl') units.push(it);
+      else if (it.kind === 'StaticDecl') statics.push(it);
+    }
+    if (statics.length > 0) units.push({ kind: 'StaticInit', statics, span: program.span });
+    return units;
+  },
+  prepare(program, ctx) {
     const classFields = new Map<string, readonly string[]>();
     for (const it of program.items) if (it.kind === 'ClassDecl') classFields.set(it.name, it.fields.map((f) => f.name));
     const info: ModuleInfo = { classFields, needsDrop: needsDropIn(classTable(program.items)) };
-    const fb = new FunctionBuilder(() => ctx.freshId());
-
+    return { info, fb: new FunctionBuilder(() => ctx.freshId()) };
+  },
+  runFunction: (unit, { info, fb }): FnDef =>
+    unit.kind === 'StaticInit' ? lowerStaticInit(unit.statics, info, fb, unit.span) : lowerFunction(unit, info, fb),
+  assemble(program, _facts, fns): M<'Module'> {
     const classes: M<'ClassDef'>[] = [];
     const globals: M<'GlobalDef'>[] = [];
     const externs: M<'ExternDef'>[] = [];
-    const fns: FnDef[] = [];
-    const statics: N<'StaticDecl'>[] = [];
     for (const it of program.items) {
       switch (it.kind) {
         case 'ClassDecl':
@@ -90,23 +104,17 @@ export const explicateControlPass = definePass<N<'Program'>, M<'Module'>>({
           break;
         case 'StaticDecl':
           globals.push({ kind: 'GlobalDef', span: it.span, name: it.name, ty: it.ty, mut: it.mut });
-          statics.push(it);
           break;
         case 'ExternFn':
           externs.push({ kind: 'ExternDef', span: it.span, name: it.name, params: it.params.map((p) => p.ty), ret: it.ret });
           break;
         case 'FnDecl':
-          fns.push(lowerFunction(it, info, fb));
           break;
         default:
           invariant(false, `unexpected item ${(it as AnyNode).kind}`, it);
       }
     }
-    let init: string | null = null;
-    if (statics.length > 0) {
-      fns.push(lowerStaticInit(statics, info, fb, program.span));
-      init = STATIC_INIT_FN;
-    }
-    return { kind: 'Module', span: program.span, classes, globals, externs, fns, main: 'main', init };
+    const init = globals.length > 0 ? STATIC_INIT_FN : null;
+    return { kind: 'Module', span: program.span, classes, globals, externs, fns: fns as FnDef[], main: 'main', init };
   },
 });

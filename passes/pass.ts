@@ -6,6 +6,10 @@
 
 import type { AnyNode, Language } from '../ir/lang.js';
 import type { Diagnostics, SourceFile } from '../ir/diagnostics.js';
+import { Lcfg, type Node } from '../ir/languages.js';
+
+type CfgModule = Node<typeof Lcfg, 'Module'>;
+type CfgFn = Node<typeof Lcfg, 'FnDef'>;
 
 export interface PassContext {
   readonly src: SourceFile;
@@ -18,6 +22,14 @@ export interface PassContext {
    * stop it, so the later checks report theirs in the same run (spec §11).
    */
   stop?(): void;
+  /**
+   * For a function pass in a sweep (see FunctionPass), whose `prepare` sees the module's
+   * declarations but no function bodies: the whole module as the pass would read it, for
+   * facts about every function (interprocedural summaries). Built on demand by running the
+   * sweep's earlier passes over the whole module, with ids and diagnostics of their own, so
+   * asking changes nothing in the output. Absent outside sweeps: `prepare` has the module.
+   */
+  wholeModule?(): AnyNode;
 }
 
 export interface Pass {
@@ -48,4 +60,68 @@ export class InternalError extends Error {
  */
 export function invariant(cond: unknown, reason: string, node?: AnyNode): asserts cond {
   if (!cond) throw new InternalError(reason, undefined, node);
+}
+
+/**
+ * A pass that works one function at a time, as rustc's MIR passes work per body. It reads
+ * the module's declarations once (`prepare`), then transforms or checks each function
+ * (`runFunction`) knowing nothing of the other functions' bodies.
+ *
+ * Why: the driver runs consecutive function passes as one *sweep*: each function goes
+ * through all of them before the next one starts. Its intermediate IR then dies young (the
+ * garbage collector never copies it) and stays in the caches, instead of a whole program's
+ * IR living on into the next pass. The whole-module `run` every pass has is derived from
+ * the same three functions, so both ways run the same code and give the same output.
+ */
+export interface FunctionPass<In extends AnyNode = AnyNode, Unit = unknown, Facts = unknown, Out extends AnyNode = AnyNode, Done = unknown> extends Pass {
+  readonly perFunction: {
+    /** the functions of a module, in order (a unit need not be a node: see explicate-control) */
+    functionsOf(module: In): readonly Unit[];
+    /** module-wide facts from the declarations (`module` may have no function bodies) */
+    prepare(module: In, ctx: PassContext): Facts;
+    runFunction(fn: Unit, facts: Facts, ctx: PassContext): Done;
+    /** the output module: `module`'s declarations with these functions (in order) */
+    assemble(module: In, facts: Facts, fns: readonly Done[]): Out;
+  };
+}
+
+/** Declares a function pass; its whole-module `run` prepares, maps the functions, assembles. */
+export function defineFunctionPass<In extends AnyNode, Unit, Facts, Out extends AnyNode, Done>(p: {
+  name: string; description: string; from: Language; to: Language;
+  functionsOf(module: In): readonly Unit[];
+  prepare(module: In, ctx: PassContext): Facts;
+  runFunction(fn: Unit, facts: Facts, ctx: PassContext): Done;
+  assemble(module: In, facts: Facts, fns: readonly Done[]): Out;
+}): FunctionPass {
+  const { functionsOf, prepare, runFunction, assemble } = p;
+  const pass: FunctionPass<In, Unit, Facts, Out, Done> = {
+    name: p.name, description: p.description, from: p.from, to: p.to,
+    perFunction: { functionsOf, prepare, runFunction, assemble },
+    run(ir: AnyNode, ctx: PassContext): AnyNode {
+      const module = ir as In;
+      const facts = prepare(module, ctx);
+      const units = functionsOf(module);
+      const out: Done[] = new Array(units.length);
+      for (let i = 0; i < units.length; i++) out[i] = runFunction(units[i], facts, ctx);
+      return assemble(module, facts, out);
+    },
+  };
+  return pass as unknown as FunctionPass;
+}
+
+export function isFunctionPass(p: Pass): p is FunctionPass {
+  return (p as Partial<FunctionPass>).perFunction !== undefined;
+}
+
+/** A function pass over the final IR (Lcfg → Lcfg): its functions are the module's `fns`. */
+export function defineCfgFunctionPass<Facts>(p: {
+  name: string; description: string;
+  prepare(module: CfgModule, ctx: PassContext): Facts;
+  runFunction(fn: CfgFn, facts: Facts, ctx: PassContext): CfgFn;
+}): FunctionPass {
+  return defineFunctionPass<CfgModule, CfgFn, Facts, CfgModule, CfgFn>({
+    ...p, from: Lcfg, to: Lcfg,
+    functionsOf: (m) => m.fns,
+    assemble: (m, _facts, fns) => (fns.length === m.fns.length && fns.every((f, i) => f === m.fns[i]) ? m : { ...m, fns }),
+  });
 }

@@ -7,7 +7,7 @@ import { freeze } from 'immer';
 import { validate, type AnyNode } from '../ir/lang.js';
 import { Diagnostics, type Diagnostic, type SourceFile } from '../ir/diagnostics.js';
 import { printIR } from '../ir/print.js';
-import { InternalError, type Pass, type PassContext } from '../passes/pass.js';
+import { InternalError, isFunctionPass, type FunctionPass, type Pass, type PassContext } from '../passes/pass.js';
 import { PIPELINE } from '../passes/pipeline.js';
 
 export interface PipelineOptions {
@@ -19,6 +19,11 @@ export interface PipelineOptions {
   stopAfter?: string;
   timePasses?: boolean;
   passes?: readonly Pass[];
+  /**
+   * run every pass over the whole module, never function passes as sweeps (the output is the
+   * same; tests compare the two ways)
+   */
+  wholeModule?: boolean;
 }
 
 export interface PassTiming { pass: string; ms: number }
@@ -60,7 +65,27 @@ export function runPipeline(src: SourceFile, opts: PipelineOptions = {}): Pipeli
     return err;
   };
 
-  for (const pass of passes) {
+  for (let p = 0; p < passes.length; p++) {
+    const pass = passes[p];
+    const sweep = opts.wholeModule ? 1 : sweepLength(passes, p, opts);
+    if (sweep > 1) {
+      const group = passes.slice(p, p + sweep) as FunctionPass[];
+      try {
+        ir = runSweep(group, ir, ctx, nextId, opts, result.timings);
+      } catch (e) {
+        const failed = e instanceof SweepError ? e.pass : pass;
+        if (e instanceof SweepError && e.detail !== undefined) throw ice(failed, e.detail);
+        const cause = e instanceof SweepError ? e.cause : e;
+        if (cause instanceof InternalError) throw ice(failed, `${cause.message} (${describeNode(cause.node)})`, cause);
+        throw ice(failed, cause instanceof Error ? cause.stack ?? cause.message : String(cause), cause);
+      }
+      p += sweep - 1;
+      result.lastPass = group[group.length - 1].name;
+      if (wantDump(result.lastPass)) result.dumps.push({ pass: result.lastPass, text: printIR(group[group.length - 1].to, ir) });
+      if (stopped) return result;
+      if (opts.stopAfter === result.lastPass) break;
+      continue;
+    }
     const t0 = performance.now();
     let out: AnyNode;
     try {
@@ -70,16 +95,7 @@ export function runPipeline(src: SourceFile, opts: PipelineOptions = {}): Pipeli
       throw ice(pass, e instanceof Error ? e.stack ?? e.message : String(e), e);
     }
     result.timings.push({ pass: pass.name, ms: performance.now() - t0 });
-    if (opts.verifyEach && !stopped) {
-      const problems = validate(pass.to, out);
-      if (problems.length > 0) {
-        const p = problems[0];
-        throw ice(pass,
-          `output is not valid ${pass.to.name}: ${p.message} at ${p.path} (${describeNode(p.node)})` +
-          (problems.length > 1 ? ` and ${problems.length - 1} more problem(s)` : ''));
-      }
-      freeze(out, true);
-    }
+    if (opts.verifyEach && !stopped) verifyOutput(pass, out, (detail) => ice(pass, detail));
     if (wantDump(pass.name)) result.dumps.push({ pass: pass.name, text: printIR(pass.to, out) });
     ir = out;
     result.lastPass = pass.name;
@@ -89,4 +105,100 @@ export function runPipeline(src: SourceFile, opts: PipelineOptions = {}): Pipeli
   // checks that do not stop the pipeline still prevent code generation
   result.ir = diag.hasErrors ? null : ir;
   return result;
+}
+
+/** Validates a pass's output (a module, or one function of a sweep) and deep-freezes it. */
+function verifyOutput(pass: Pass, out: AnyNode, fail: (detail: string) => Error): void {
+  const problems = validate(pass.to, out);
+  if (problems.length > 0) {
+    const p = problems[0];
+    throw fail(`output is not valid ${pass.to.name}: ${p.message} at ${p.path} (${describeNode(p.node)})` +
+      (problems.length > 1 ? ` and ${problems.length - 1} more problem(s)` : ''));
+  }
+  freeze(out, true);
+}
+
+/**
+ * How many passes from `start` run as one sweep: consecutive function passes, unless the
+ * researcher asked to see the whole module between two of them (--dump-after, stop after).
+ */
+function sweepLength(passes: readonly Pass[], start: number, opts: PipelineOptions): number {
+  let n = 0;
+  while (start + n < passes.length && isFunctionPass(passes[start + n])) {
+    const name = passes[start + n].name;
+    n++;
+    if (opts.dumpAfter === 'all' || opts.dumpAfter?.includes(name) || opts.stopAfter === name) break;
+  }
+  return n;
+}
+
+/** A failure inside a sweep, with the pass it happened in. */
+class SweepError extends Error {
+  /** detail: what --verify-each found (the output of `pass` is invalid) */
+  constructor(readonly pass: Pass, readonly cause: unknown, readonly detail?: string) { super(pass.name); }
+}
+
+/**
+ * Runs function passes as one sweep: each function goes through every pass of the group
+ * before the next function starts (see FunctionPass). Each pass reports into its own sink,
+ * merged in pipeline order afterwards, so the diagnostics come out as they would pass by
+ * pass; with --verify-each every function is validated after every pass.
+ */
+function runSweep(
+  group: readonly FunctionPass[], ir: AnyNode, ctx: PassContext, nextId: number, opts: PipelineOptions, timings: PassTiming[],
+): AnyNode {
+  const k = group.length;
+  const ms = new Array<number>(k).fill(0);
+  // ctx.wholeModule of pass i: passes 0..i-1 over the whole module, on a copy of the id
+  // counter and into a sink of their own (what they report is reported by the sweep)
+  const wholeModules: AnyNode[] = [];
+  const wholeModule = (i: number): AnyNode => {
+    let next = nextId;
+    const aside: PassContext = { src: ctx.src, diag: new Diagnostics(), freshId: () => next++ };
+    for (let j = wholeModules.length; j < i; j++) wholeModules.push(group[j].run(j === 0 ? ir : wholeModules[j - 1], aside));
+    return i === 0 ? ir : wholeModules[i - 1];
+  };
+  const ctxs = group.map((_, i): PassContext => ({ ...ctx, diag: new Diagnostics(), wholeModule: () => wholeModule(i) }));
+  const facts: unknown[] = new Array(k);
+  // each pass prepares from the declarations the previous one would have written: its
+  // module assembled with no functions
+  let shell = ir;
+  const shells: AnyNode[] = new Array(k);
+  for (let i = 0; i < k; i++) {
+    const t0 = performance.now();
+    const pf = group[i].perFunction;
+    try {
+      facts[i] = pf.prepare(shell, ctxs[i]);
+      shells[i] = shell;
+      shell = pf.assemble(shell, facts[i], []);
+    } catch (e) { throw new SweepError(group[i], e); }
+    ms[i] += performance.now() - t0;
+  }
+  const units = group[0].perFunction.functionsOf(ir);
+  const done: unknown[] = new Array(units.length);
+  for (let u = 0; u < units.length; u++) {
+    let x = units[u];
+    for (let i = 0; i < k; i++) {
+      const t0 = performance.now();
+      try {
+        x = group[i].perFunction.runFunction(x, facts[i], ctxs[i]);
+      } catch (e) { throw new SweepError(group[i], e); }
+      ms[i] += performance.now() - t0;
+      if (opts.verifyEach) verifyOutput(group[i], x as AnyNode, (detail) => new SweepError(group[i], null, detail));
+    }
+    done[u] = x;
+  }
+  const last = group[k - 1];
+  const t0 = performance.now();
+  let out: AnyNode;
+  try {
+    out = last.perFunction.assemble(shells[k - 1], facts[k - 1], done);
+  } catch (e) { throw new SweepError(last, e); }
+  ms[k - 1] += performance.now() - t0;
+  if (opts.verifyEach) verifyOutput(last, out, (detail) => new SweepError(last, null, detail));
+  for (let i = 0; i < k; i++) {
+    timings.push({ pass: group[i].name, ms: ms[i] });
+    for (const d of ctxs[i].diag.list) ctx.diag.list.push(d);
+  }
+  return out;
 }

@@ -105,18 +105,33 @@ export function emitLlvmIr(module: AnyNode, opts: BuildOptions): string {
 }
 
 /**
- * Tuning of opt's optimising pipeline. No SLP vectorizer: on the baseline x86-64 target
- * (SSE2, two doubles to a vector) what it packs is mostly undone by the shuffles, inserts and
- * extracts around it: it made bench/nbody ~8% slower than without it (gcc -O2's cheap cost
- * model packs much less of that code) and changed no other benchmark. Loop vectorization stays.
- * No load PRE across loop iterations, and full unrolling only of loops whose unrolled body
- * costs under 100 (LLVM's default 150; gcc -O2 unrolls far less): in bench/nbody the five
- * bodies' positions, stored at the end of one step and loaded again in the next, otherwise
- * live in registers across the whole step loop, spilled and reloaded on every step (with the
- * position update unrolled, 15 of them): 3.31G instructions, 3.21G without the loop PRE,
- * 3.12G with both (gcc: 3.18G); the other benchmarks and examples/ are unchanged.
+ * Tuning of opt's optimising pipeline. No load PRE across loop iterations, and full unrolling
+ * only of loops whose unrolled body costs under 100 (LLVM's default 150; gcc -O2 unrolls far
+ * less): in bench/nbody the five bodies' positions, stored at the end of one step and loaded
+ * again in the next, otherwise live in registers across the whole step loop, spilled and
+ * reloaded on every step (with the position update unrolled, 15 of them): 3.31G instructions,
+ * 3.21G without the loop PRE, 3.12G with both (gcc: 3.18G); the other benchmarks and
+ * examples/ are unchanged.
+ *
+ * The SLP vectorizer is on (LLVM's default; gcc 12 -O2 packs too), but only for packs that
+ * save more than 2 (`-slp-threshold=2`, default 0). It packs pairs of adjacent f64 fields
+ * into 2-wide SSE2 ops without reassociating (the same bits). It was off while the two flags
+ * above were not there: then it made bench/nbody ~8% slower (0.302 s vs 0.281 s CPU, best of
+ * 11). With them it is the other way: nbody's pair loop goes from 25 FP arithmetic
+ * instructions and 20 memory accesses to 19 (+3 shuffles) and 14 (gcc's: 20 and 14); that
+ * loop is bound by FP-port and load/store throughput around the sqrt/div unit, not only by
+ * latency: 3.115G -> 2.665G instructions (gcc 3.18G), CPU s best of 21 alternating runs
+ * 0.2765 -> 0.2665, median 0.282 -> 0.276 (C backend 0.272/0.278), the same with 64-byte
+ * loop alignment. A 2D particle loop (16 bodies, sqrt and division each) goes 0.051 ->
+ * 0.037 s: the loop vectorizer scalarizes its sqrt and SLP makes it one sqrtpd.
+ * The threshold keeps out what only merges a copy of two adjacent i64s (String/Vec headers,
+ * cost -1 or -2): the runtime has just written those fields with two 8-byte stores, and one
+ * 16-byte load of them cannot be store-forwarded. A String-building loop (String::from,
+ * append, move into a class, 2M times) ran 0.062 -> 0.067 s with those packs (gcc's code for
+ * the C backend has the same stall: 0.067); with the threshold its code is unchanged.
+ * binary_trees, fib, sieve, examples/ and the conformance programs compile to the same code.
  */
-const OPT_FLAGS = ['-vectorize-slp=false', '-enable-load-in-loop-pre=false', '-unroll-threshold=100'];
+const OPT_FLAGS = ['-slp-threshold=2', '-enable-load-in-loop-pre=false', '-unroll-threshold=100'];
 
 /**
  * Tuning of llc. Loop strength reduction's cost model counts an induction variable of an

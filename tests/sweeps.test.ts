@@ -1,0 +1,109 @@
+// Function passes run as sweeps (tools/driver.ts, passes/pass.ts FunctionPass): every
+// function goes through the back half's passes before the next starts. A sweep must give
+// exactly what running each pass over the whole module gives, diagnostics included.
+
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runPipeline, InternalCompilerError } from '../tools/driver.js';
+import { PIPELINE } from '../passes/pipeline.js';
+import { defineCfgFunctionPass, isFunctionPass, type Pass } from '../passes/pass.js';
+import { printIR } from '../ir/print.js';
+import { Lcfg } from '../ir/languages.js';
+import { CONFORMANCE, ROOT } from './helpers.js';
+
+function zetaFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir)) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...zetaFiles(p));
+    else if (e.endsWith('.zeta')) out.push(p);
+  }
+  return out;
+}
+
+const programs = [join(ROOT, 'examples'), join(ROOT, 'tests', 'spec'), join(ROOT, 'tests', 'regressions'), CONFORMANCE]
+  .flatMap(zetaFiles);
+
+function compile(path: string, opts: Parameters<typeof runPipeline>[1]) {
+  const src = { path, text: readFileSync(path, 'utf8') };
+  const res = runPipeline(src, opts);
+  return {
+    ir: res.ir ? printIR(Lcfg, res.ir) : null,
+    diagnostics: res.diagnostics.map((d) => `${d.code} ${d.span.start}..${d.span.end} ${d.message}`),
+    timings: res.timings.map((t) => t.pass),
+  };
+}
+
+describe('sweeps of function passes', () => {
+  it('the back half of the pipeline is function passes, run as one sweep', () => {
+    const names = PIPELINE.filter(isFunctionPass).map((p) => p.name);
+    expect(names).toEqual(['explicate-control', 'check-deletes', 'check-loans', 'elaborate-drops', 'check-drop-copies']);
+  });
+
+  it(`give the same IR and diagnostics as whole-module passes on ${programs.length} programs`, () => {
+    expect(programs.length).toBeGreaterThan(200);
+    let withLoanErrors = 0;
+    for (const path of programs) {
+      const sweep = compile(path, { verifyEach: true });
+      const whole = compile(path, { verifyEach: true, wholeModule: true });
+      expect(sweep, path).toEqual(whole);
+      if (sweep.diagnostics.some((d) => d.startsWith('E0024'))) withLoanErrors++;
+    }
+    // check-loans asks for the whole module (ctx.wholeModule) in these
+    expect(withLoanErrors).toBeGreaterThan(3);
+  });
+
+  it('keep each pass\'s diagnostics together, in pipeline order', () => {
+    // function by function this would come out E0024 (first), E0020 (second)
+    const text = [
+      'first() {',
+      '    mut v := Vec::filled(3, 1);',
+      '    p := *v[0];',
+      '    v.pop();',
+      '    println(*p);',
+      '}',
+      'main() {',
+      '    first();',
+      '    b := Box::new(1);',
+      '    unsafe { delete b; }',
+      '    println(*b);',
+      '}',
+    ].join('\n');
+    const res = runPipeline({ path: 't.zeta', text }, {});
+    expect(res.diagnostics.map((d) => d.code)).toEqual(['E0020', 'E0024']);
+  });
+
+  it('name the pass that failed inside a sweep, and the invalid node with --verify-each', () => {
+    const broken = (name: string, breakIt: 'throw' | 'invalid'): Pass => defineCfgFunctionPass({
+      name, description: 'a deliberately broken pass for this test',
+      prepare: () => null,
+      runFunction(fn) {
+        if (fn.name !== 'main') return fn;
+        if (breakIt === 'throw') throw new Error('boom');
+        return { ...fn, blocks: [{ ...fn.blocks[0], term: { kind: 'Goto', span: fn.span, target: 'nowhere' } }] } as unknown as typeof fn;
+      },
+    });
+    const src = { path: 't.zeta', text: 'helper() -> i32 { return 1; }\nmain() { println(helper()); }\n' };
+    const upTo = PIPELINE.findIndex((p) => p.name === 'check-deletes') + 1;
+    const pipeline = (p: Pass) => [...PIPELINE.slice(0, upTo), p, ...PIPELINE.slice(upTo)];
+    expect(() => runPipeline(src, { passes: pipeline(broken('throws', 'throw')) }))
+      .toThrow(expect.objectContaining({ pass: 'throws', message: expect.stringMatching(/boom/) }));
+    try {
+      runPipeline(src, { passes: pipeline(broken('breaks-ir', 'invalid')), verifyEach: true });
+      expect.unreachable('an invalid function must be caught');
+    } catch (e) {
+      expect(e).toBeInstanceOf(InternalCompilerError);
+      expect((e as InternalCompilerError).pass).toBe('breaks-ir');
+      expect((e as Error).message).toMatch(/Goto\.target should be number, got "nowhere" at FnDef\.blocks\[0\]\.term\.target \(Goto at bytes \d+\.\.\d+\)$/);
+    }
+  });
+
+  it('stop where the researcher wants to see the whole module (--dump-after inside the sweep)', () => {
+    const path = join(ROOT, 'examples', 'bank.zeta');
+    const res = runPipeline({ path, text: readFileSync(path, 'utf8') }, { dumpAfter: ['check-deletes'] });
+    expect(res.dumps.map((d) => d.pass)).toEqual(['check-deletes']);
+    expect(res.dumps[0].text).toMatch(/^\(Module/);
+    expect(compile(path, { dumpAfter: ['check-deletes'] }).ir).toEqual(compile(path, {}).ir);
+  });
+});

@@ -28,7 +28,7 @@ import { classTable } from '../ir/needs-drop.js';
 import { syncFacts, type SyncFacts } from '../ir/sync.js';
 import type { Diagnostics } from '../ir/diagnostics.js';
 import { showTy, type Ty } from '../ir/types.js';
-import { definePass } from './pass.js';
+import { defineItemPass } from './pass.js';
 import { capturesOf, isConcurrentLambda } from './desugar-lambdas.js';
 
 type N<K extends string> = Node<typeof Lptr, K>;
@@ -189,14 +189,14 @@ class ConcurrencyChecker {
   }
 }
 
-export const checkConcurrencyPass = definePass<N<'Program'>, N<'Program'>>({
+export const checkConcurrencyPass = defineItemPass({
   name: 'check-concurrency',
   description: 'concurrent lambdas change no copied capture (E0040) and capture no pointer (E0041); Sync statics (E0043); pointer-free channels (E0044)',
   from: Lptr,
   to: Lptr,
-  run: (program, ctx) => {
-    const checker = new ConcurrencyChecker(syncFacts(classTable(program.items)), ctx.diag, program);
-    for (const item of program.items) checker.item(item);
-    return program;
+  prepare: (program, ctx) => new ConcurrencyChecker(syncFacts(classTable(program.items as N<'Program'>['items'])), ctx.diag, program as N<'Program'>),
+  runFunction(item, checker) {
+    checker.item(item as N<'Program'>['items'][number]);
+    return item;
   },
 });

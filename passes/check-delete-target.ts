@@ -18,7 +18,7 @@ import { forEachNode } from '../ir/traverse.js';
 import type { Diagnostics } from '../ir/diagnostics.js';
 import { classTable } from '../ir/needs-drop.js';
 import { showTy, type Ty } from '../ir/types.js';
-import { definePass } from './pass.js';
+import { defineItemPass } from './pass.js';
 import { functionsOf } from './check-escapes.js';
 import { FunctionPointsTo, type FunctionToAnalyze } from './check-escapes/points-to.js';
 import { capturesOf } from './desugar-lambdas.js';
@@ -118,14 +118,14 @@ function checkFunction(fn: FunctionToAnalyze, types: PointerTypes, diag: Diagnos
   }
 }
 
-export const checkDeleteTargetPass = definePass<N<'Program'>, N<'Program'>>({
+export const checkDeleteTargetPass = defineItemPass({
   name: 'check-delete-target',
   description: '`delete` of a pointer or of region memory (E0027)',
   from: Lptr,
   to: Lptr,
-  run: (program, ctx) => {
-    const types = new PointerTypes(classTable(program.items));
-    for (const fn of functionsOf(program)) checkFunction(fn, types, ctx.diag);
-    return program;
+  prepare: (program) => new PointerTypes(classTable(program.items as N<'Program'>['items'])),
+  runFunction(item, types, ctx) {
+    for (const fn of functionsOf(item as N<'Program'>['items'][number])) checkFunction(fn, types, ctx.diag);
+    return item;
   },
 });

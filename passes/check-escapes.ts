@@ -22,22 +22,20 @@ import type { Code, Diagnostics } from '../ir/diagnostics.js';
 import { classTable } from '../ir/needs-drop.js';
 import { classTy, ptr, type Ty } from '../ir/types.js';
 import { someNode } from '../ir/traverse.js';
-import { definePass } from './pass.js';
+import { defineItemPass } from './pass.js';
 import { FunctionPointsTo, type EscapeReporter, type FunctionToAnalyze, type Loc } from './check-escapes/points-to.js';
 import { PointerTypes } from './check-escapes/pointer-types.js';
 
 type N<K extends string> = Node<typeof Lptr, K>;
 
 /** The functions of a program as the analysis takes them: functions and methods. */
-export function functionsOf(program: N<'Program'>): FunctionToAnalyze[] {
+export function functionsOf(item: N<'Program'>['items'][number]): FunctionToAnalyze[] {
   const out: FunctionToAnalyze[] = [];
-  for (const item of program.items) {
-    if (item.kind === 'FnDecl') out.push({ params: item.params, body: item.body, thisTy: null });
-    if (item.kind === 'ClassDecl') {
-      for (const m of item.methods) {
-        const mutThis = m.mutSelf || (m.name === 'drop' && item.traits.includes('Drop'));
-        out.push({ params: m.params, body: m.body, thisTy: m.isStatic ? null : ptr(classTy(item.name), mutThis) });
-      }
+  if (item.kind === 'FnDecl') out.push({ params: item.params, body: item.body, thisTy: null });
+  if (item.kind === 'ClassDecl') {
+    for (const m of item.methods) {
+      const mutThis = m.mutSelf || (m.name === 'drop' && item.traits.includes('Drop'));
+      out.push({ params: m.params, body: m.body, thisTy: m.isStatic ? null : ptr(classTy(item.name), mutThis) });
     }
   }
   return out;
@@ -139,15 +137,17 @@ class EscapeDiagnostics implements EscapeReporter {
   }
 }
 
-export const checkEscapesPass = definePass<N<'Program'>, N<'Program'>>({
+export const checkEscapesPass = defineItemPass({
   name: 'check-escapes',
   description: 'pointers, capturing lambdas and threads that outlive their target (E0023), region data escaping its region (E0025)',
   from: Lptr,
   to: Lptr,
-  run: (program, ctx) => {
-    const types = new PointerTypes(classTable(program.items));
-    const reporter = new EscapeDiagnostics(ctx.diag);
-    for (const fn of functionsOf(program)) if (mayMeetPointers(fn, types)) new FunctionPointsTo(types, reporter).analyze(fn);
-    return program;
+  prepare: (program, ctx) => ({
+    types: new PointerTypes(classTable(program.items as N<'Program'>['items'])),
+    reporter: new EscapeDiagnostics(ctx.diag),
+  }),
+  runFunction(item, { types, reporter }) {
+    for (const fn of functionsOf(item as N<'Program'>['items'][number])) if (mayMeetPointers(fn, types)) new FunctionPointsTo(types, reporter).analyze(fn);
+    return item;
   },
 });

@@ -9,18 +9,18 @@ import { Lptr, type Node } from '../ir/languages.js';
 import { rewriter } from '../ir/traverse.js';
 import { classTable, needsDrop } from '../ir/needs-drop.js';
 import { showTy } from '../ir/types.js';
-import { definePass } from './pass.js';
+import { defineItemPass } from './pass.js';
 
 type N<K extends string> = Node<typeof Lptr, K>;
 
-export const checkRegionValuesPass = definePass<N<'Program'>, N<'Program'>>({
+export const checkRegionValuesPass = defineItemPass({
   name: 'check-region-values',
   description: 'values that need drop allocated in a region (E0026)',
   from: Lptr,
   to: Lptr,
-  run: (program, ctx) => {
-    const classes = classTable(program.items);
-    const walk = rewriter(Lptr, {
+  prepare: (program, ctx) => {
+    const classes = classTable(program.items as N<'Program'>['items']);
+    return rewriter(Lptr, {
       MethodCall: (node: N<'MethodCall'>, next) => {
         const value = node.args[0];
         if (node.method === 'alloc' && node.object.ty.k === 'region' && value && needsDrop(value.ty, classes)) {
@@ -32,7 +32,9 @@ export const checkRegionValuesPass = definePass<N<'Program'>, N<'Program'>>({
         return next(node);
       },
     });
-    walk(program);
-    return program;
+  },
+  runFunction(item, walk) {
+    walk(item);
+    return item;
   },
 });

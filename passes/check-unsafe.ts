@@ -13,7 +13,7 @@ import { Ltyped, type Node, type NameRef } from '../ir/languages.js';
 import { rewriter } from '../ir/traverse.js';
 import type { Ty } from '../ir/types.js';
 import type { Diagnostics } from '../ir/diagnostics.js';
-import { definePass } from './pass.js';
+import { defineItemPass } from './pass.js';
 
 type N<K extends string> = Node<typeof Ltyped, K>;
 
@@ -38,6 +38,10 @@ function receiverClass(t: Ty): string | null {
 
 export function checkProgram(program: N<'Program'>, diag: Diagnostics): void {
   const table = unsafeTable(program);
+  for (const item of program.items) checkItem(item, table, diag);
+}
+
+function checkItem(item: AnyNode, table: UnsafeTable, diag: Diagnostics): void {
   const report = (span: Span, what: string, label: string) =>
     diag.error('E0030', span, `${what} is unsafe`, { label, help: 'wrap it in `unsafe { ... }`' });
   // Nothing inside an unsafe block, function or lambda can be reported (lambdas in it are
@@ -85,16 +89,17 @@ export function checkProgram(program: N<'Program'>, diag: Diagnostics): void {
       return next(node);
     },
   });
-  walk(program, undefined);
+  walk(item, undefined);
 }
 
-export const checkUnsafePass = definePass<N<'Program'>, N<'Program'>>({
+export const checkUnsafePass = defineItemPass({
   name: 'check-unsafe',
   description: 'unsafe operations outside `unsafe` (E0030)',
   from: Ltyped,
   to: Ltyped,
-  run: (program, ctx) => {
-    checkProgram(program, ctx.diag);
-    return program;
+  prepare: (program) => unsafeTable(program as N<'Program'>),
+  runFunction(item, table, ctx) {
+    checkItem(item, table, ctx.diag);
+    return item;
   },
 });

@@ -12,7 +12,7 @@ import type { AnyNode } from '../ir/lang.js';
 import { Ltyped, Lnocompound, type Node } from '../ir/languages.js';
 import { rewriter } from '../ir/traverse.js';
 import { T, type Ty } from '../ir/types.js';
-import { definePass } from './pass.js';
+import { defineItemPass } from './pass.js';
 
 type N<K extends string> = Node<typeof Ltyped, K>;
 type Expr = AnyNode & { readonly ty: Ty };
@@ -82,10 +82,11 @@ const desugar = rewriter<Ctx>(Ltyped, {
   },
 });
 
-export const desugarCompoundAssignPass = definePass<N<'Program'>, Node<typeof Lnocompound, 'Program'>>({
+export const desugarCompoundAssignPass = defineItemPass({
   name: 'desugar-compound-assign',
   description: '`t op= v` becomes `t = t op v`, evaluating the place once',
   from: Ltyped,
   to: Lnocompound,
-  run: (program, ctx) => desugar(program, ctx) as Node<typeof Lnocompound, 'Program'>,
+  prepare: () => null,
+  runFunction: (item, _facts, ctx) => desugar(item, ctx),
 });

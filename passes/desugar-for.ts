@@ -14,7 +14,7 @@ import type { AnyNode, Span } from '../ir/lang.js';
 import { Lnocompound, Lnofor, type Node } from '../ir/languages.js';
 import { rewriter } from '../ir/traverse.js';
 import { T, tyEq, type Ty } from '../ir/types.js';
-import { definePass, invariant } from './pass.js';
+import { defineItemPass, invariant } from './pass.js';
 
 type N<K extends string> = Node<typeof Lnocompound, K>;
 type Expr = AnyNode & { readonly ty: Ty };
@@ -62,10 +62,11 @@ const desugar = rewriter<{ freshId(): number }>(Lnocompound, {
   },
 });
 
-export const desugarForPass = definePass<N<'Program'>, Node<typeof Lnofor, 'Program'>>({
+export const desugarForPass = defineItemPass({
   name: 'desugar-for',
   description: '`for` ranges become loops over a hidden counter',
   from: Lnocompound,
   to: Lnofor,
-  run: (program, ctx) => desugar(program, ctx) as Node<typeof Lnofor, 'Program'>,
+  prepare: () => null,
+  runFunction: (item, _facts, ctx) => desugar(item, ctx),
 });

@@ -306,6 +306,7 @@ export const desugarLambdasPass = definePass<N<'Program'>, Node<typeof Lnolambda
     for (const item of program.items) {
       // an item without lambdas stays as it is (walking it is far cheaper than rebuilding it)
       if (!hasLambda(item)) { items.push(item); continue; }
+      ctx.beginFunction?.();
       switch (item.kind) {
         case 'FnDecl': {
           const conv = new FunctionConverter(item.name, facts, ctx);

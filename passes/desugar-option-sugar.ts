@@ -14,7 +14,7 @@ import type { AnyNode, Span } from '../ir/lang.js';
 import { Lnofor, Lnosugar, type Node } from '../ir/languages.js';
 import { rewriter } from '../ir/traverse.js';
 import { T, type Ty } from '../ir/types.js';
-import { definePass, invariant } from './pass.js';
+import { defineItemPass, invariant } from './pass.js';
 
 type N<K extends string> = Node<typeof Lnofor, K>;
 type Expr = AnyNode & { readonly ty: Ty };
@@ -86,10 +86,11 @@ const desugar = rewriter<Ctx>(Lnofor, {
   },
 });
 
-export const desugarOptionSugarPass = definePass<N<'Program'>, Node<typeof Lnosugar, 'Program'>>({
+export const desugarOptionSugarPass = defineItemPass({
   name: 'desugar-option-sugar',
   description: '`if let`, `while let` and `??` become explicit Option tests',
   from: Lnofor,
   to: Lnosugar,
-  run: (program, ctx) => desugar(program, ctx) as Node<typeof Lnosugar, 'Program'>,
+  prepare: () => null,
+  runFunction: (item, _facts, ctx) => desugar(item, ctx),
 });

@@ -799,26 +799,12 @@ function pointerHolders(fn: FnDef, candidates: ReadonlySet<number>, d: FnDrops):
 
 // ---------------------------------------------------------------- the pass
 
-/**
- * Fresh ids for the drop flags of `fn`: above its own locals (ids need only be unique within
- * a function). Not ctx.freshId: then a function's flags would be numbered by how many flags
- * the functions before it needed, and its output would depend on whether the driver ran it
- * in a sweep or after the whole module had been lowered.
- */
-function idsAfterLocalsOf(fn: FnDef): () => number {
-  let next = -1;
-  return () => {
-    if (next < 0) { next = 0; for (const l of fn.locals) next = Math.max(next, l.id + 1); }
-    return next++;
-  };
-}
-
 export const elaborateDropsPass = defineCfgFunctionPass({
   name: 'elaborate-drops',
   description: 'copies at last use become moves; scheduled drops run once per value (drop flags), deletes become drops',
-  prepare(m) {
+  prepare(m, ctx) {
     const classes = classTable(m.classes);
-    return { classes, needs: needsDropIn(classes) };
+    return { classes, needs: needsDropIn(classes), freshId: () => ctx.freshId() };
   },
-  runFunction: (f, { classes, needs }) => new FnDrops(f, classes, needs, idsAfterLocalsOf(f)).run(),
+  runFunction: (f, { classes, needs, freshId }) => new FnDrops(f, classes, needs, freshId).run(),
 });

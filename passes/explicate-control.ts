@@ -21,6 +21,7 @@ import { defineFunctionPass, invariant } from './pass.js';
 import { FunctionBuilder, type FnDef } from './explicate-control/function-builder.js';
 import { FnLowering, type ModuleInfo } from './explicate-control/lower-function.js';
 import { classTable, needsDropIn } from '../ir/needs-drop.js';
+import { bodiesOf, type Body, type StaticInit } from './bodies.js';
 
 type N<K extends string> = Node<typeof Lnoregions, K>;
 type M<K extends string> = Node<typeof Lcfg, K>;
@@ -62,32 +63,21 @@ function lowerStaticInit(statics: readonly N<'StaticDecl'>[], info: ModuleInfo, 
   return fb.finish(STATIC_INIT_FN, [], { k: 'void' }, false);
 }
 
-/** What explicate-control lowers one at a time: a function, or the initializers of the statics. */
-type Unit = N<'FnDecl'> | { kind: 'StaticInit'; statics: readonly N<'StaticDecl'>[]; span: AnyNode['span'] };
-
 export const explicateControlPass = defineFunctionPass({
   name: 'explicate-control',
   description: 'expressions flattened into basic blocks of simple statements (Lnoregions → Lcfg)',
   from: Lnoregions,
   to: Lcfg,
-  functionsOf(program: N<'Program'>): Unit[] {
-    const units: Unit[] = [];
-    const statics: N<'StaticDecl'>[] = [];
-    for (const it of program.items) {
-      if (it.kind === 'FnDecl') units.push(it);
-      else if (it.kind === 'StaticDecl') statics.push(it);
-    }
-    if (statics.length > 0) units.push({ kind: 'StaticInit', statics, span: program.span });
-    return units;
-  },
+  functionsOf: (program: N<'Program'>): Body[] => bodiesOf(program),
   prepare(program, ctx) {
     const classFields = new Map<string, readonly string[]>();
     for (const it of program.items) if (it.kind === 'ClassDecl') classFields.set(it.name, it.fields.map((f) => f.name));
     const info: ModuleInfo = { classFields, needsDrop: needsDropIn(classTable(program.items)) };
     return { info, fb: new FunctionBuilder(() => ctx.freshId()) };
   },
-  runFunction: (unit, { info, fb }): FnDef =>
-    unit.kind === 'StaticInit' ? lowerStaticInit(unit.statics, info, fb, unit.span) : lowerFunction(unit, info, fb),
+  runFunction: (body, { info, fb }): FnDef => body.kind === 'StaticInit'
+    ? lowerStaticInit((body as StaticInit).statics as N<'StaticDecl'>[], info, fb, body.span)
+    : lowerFunction(body as N<'FnDecl'>, info, fb),
   assemble(program, _facts, fns): M<'Module'> {
     const classes: M<'ClassDef'>[] = [];
     const globals: M<'GlobalDef'>[] = [];

@@ -12,28 +12,28 @@ import { Lptr, type Node } from '../ir/languages.js';
 import { classTable } from '../ir/needs-drop.js';
 import { syncFacts } from '../ir/sync.js';
 import { showTy } from '../ir/types.js';
-import { definePass } from './pass.js';
+import { defineItemPass } from './pass.js';
 
 type N<K extends string> = Node<typeof Lptr, K>;
 
-export const inferSyncPass = definePass<N<'Program'>, N<'Program'>>({
+export const inferSyncPass = defineItemPass({
   name: 'infer-sync',
   description: 'which classes are Sync (inferred from their fields); a class declared `Sync` with a non-Sync field is E0042',
   from: Lptr,
   to: Lptr,
-  run: (program, ctx) => {
-    const facts = syncFacts(classTable(program.items));
-    for (const item of program.items) {
-      if (item.kind !== 'ClassDecl' || !item.traits.includes('Sync')) continue;
-      const field = facts.nonSyncField(item);
-      if (field === null) continue;
-      ctx.diag.error('E0042', field.span,
-        `class \`${item.name}\` is declared \`Sync\` but its field \`${field.name}\` has type \`${showTy(field.ty)}\`, which is not Sync`,
-        {
-          label: 'not Sync',
-          help: 'share it through `Atomic`, `Mutex` or `Channel`, or write `: unsafe Sync` to assert that the class is safe to share',
-        });
+  prepare: (program) => syncFacts(classTable(program.items as N<'Program'>['items'])),
+  runFunction(item, facts, ctx) {
+    if (item.kind === 'ClassDecl' && (item as N<'ClassDecl'>).traits.includes('Sync')) {
+      const field = facts.nonSyncField(item as N<'ClassDecl'>);
+      if (field !== null) {
+        ctx.diag.error('E0042', field.span,
+          `class \`${(item as N<'ClassDecl'>).name}\` is declared \`Sync\` but its field \`${field.name}\` has type \`${showTy(field.ty)}\`, which is not Sync`,
+          {
+            label: 'not Sync',
+            help: 'share it through `Atomic`, `Mutex` or `Channel`, or write `: unsafe Sync` to assert that the class is safe to share',
+          });
+      }
     }
-    return program;
+    return item;
   },
 });

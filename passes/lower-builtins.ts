@@ -15,7 +15,8 @@ import { Lnomethods, Lcore, type Node } from '../ir/languages.js';
 import { rewriter, type Rewriter } from '../ir/traverse.js';
 import { BUILTINS, isBuiltin, ORDERING, type BuiltinName } from '../ir/builtins.js';
 import { GENERIC_BY_NAME, ptr, showTy, T, type Ty } from '../ir/types.js';
-import { definePass, invariant } from './pass.js';
+import { invariant } from './pass.js';
+import { defineBodyPass } from './bodies.js';
 import { prepend, withReceiverPointer } from './lower-methods.js';
 
 type N<K extends string> = Node<typeof Lnomethods, K>;
@@ -61,46 +62,46 @@ function lowerMethod(call: N<'MethodCall'>, ctx: Ctx): Expr {
   return withReceiverPointer(object, shape[0] === 'recv*mut', span, ctx, (recv) => builtin(op, prepend(recv, rest), ty, span));
 }
 
-export const lowerBuiltinsPass = definePass<N<'Program'>, Node<typeof Lcore, 'Program'>>({
+const lower: Rewriter<Ctx> = rewriter<Ctx>(Lnomethods, {
+  Call: (node: N<'Call'>, next, c): AnyNode => {
+    const { callee, span, ty } = node;
+    const ref = callee.kind === 'Name' ? (callee.ref as { k: string; name?: string }) : null;
+    if (callee.kind !== 'Path' && ref?.k !== 'builtin') return next(node);
+    // the callee names the operation; only the arguments are rewritten
+    const args = node.args.map((a) => lower(a, c));
+    if (callee.kind === 'Path') return builtin(staticOp(callee), args, ty, span);
+    if (ref!.name === 'Some') return { kind: 'OptSome', span, value: args[0], ty };
+    if (!isBuiltin(ref!.name!)) invariant(false, `${ref!.name} is a built-in function`, node);
+    return builtin(ref!.name, args, ty, span);
+  },
+  Name: (node: N<'Name'>) => {
+    const ref = node.ref as { k: string; name?: string };
+    if (ref.k !== 'builtin') return node;
+    if (ref.name !== 'None') invariant(false, `built-in ${node.name} is only called, never used as a value`, node);
+    return { kind: 'OptNone', span: node.span, ty: node.ty };
+  },
+  Path: (node: N<'Path'>) => {
+    if (!(node.owner === 'Ordering' && Object.hasOwn(ORDERING, node.member))) invariant(false, `${node.owner}::${node.member} is only called`, node);
+    return i32Lit(ORDERING[node.member as keyof typeof ORDERING], node.span);
+  },
+  MethodCall: (node: N<'MethodCall'>, next, c) => lowerMethod(next(node), c),
+  Field: (node: N<'Field'>, next, c) => {
+    const f = next(node);
+    if (f.object.ty.k !== 'guard') return f;
+    invariant(f.name === 'value', 'resolve-pointers leaves only `g.value` on a Guard', node);
+    // `g.value` is writable through the guard even when `g` is not mut (spec §8). The
+    // Deref stays outermost so that `m.lock().value.n = 1` still writes into the mutex.
+    const valuePtr = withReceiverPointer(f.object, false, f.span, c, (recv) => builtin('guard.value', [recv], ptr(f.ty, true), f.span));
+    return { kind: 'Deref', span: f.span, ptr: valuePtr, ty: f.ty };
+  },
+  Unsafe: (node: N<'Unsafe'>, next) => next(node).body,
+});
+
+export const lowerBuiltinsPass = defineBodyPass({
   name: 'lower-builtins',
   description: 'built-in functions, methods and constructors become Builtin, OptSome and OptNone nodes',
   from: Lnomethods,
   to: Lcore,
-  run: (program, ctx) => {
-    const lower: Rewriter<Ctx> = rewriter<Ctx>(Lnomethods, {
-      Call: (node: N<'Call'>, next, c): AnyNode => {
-        const { callee, span, ty } = node;
-        const ref = callee.kind === 'Name' ? (callee.ref as { k: string; name?: string }) : null;
-        if (callee.kind !== 'Path' && ref?.k !== 'builtin') return next(node);
-        // the callee names the operation; only the arguments are rewritten
-        const args = node.args.map((a) => lower(a, c));
-        if (callee.kind === 'Path') return builtin(staticOp(callee), args, ty, span);
-        if (ref!.name === 'Some') return { kind: 'OptSome', span, value: args[0], ty };
-        if (!isBuiltin(ref!.name!)) invariant(false, `${ref!.name} is a built-in function`, node);
-        return builtin(ref!.name, args, ty, span);
-      },
-      Name: (node: N<'Name'>) => {
-        const ref = node.ref as { k: string; name?: string };
-        if (ref.k !== 'builtin') return node;
-        if (ref.name !== 'None') invariant(false, `built-in ${node.name} is only called, never used as a value`, node);
-        return { kind: 'OptNone', span: node.span, ty: node.ty };
-      },
-      Path: (node: N<'Path'>) => {
-        if (!(node.owner === 'Ordering' && Object.hasOwn(ORDERING, node.member))) invariant(false, `${node.owner}::${node.member} is only called`, node);
-        return i32Lit(ORDERING[node.member as keyof typeof ORDERING], node.span);
-      },
-      MethodCall: (node: N<'MethodCall'>, next, c) => lowerMethod(next(node), c),
-      Field: (node: N<'Field'>, next, c) => {
-        const f = next(node);
-        if (f.object.ty.k !== 'guard') return f;
-        invariant(f.name === 'value', 'resolve-pointers leaves only `g.value` on a Guard', node);
-        // `g.value` is writable through the guard even when `g` is not mut (spec §8). The
-        // Deref stays outermost so that `m.lock().value.n = 1` still writes into the mutex.
-        const valuePtr = withReceiverPointer(f.object, false, f.span, c, (recv) => builtin('guard.value', [recv], ptr(f.ty, true), f.span));
-        return { kind: 'Deref', span: f.span, ptr: valuePtr, ty: f.ty };
-      },
-      Unsafe: (node: N<'Unsafe'>, next) => next(node).body,
-    });
-    return lower(program, ctx) as Node<typeof Lcore, 'Program'>;
-  },
+  prepare: () => null,
+  lower: (fnOrStatic, _facts, ctx) => lower(fnOrStatic, ctx),
 });

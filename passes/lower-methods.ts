@@ -118,8 +118,11 @@ export const lowerMethodsPass = definePass<N<'Program'>, Node<typeof Lnomethods,
         return { kind: 'Name', span: node.span, name: fnName, ref, ty: fnType };
       },
     });
-    const out = lower(program, ctx) as N<'Program'>;
-    const items = out.items.flatMap((it) => (it.kind === 'ClassDecl' ? lift(it) : [it]));
-    return { kind: 'Program', span: out.span, items } as unknown as Node<typeof Lnomethods, 'Program'>;
+    const items = program.items.flatMap((item) => {
+      ctx.beginFunction?.(); // (fresh ids are per function: see PassContext)
+      const it = lower(item, ctx) as N<'Program'>['items'][number];
+      return it.kind === 'ClassDecl' ? lift(it) : [it];
+    });
+    return { kind: 'Program', span: program.span, items } as unknown as Node<typeof Lnomethods, 'Program'>;
   },
 });

@@ -14,7 +14,7 @@ import type { AnyNode } from '../ir/lang.js';
 import { Lcore, Lnoregions, type Node } from '../ir/languages.js';
 import { rewriter } from '../ir/traverse.js';
 import { T, tyEq, type Ty } from '../ir/types.js';
-import { definePass } from './pass.js';
+import { defineBodyPass } from './bodies.js';
 
 type N<K extends string> = Node<typeof Lcore, K>;
 type Expr = AnyNode & { readonly ty: Ty };
@@ -35,10 +35,11 @@ const lower = rewriter(Lcore, {
   },
 });
 
-export const lowerRegionsPass = definePass<N<'Program'>, Node<typeof Lnoregions, 'Program'>>({
+export const lowerRegionsPass = defineBodyPass({
   name: 'lower-regions',
   description: 'regions become region.new, a Finally body and region.free on every exit',
   from: Lcore,
   to: Lnoregions,
-  run: (program) => lower(program, undefined) as Node<typeof Lnoregions, 'Program'>,
+  prepare: () => null,
+  lower: (fnOrStatic) => lower(fnOrStatic, undefined),
 });

@@ -14,8 +14,14 @@ type CfgFn = Node<typeof Lcfg, 'FnDef'>;
 export interface PassContext {
   readonly src: SourceFile;
   readonly diag: Diagnostics;
-  /** a fresh binding id for locals a pass introduces (above every id the front end used) */
+  /**
+   * A fresh binding id for a local the pass introduces: unique within the function (all that
+   * binding ids need), above every id the front end used. A function pass calls
+   * `beginFunction` before each function, so a function's ids depend on nothing outside it.
+   */
   freshId(): number;
+  /** starts the numbering of fresh ids for the next function again (see freshId) */
+  beginFunction?(): void;
   /**
    * Ends the pipeline after this pass: its errors left a tree the later passes cannot take
    * (a syntax error, an ill-typed expression). Errors that leave a meaningful tree do not
@@ -82,6 +88,8 @@ export interface FunctionPass<In extends AnyNode = AnyNode, Unit = unknown, Fact
     runFunction(fn: Unit, facts: Facts, ctx: PassContext): Done;
     /** the output module: `module`'s declarations with these functions (in order) */
     assemble(module: In, facts: Facts, fns: readonly Done[]): Out;
+    /** the IR nodes of one function's output, which --verify-each validates (default: the output) */
+    nodesOf?(fn: Done): readonly AnyNode[];
   };
 }
 
@@ -92,17 +100,21 @@ export function defineFunctionPass<In extends AnyNode, Unit, Facts, Out extends 
   prepare(module: In, ctx: PassContext): Facts;
   runFunction(fn: Unit, facts: Facts, ctx: PassContext): Done;
   assemble(module: In, facts: Facts, fns: readonly Done[]): Out;
+  nodesOf?(fn: Done): readonly AnyNode[];
 }): FunctionPass {
-  const { functionsOf, prepare, runFunction, assemble } = p;
+  const { functionsOf, prepare, runFunction, assemble, nodesOf } = p;
   const pass: FunctionPass<In, Unit, Facts, Out, Done> = {
     name: p.name, description: p.description, from: p.from, to: p.to,
-    perFunction: { functionsOf, prepare, runFunction, assemble },
+    perFunction: { functionsOf, prepare, runFunction, assemble, nodesOf },
     run(ir: AnyNode, ctx: PassContext): AnyNode {
       const module = ir as In;
       const facts = prepare(module, ctx);
       const units = functionsOf(module);
       const out: Done[] = new Array(units.length);
-      for (let i = 0; i < units.length; i++) out[i] = runFunction(units[i], facts, ctx);
+      for (let i = 0; i < units.length; i++) {
+        ctx.beginFunction?.();
+        out[i] = runFunction(units[i], facts, ctx);
+      }
       return assemble(module, facts, out);
     },
   };
@@ -123,5 +135,27 @@ export function defineCfgFunctionPass<Facts>(p: {
     ...p, from: Lcfg, to: Lcfg,
     functionsOf: (m) => m.fns,
     assemble: (m, _facts, fns) => (fns.length === m.fns.length && fns.every((f, i) => f === m.fns[i]) ? m : { ...m, fns }),
+  });
+}
+
+type Program = { kind: 'Program'; span: AnyNode['span']; items: readonly AnyNode[] };
+
+/**
+ * A function pass over a tree language whose units are the program's items, one for one
+ * (a function, a class with its methods, a static, an extern). `prepare` may read only the
+ * items' declarations (names, fields, signatures, flags): in a sweep it is given the items
+ * as the sweep started, before the earlier passes changed their bodies.
+ */
+export function defineItemPass<Facts>(p: {
+  name: string; description: string; from: Language; to: Language;
+  prepare(program: Program, ctx: PassContext): Facts;
+  runFunction(item: AnyNode, facts: Facts, ctx: PassContext): AnyNode;
+}): FunctionPass {
+  return defineFunctionPass<Program, AnyNode, Facts, Program, AnyNode>({
+    ...p,
+    functionsOf: (program) => program.items,
+    // no items: the declarations a sweep's next pass prepares from, which this pass keeps
+    assemble: (program, _facts, items) =>
+      items.length === 0 || items.every((it, i) => it === program.items[i]) ? program : { kind: 'Program', span: program.span, items },
   });
 }

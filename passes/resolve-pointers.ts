@@ -12,7 +12,7 @@ import type { AnyNode } from '../ir/lang.js';
 import { Lnosugar, Lptr, type Node } from '../ir/languages.js';
 import { rewriter } from '../ir/traverse.js';
 import { showTy, tyEq, type Ty } from '../ir/types.js';
-import { definePass, invariant } from './pass.js';
+import { defineItemPass, invariant } from './pass.js';
 
 type N<K extends string> = Node<typeof Lnosugar, K>;
 type Expr = AnyNode & { readonly ty: Ty };
@@ -62,10 +62,11 @@ const resolve = rewriter(Lnosugar, {
   },
 });
 
-export const resolvePointersPass = definePass<N<'Program'>, Node<typeof Lptr, 'Program'>>({
+export const resolvePointersPass = defineItemPass({
   name: 'resolve-pointers',
   description: '`*e` becomes AddrOf or Deref; auto-deref through pointers, Box and Guard made explicit',
   from: Lnosugar,
   to: Lptr,
-  run: (program) => resolve(program) as Node<typeof Lptr, 'Program'>,
+  prepare: () => null,
+  runFunction: (item) => resolve(item),
 });

@@ -52,9 +52,8 @@ function describeNode(n: AnyNode | undefined): string {
 export function runPipeline(src: SourceFile, opts: PipelineOptions = {}): PipelineResult {
   const passes = opts.passes ?? PIPELINE;
   const diag = new Diagnostics();
-  let nextId = 1_000_000;
   let stopped = false;
-  const ctx: PassContext = { src, diag, freshId: () => nextId++, stop: () => { stopped = true; } };
+  const ctx: PassContext = { src, diag, freshId: () => { throw new InternalError('freshId of no pass'); }, stop: () => { stopped = true; } };
   const result: PipelineResult = { ir: null, lastPass: null, diagnostics: diag.list, dumps: [], timings: [] };
   let ir: AnyNode = { kind: 'SourceText', span: { start: 0, end: src.text.length }, path: src.path, text: src.text };
   const wantDump = (name: string) => opts.dumpAfter === 'all' || (opts.dumpAfter ?? []).includes(name);
@@ -71,7 +70,7 @@ export function runPipeline(src: SourceFile, opts: PipelineOptions = {}): Pipeli
     if (sweep > 1) {
       const group = passes.slice(p, p + sweep) as FunctionPass[];
       try {
-        ir = runSweep(group, ir, ctx, nextId, opts, result.timings);
+        ir = runSweep(group, p, ir, ctx, opts, result.timings);
       } catch (e) {
         const failed = e instanceof SweepError ? e.pass : pass;
         if (e instanceof SweepError && e.detail !== undefined) throw ice(failed, e.detail);
@@ -89,7 +88,7 @@ export function runPipeline(src: SourceFile, opts: PipelineOptions = {}): Pipeli
     const t0 = performance.now();
     let out: AnyNode;
     try {
-      out = pass.run(ir, ctx);
+      out = pass.run(ir, { ...ctx, ...freshIds(p) });
     } catch (e) {
       if (e instanceof InternalError) throw ice(pass, `${e.message} (${describeNode(e.node)})`, e);
       throw ice(pass, e instanceof Error ? e.stack ?? e.message : String(e), e);
@@ -105,6 +104,27 @@ export function runPipeline(src: SourceFile, opts: PipelineOptions = {}): Pipeli
   // checks that do not stop the pipeline still prevent code generation
   result.ir = diag.hasErrors ? null : ir;
   return result;
+}
+
+/**
+ * Fresh ids (PassContext.freshId) need only be unique within a function. Pass `p` numbers
+ * the locals it introduces from a base of its own, FRESH_IDS_PER_PASS apart, starting again
+ * at it for each function (beginFunction), so a function's ids depend neither on the
+ * functions before it nor on whether it went through a sweep.
+ */
+const FRESH_ID_BASE = 1 << 20;
+const FRESH_IDS_PER_PASS = 1 << 20;
+
+function freshIds(p: number): Pick<PassContext, 'freshId' | 'beginFunction'> {
+  const base = FRESH_ID_BASE + p * FRESH_IDS_PER_PASS;
+  let next = base;
+  return {
+    freshId: () => {
+      if (next === base + FRESH_IDS_PER_PASS) throw new InternalError(`a pass introduced more than ${FRESH_IDS_PER_PASS} locals in one function`);
+      return next++;
+    },
+    beginFunction: () => { next = base; },
+  };
 }
 
 /** Validates a pass's output (a module, or one function of a sweep) and deep-freezes it. */
@@ -145,20 +165,22 @@ class SweepError extends Error {
  * pass; with --verify-each every function is validated after every pass.
  */
 function runSweep(
-  group: readonly FunctionPass[], ir: AnyNode, ctx: PassContext, nextId: number, opts: PipelineOptions, timings: PassTiming[],
+  group: readonly FunctionPass[], first: number, ir: AnyNode, ctx: PassContext, opts: PipelineOptions, timings: PassTiming[],
 ): AnyNode {
   const k = group.length;
   const ms = new Array<number>(k).fill(0);
-  // ctx.wholeModule of pass i: passes 0..i-1 over the whole module, on a copy of the id
-  // counter and into a sink of their own (what they report is reported by the sweep)
+  // ctx.wholeModule of pass i: passes 0..i-1 over the whole module, into sinks of their own
+  // (what they report, the sweep reports)
   const wholeModules: AnyNode[] = [];
   const wholeModule = (i: number): AnyNode => {
-    let next = nextId;
-    const aside: PassContext = { src: ctx.src, diag: new Diagnostics(), freshId: () => next++ };
-    for (let j = wholeModules.length; j < i; j++) wholeModules.push(group[j].run(j === 0 ? ir : wholeModules[j - 1], aside));
+    for (let j = wholeModules.length; j < i; j++) {
+      const aside: PassContext = { src: ctx.src, diag: new Diagnostics(), ...freshIds(first + j) };
+      wholeModules.push(group[j].run(j === 0 ? ir : wholeModules[j - 1], aside));
+    }
     return i === 0 ? ir : wholeModules[i - 1];
   };
-  const ctxs = group.map((_, i): PassContext => ({ ...ctx, diag: new Diagnostics(), wholeModule: () => wholeModule(i) }));
+  const ctxs = group.map((_, i): PassContext =>
+    ({ ...ctx, ...freshIds(first + i), diag: new Diagnostics(), wholeModule: () => wholeModule(i) }));
   const facts: unknown[] = new Array(k);
   // each pass prepares from the declarations the previous one would have written: its
   // module assembled with no functions
@@ -181,10 +203,14 @@ function runSweep(
     for (let i = 0; i < k; i++) {
       const t0 = performance.now();
       try {
+        ctxs[i].beginFunction!();
         x = group[i].perFunction.runFunction(x, facts[i], ctxs[i]);
       } catch (e) { throw new SweepError(group[i], e); }
       ms[i] += performance.now() - t0;
-      if (opts.verifyEach) verifyOutput(group[i], x as AnyNode, (detail) => new SweepError(group[i], null, detail));
+      if (opts.verifyEach) {
+        const nodes = group[i].perFunction.nodesOf?.(x) ?? [x as AnyNode];
+        for (const n of nodes) verifyOutput(group[i], n, (detail) => new SweepError(group[i], null, detail));
+      }
     }
     done[u] = x;
   }

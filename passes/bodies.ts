@@ -1,0 +1,70 @@
+// The code of a program after lower-methods, as the last tree passes (lower-builtins,
+// lower-regions, explicate-control) take it one piece at a time: each function, and the
+// statics' initializers together (explicate-control turns them into one function,
+// `static.init`). Classes and externs have no code left by then: they are declarations.
+
+import type { AnyNode } from '../ir/lang.js';
+import { defineFunctionPass, type FunctionPass, type PassContext } from './pass.js';
+import type { Language } from '../ir/lang.js';
+
+type Span = AnyNode['span'];
+type Program = { kind: 'Program'; span: Span; items: readonly AnyNode[] };
+
+/** The statics of a program, whose initializers run before main, in declaration order. */
+export interface StaticInit { kind: 'StaticInit'; statics: readonly AnyNode[]; span: Span }
+
+/** A function, or the statics' initializers. */
+export type Body = AnyNode | StaticInit;
+
+/** The bodies of a program: its functions in order, then its statics (when it has any). */
+export function bodiesOf(program: Program): Body[] {
+  const bodies: Body[] = [];
+  const statics: AnyNode[] = [];
+  for (const it of program.items) {
+    if (it.kind === 'FnDecl') bodies.push(it);
+    else if (it.kind === 'StaticDecl') statics.push(it);
+  }
+  if (statics.length > 0) bodies.push({ kind: 'StaticInit', statics, span: program.span });
+  return bodies;
+}
+
+/** `program` with its functions and statics replaced by `bodies` (as bodiesOf gave them). */
+function withBodies(program: Program, bodies: readonly Body[]): Program {
+  const last = bodies[bodies.length - 1];
+  const statics = last?.kind === 'StaticInit' ? (last as StaticInit).statics : [];
+  let f = 0;
+  let s = 0;
+  let changed = false;
+  const items = program.items.map((it) => {
+    const out = it.kind === 'FnDecl' ? bodies[f++] as AnyNode : it.kind === 'StaticDecl' ? statics[s++] : it;
+    if (out !== it) changed = true;
+    return out;
+  });
+  return changed ? { kind: 'Program', span: program.span, items } : program;
+}
+
+/**
+ * A function pass over the bodies of a tree language: `lower` rewrites one function or one
+ * static (and returns it as it is when nothing in it changes). As for item passes, `prepare`
+ * may read only declarations.
+ */
+export function defineBodyPass<Facts>(p: {
+  name: string; description: string; from: Language; to: Language;
+  prepare(program: Program, ctx: PassContext): Facts;
+  lower(fnOrStatic: AnyNode, facts: Facts, ctx: PassContext): AnyNode;
+}): FunctionPass {
+  const { lower } = p;
+  return defineFunctionPass<Program, Body, Facts, Program, Body>({
+    name: p.name, description: p.description, from: p.from, to: p.to, prepare: p.prepare,
+    functionsOf: bodiesOf,
+    runFunction(body, facts, ctx) {
+      if (body.kind !== 'StaticInit') return lower(body as AnyNode, facts, ctx);
+      const init = body as StaticInit;
+      const statics = init.statics.map((s) => lower(s, facts, ctx));
+      return statics.every((s, i) => s === init.statics[i]) ? init : { kind: 'StaticInit', statics, span: init.span };
+    },
+    // no bodies: the declarations a sweep's next pass prepares from, which this pass keeps
+    assemble: (program, _facts, bodies) => (bodies.length === 0 ? program : withBodies(program, bodies)),
+    nodesOf: (body) => (body.kind === 'StaticInit' ? (body as StaticInit).statics : [body as AnyNode]),
+  });
+}

@@ -55,7 +55,7 @@ export function defineBodyPass<Facts>(p: {
 }): FunctionPass {
   const { lower } = p;
   return defineFunctionPass<Program, Body, Facts, Program, Body>({
-    name: p.name, description: p.description, from: p.from, to: p.to, prepare: p.prepare,
+    name: p.name, description: p.description, from: p.from, to: p.to, prepare: p.prepare, units: { in: 'body', out: 'body' },
     functionsOf: bodiesOf,
     runFunction(body, facts, ctx) {
       if (body.kind !== 'StaticInit') return lower(body as AnyNode, facts, ctx);

@@ -33,7 +33,7 @@ import { forEachNode, rewriter, someNode, type Rewriter } from '../ir/traverse.j
 import { classTable } from '../ir/needs-drop.js';
 import { syncFacts, type SyncFacts } from '../ir/sync.js';
 import { classTy, fnTy, gen, ptr, type Ty } from '../ir/types.js';
-import { definePass, invariant, type PassContext } from './pass.js';
+import { defineItemGroupPass, invariant, type PassContext } from './pass.js';
 
 type N<K extends string> = Node<typeof Lptr, K>;
 type Expr = AnyNode & { readonly ty: Ty };
@@ -294,48 +294,40 @@ function hasLambda(root: AnyNode): boolean {
 const withBody = (f: N<'FnDecl'>, body: AnyNode): AnyNode =>
   ({ kind: 'FnDecl', span: f.span, name: f.name, params: f.params, ret: f.ret, body, unsafe: f.unsafe, mutSelf: f.mutSelf, isStatic: f.isStatic });
 
-export const desugarLambdasPass = definePass<N<'Program'>, Node<typeof Lnolambda, 'Program'>>({
+export const desugarLambdasPass = defineItemGroupPass({
   name: 'desugar-lambdas',
   description: 'closure conversion: lambda bodies become functions `outer.lambdaN`, capturing lambdas Closures over an environment record',
   from: Lptr,
   to: Lnolambda,
-  run: (program, ctx) => {
-    if (!hasLambda(program)) return program as unknown as Node<typeof Lnolambda, 'Program'>;
-    const facts = syncFacts(classTable(program.items));
-    const items: AnyNode[] = [];
-    for (const item of program.items) {
-      // an item without lambdas stays as it is (walking it is far cheaper than rebuilding it)
-      if (!hasLambda(item)) { items.push(item); continue; }
-      ctx.beginFunction?.();
-      switch (item.kind) {
-        case 'FnDecl': {
-          const conv = new FunctionConverter(item.name, facts, ctx);
-          const body = conv.functionBody(item.body, item.params.map((p) => [p.id, p.mut] as const));
-          items.push(body === item.body ? item : withBody(item, body), ...conv.lifted);
-          break;
-        }
-        case 'ClassDecl': {
-          const lifted: AnyNode[] = [];
-          const methods = item.methods.map((m) => {
-            if (!hasLambda(m)) return m;
-            const conv = new FunctionConverter(`${item.name}.${m.name}`, facts, ctx);
-            // `this` (id 0) is a parameter of every method that has one
-            const body = conv.functionBody(m.body, [[0, false], ...m.params.map((p) => [p.id, p.mut] as const)]);
-            lifted.push(...conv.lifted);
-            return body === m.body ? m : withBody(m, body);
-          });
-          items.push({ kind: 'ClassDecl', span: item.span, name: item.name, fields: item.fields, traits: item.traits, methods }, ...lifted);
-          break;
-        }
-        case 'StaticDecl': {
-          const conv = new FunctionConverter(`static.${item.name}`, facts, ctx);
-          const init = conv.initializer(item.init);
-          items.push(init === item.init ? item : { kind: 'StaticDecl', span: item.span, name: item.name, mut: item.mut, ty: item.ty, init }, ...conv.lifted);
-          break;
-        }
-        default: items.push(item);
+  prepare: (program) => syncFacts(classTable(program.items as N<'Program'>['items'])),
+  runItem(it, facts, ctx) {
+    const item = it as N<'Program'>['items'][number];
+    // an item without lambdas stays as it is (walking it is far cheaper than rebuilding it)
+    if (!hasLambda(item)) return item;
+    switch (item.kind) {
+      case 'FnDecl': {
+        const conv = new FunctionConverter(item.name, facts, ctx);
+        const body = conv.functionBody(item.body, item.params.map((p) => [p.id, p.mut] as const));
+        return [body === item.body ? item : withBody(item, body), ...conv.lifted];
       }
+      case 'ClassDecl': {
+        const lifted: AnyNode[] = [];
+        const methods = item.methods.map((m) => {
+          if (!hasLambda(m)) return m;
+          const conv = new FunctionConverter(`${item.name}.${m.name}`, facts, ctx);
+          // `this` (id 0) is a parameter of every method that has one
+          const body = conv.functionBody(m.body, [[0, false], ...m.params.map((p) => [p.id, p.mut] as const)]);
+          lifted.push(...conv.lifted);
+          return body === m.body ? m : withBody(m, body);
+        });
+        return [{ kind: 'ClassDecl', span: item.span, name: item.name, fields: item.fields, traits: item.traits, methods }, ...lifted];
+      }
+      case 'StaticDecl': {
+        const conv = new FunctionConverter(`static.${item.name}`, facts, ctx);
+        const init = conv.initializer(item.init);
+        return [init === item.init ? item : { kind: 'StaticDecl', span: item.span, name: item.name, mut: item.mut, ty: item.ty, init }, ...conv.lifted];
+      }
+      default: return item;
     }
-    return { kind: 'Program', span: program.span, items } as unknown as Node<typeof Lnolambda, 'Program'>;
   },
 });

@@ -68,6 +68,7 @@ export const explicateControlPass = defineFunctionPass({
   description: 'expressions flattened into basic blocks of simple statements (Lnoregions → Lcfg)',
   from: Lnoregions,
   to: Lcfg,
+  units: { in: 'body', out: 'fn' },
   functionsOf: (program: N<'Program'>): Body[] => bodiesOf(program),
   prepare(program, ctx) {
     const classFields = new Map<string, readonly string[]>();

@@ -12,7 +12,7 @@ import type { AnyNode, Span } from '../ir/lang.js';
 import { Lnolambda, Lnomethods, type Node } from '../ir/languages.js';
 import { rewriter } from '../ir/traverse.js';
 import { classTy, fnTy, ptr, type Ty } from '../ir/types.js';
-import { definePass, invariant } from './pass.js';
+import { defineItemGroupPass, invariant } from './pass.js';
 
 type N<K extends string> = Node<typeof Lnolambda, K>;
 type Expr = AnyNode & { readonly ty: Ty };
@@ -91,13 +91,13 @@ function lift(cls: N<'ClassDecl'>): AnyNode[] {
   return [{ kind: 'ClassDecl', span: cls.span, name: cls.name, fields: cls.fields, traits: cls.traits, methods: [], dropFn }, ...fns];
 }
 
-export const lowerMethodsPass = definePass<N<'Program'>, Node<typeof Lnomethods, 'Program'>>({
+export const lowerMethodsPass = defineItemGroupPass({
   name: 'lower-methods',
   description: 'class methods become top-level functions `Class.method` taking `this` first',
   from: Lnolambda,
   to: Lnomethods,
-  run: (program, ctx) => {
-    const table = methodTable(program);
+  prepare: (program) => {
+    const table = methodTable(program as N<'Program'>);
     const method = (cls: string, name: string, at: AnyNode): MethodInfo => {
       const info = table.get(cls)?.get(name);
       if (!info) invariant(false, `class ${cls} has a method ${name}`, at); // (message built only on failure)
@@ -118,11 +118,10 @@ export const lowerMethodsPass = definePass<N<'Program'>, Node<typeof Lnomethods,
         return { kind: 'Name', span: node.span, name: fnName, ref, ty: fnType };
       },
     });
-    const items = program.items.flatMap((item) => {
-      ctx.beginFunction?.(); // (fresh ids are per function: see PassContext)
-      const it = lower(item, ctx) as N<'Program'>['items'][number];
-      return it.kind === 'ClassDecl' ? lift(it) : [it];
-    });
-    return { kind: 'Program', span: program.span, items } as unknown as Node<typeof Lnomethods, 'Program'>;
+    return lower;
+  },
+  runItem(item, lower, ctx) {
+    const it = lower(item, ctx) as N<'Program'>['items'][number];
+    return it.kind === 'ClassDecl' ? lift(it) : it;
   },
 });

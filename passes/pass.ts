@@ -90,7 +90,23 @@ export interface FunctionPass<In extends AnyNode = AnyNode, Unit = unknown, Fact
     assemble(module: In, facts: Facts, fns: readonly Done[]): Out;
     /** the IR nodes of one function's output, which --verify-each validates (default: the output) */
     nodesOf?(fn: Done): readonly AnyNode[];
+    /**
+     * What a unit is, coming in and going out: a sweep goes on from one pass to the next
+     * only where they agree (an 'item' is also a one-item group of 'items'). Absent: the
+     * pass runs alone.
+     */
+    units?: { in: UnitKind; out: UnitKind };
   };
+}
+
+/** item: an item of a tree program; items: what one item became; body: see passes/bodies.ts; fn: an Lcfg FnDef */
+export type UnitKind = 'item' | 'items' | 'body' | 'fn' | 'emitted';
+
+/** Whether a sweep can hand `next` the units `prev` writes. */
+export function unitsChain(prev: FunctionPass, next: FunctionPass): boolean {
+  const out = prev.perFunction.units?.out;
+  const want = next.perFunction.units?.in;
+  return out !== undefined && (out === want || (out === 'item' && want === 'items'));
 }
 
 /** Declares a function pass; its whole-module `run` prepares, maps the functions, assembles. */
@@ -101,11 +117,12 @@ export function defineFunctionPass<In extends AnyNode, Unit, Facts, Out extends 
   runFunction(fn: Unit, facts: Facts, ctx: PassContext): Done;
   assemble(module: In, facts: Facts, fns: readonly Done[]): Out;
   nodesOf?(fn: Done): readonly AnyNode[];
+  units?: { in: UnitKind; out: UnitKind };
 }): FunctionPass {
-  const { functionsOf, prepare, runFunction, assemble, nodesOf } = p;
+  const { functionsOf, prepare, runFunction, assemble, nodesOf, units } = p;
   const pass: FunctionPass<In, Unit, Facts, Out, Done> = {
     name: p.name, description: p.description, from: p.from, to: p.to,
-    perFunction: { functionsOf, prepare, runFunction, assemble, nodesOf },
+    perFunction: { functionsOf, prepare, runFunction, assemble, nodesOf, units },
     run(ir: AnyNode, ctx: PassContext): AnyNode {
       const module = ir as In;
       const facts = prepare(module, ctx);
@@ -132,7 +149,7 @@ export function defineCfgFunctionPass<Facts>(p: {
   runFunction(fn: CfgFn, facts: Facts, ctx: PassContext): CfgFn;
 }): FunctionPass {
   return defineFunctionPass<CfgModule, CfgFn, Facts, CfgModule, CfgFn>({
-    ...p, from: Lcfg, to: Lcfg,
+    ...p, from: Lcfg, to: Lcfg, units: { in: 'fn', out: 'fn' },
     functionsOf: (m) => m.fns,
     assemble: (m, _facts, fns) => (fns.length === m.fns.length && fns.every((f, i) => f === m.fns[i]) ? m : { ...m, fns }),
   });
@@ -152,10 +169,44 @@ export function defineItemPass<Facts>(p: {
   runFunction(item: AnyNode, facts: Facts, ctx: PassContext): AnyNode;
 }): FunctionPass {
   return defineFunctionPass<Program, AnyNode, Facts, Program, AnyNode>({
-    ...p,
+    ...p, units: { in: 'item', out: 'item' },
     functionsOf: (program) => program.items,
     // no items: the declarations a sweep's next pass prepares from, which this pass keeps
     assemble: (program, _facts, items) =>
       items.length === 0 || items.every((it, i) => it === program.items[i]) ? program : { kind: 'Program', span: program.span, items },
+  });
+}
+
+/**
+ * An item pass that may turn one item into several (closure conversion lifts lambdas, method
+ * lowering lifts methods). Its unit is what the sweep made of one item of the program so far:
+ * an item, or the items an earlier pass of this kind made of it. `runItem` maps each item
+ * to its replacements; fresh ids start again for each.
+ */
+export function defineItemGroupPass<Facts>(p: {
+  name: string; description: string; from: Language; to: Language;
+  prepare(program: Program, ctx: PassContext): Facts;
+  runItem(item: AnyNode, facts: Facts, ctx: PassContext): AnyNode | readonly AnyNode[];
+}): FunctionPass {
+  const { runItem } = p;
+  type Group = AnyNode | readonly AnyNode[];
+  return defineFunctionPass<Program, Group, Facts, Program, readonly AnyNode[]>({
+    name: p.name, description: p.description, from: p.from, to: p.to, prepare: p.prepare, units: { in: 'items', out: 'items' },
+    functionsOf: (program) => program.items,
+    runFunction(unit, facts, ctx) {
+      const out: AnyNode[] = [];
+      for (const item of Array.isArray(unit) ? unit as readonly AnyNode[] : [unit as AnyNode]) {
+        ctx.beginFunction?.();
+        const made = runItem(item, facts, ctx);
+        if (Array.isArray(made)) out.push(...made); else out.push(made as AnyNode);
+      }
+      return out;
+    },
+    // no items: the declarations a sweep's next pass prepares from (see defineItemPass)
+    assemble(program, _facts, groups) {
+      if (groups.length === 0 || groups.every((g, i) => g.length === 1 && g[0] === program.items[i])) return program;
+      return { kind: 'Program', span: program.span, items: groups.flat() };
+    },
+    nodesOf: (group) => group,
   });
 }

@@ -7,7 +7,7 @@ import { freeze } from 'immer';
 import { validate, type AnyNode } from '../ir/lang.js';
 import { Diagnostics, type Diagnostic, type SourceFile } from '../ir/diagnostics.js';
 import { printIR } from '../ir/print.js';
-import { InternalError, isFunctionPass, type FunctionPass, type Pass, type PassContext } from '../passes/pass.js';
+import { InternalError, isFunctionPass, unitsChain, type FunctionPass, type Pass, type PassContext } from '../passes/pass.js';
 import { PIPELINE } from '../passes/pipeline.js';
 
 export interface PipelineOptions {
@@ -144,7 +144,8 @@ function verifyOutput(pass: Pass, out: AnyNode, fail: (detail: string) => Error)
  */
 function sweepLength(passes: readonly Pass[], start: number, opts: PipelineOptions): number {
   let n = 0;
-  while (start + n < passes.length && isFunctionPass(passes[start + n])) {
+  while (start + n < passes.length && isFunctionPass(passes[start + n]) &&
+    (n === 0 || unitsChain(passes[start + n - 1] as FunctionPass, passes[start + n] as FunctionPass))) {
     const name = passes[start + n].name;
     n++;
     if (opts.dumpAfter === 'all' || opts.dumpAfter?.includes(name) || opts.stopAfter === name) break;

@@ -1,7 +1,9 @@
 // The backends behind `--backend=c|llvm`: both take the same final IR (an Lcfg Module),
-// so a researcher's new pass serves both.
+// so a researcher's new pass serves both. A backend may add passes of its own after the
+// shared pipeline (the C emitter is one: it runs in the sweep, function by function).
 
 import type { AnyNode } from '../ir/lang.js';
+import type { Pass } from '../passes/pass.js';
 
 export type BackendName = 'c' | 'llvm';
 
@@ -13,11 +15,22 @@ export interface BuildOptions {
 
 export interface Backend {
   readonly name: BackendName;
-  /** the generated source: C for the C backend, textual LLVM IR for the LLVM one */
-  emitText(module: AnyNode, opts: BuildOptions): string;
-  /** builds an executable at `out`, atomically (no half-written file on failure) */
-  build(module: AnyNode, opts: BuildOptions & { out: string }): void;
+  /**
+   * The backend's own passes, run by the driver after the shared PIPELINE
+   * (`[...PIPELINE, ...backend.passes]`); none when absent (getBackend fills in []).
+   */
+  readonly passes?: readonly Pass[];
+  /**
+   * The generated source: C for the C backend, textual LLVM IR for the LLVM one. `ir` is
+   * the last of `passes`' output, or an Lcfg Module (what the shared pipeline ends with).
+   */
+  emitText(ir: AnyNode, opts: BuildOptions): string;
+  /** builds an executable at `out` (from `ir` as for emitText), atomically (no half-written file on failure) */
+  build(ir: AnyNode, opts: BuildOptions & { out: string }): void;
 }
+
+/** A backend as getBackend gives it: its passes listed ([] for none). */
+export type RegisteredBackend = Backend & { readonly passes: readonly Pass[] };
 
 /** A backend that cannot run on this machine (a missing tool or library); the message says how to fix it. */
 export class BackendUnavailable extends Error {}
@@ -28,8 +41,10 @@ export function registerBackend(name: BackendName, make: () => Backend): void {
   registry.set(name, make);
 }
 
-export function getBackend(name: BackendName): Backend {
+export function getBackend(name: BackendName): RegisteredBackend {
   const make = registry.get(name);
   if (!make) throw new BackendUnavailable(`the ${name} backend is not available in this build`);
-  return make();
+  const b = make();
+  if (b.passes) return b as RegisteredBackend;
+  return { name: b.name, passes: [], emitText: (ir, opts) => b.emitText(ir, opts), build: (ir, opts) => b.build(ir, opts) };
 }

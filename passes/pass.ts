@@ -43,6 +43,12 @@ export interface Pass {
   readonly description: string;
   readonly from: Language;
   readonly to: Language;
+  /**
+   * A code generator (the C emitter): it needs a program without errors, so the driver stops
+   * before it once any pass has reported one (checks that do not stop the pipeline still
+   * prevent code generation).
+   */
+  readonly generatesCode?: boolean;
   run(ir: AnyNode, ctx: PassContext): AnyNode;
 }
 
@@ -118,10 +124,11 @@ export function defineFunctionPass<In extends AnyNode, Unit, Facts, Out extends 
   assemble(module: In, facts: Facts, fns: readonly Done[]): Out;
   nodesOf?(fn: Done): readonly AnyNode[];
   units?: { in: UnitKind; out: UnitKind };
+  generatesCode?: boolean;
 }): FunctionPass {
   const { functionsOf, prepare, runFunction, assemble, nodesOf, units } = p;
   const pass: FunctionPass<In, Unit, Facts, Out, Done> = {
-    name: p.name, description: p.description, from: p.from, to: p.to,
+    name: p.name, description: p.description, from: p.from, to: p.to, generatesCode: p.generatesCode,
     perFunction: { functionsOf, prepare, runFunction, assemble, nodesOf, units },
     run(ir: AnyNode, ctx: PassContext): AnyNode {
       const module = ir as In;

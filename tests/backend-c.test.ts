@@ -5,13 +5,17 @@
 
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validate } from '../ir/lang.js';
 import { Lcfg, operandTy, type Node } from '../ir/languages.js';
 import { T, ptr, gen, arrayTy, fnTy, classTy, type Ty } from '../ir/types.js';
-import { emitC } from '../backends/c/emit-c.js';
+import { emitC, emitCPass, Lcsource, type CSource } from '../backends/c/emit-c.js';
+import { isFunctionPass } from '../passes/pass.js';
+import { PIPELINE } from '../passes/pipeline.js';
+import { runPipeline } from '../tools/driver.js';
+import { CONFORMANCE, ROOT } from './helpers.js';
 import { compileC, type CBuildOptions } from '../backends/c/toolchain.js';
 import { makeCBackend } from '../backends/c/index.js';
 import { LocalNames, TextBuffer } from '../backends/c/text.js';
@@ -166,6 +170,16 @@ function module(fns: Fn[], extra: { classes?: N[]; globals?: N[]; externs?: N[];
   const errors = validate(Lcfg, m);
   if (errors.length) throw new Error(`invalid Lcfg: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
   return m as unknown as Module;
+}
+
+function zetaFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir)) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...zetaFiles(p));
+    else if (e.endsWith('.zeta')) out.push(p);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- build and run
@@ -586,6 +600,31 @@ divPanic('i8 MIN % -1 panics', T.i8, '-128', '-1', '%', 'overflow');
     name: 'fn values: FnRef, closures, CallValue, extern', mod: module([apply, dbl, add, hello, m], { externs: [externDef('llabs', [T.i64], T.i64)] }),
     stdout: lines(42, 5, 11, 11, 'hello from a fn value', 12),
   });
+}
+{
+  // The emitter names a function where it is first referenced (a sweep emits main before
+  // the functions it calls): a call, a fn value and a closure before their definitions,
+  // and two Zeta names with the same C name (`a.b`, `a__b`).
+  const F = fnTy([T.i32], T.i32);
+  const m = new Fn('main');
+  m.show(call('a__b', [i32(1)], T.i32), T.i32);
+  m.show(call('apply', [fnRef('a.b', F), i32(20)], T.i32), T.i32);
+  const total = m.let('total', T.i32, use(i32(5)));
+  m.show(call('apply', [m.tmp(F, closure('add_env', m.tmp(ptr(T.i32, true), ref(total, true)), F)), i32(3)], T.i32), T.i32);
+  m.ret();
+  const ab = new Fn('a.b', T.i32);
+  const x = ab.param('x', T.i32);
+  ab.ret(ab.tmp(T.i32, bin('*', cp(x), i32(2))));
+  const a2 = new Fn('a__b', T.i32);
+  const y = a2.param('y', T.i32);
+  a2.ret(a2.tmp(T.i32, bin('+', cp(y), i32(100))));
+  const add = new Fn('add_env', T.i32);
+  const env = add.param('env', ptr(T.i32, true)), k = add.param('n', T.i32);
+  add.ret(add.tmp(T.i32, bin('+', cp(deref(cp(env), T.i32)), cp(k))));
+  const apply = new Fn('apply', T.i32);
+  const f = apply.param('f', F), v = apply.param('v', T.i32);
+  apply.ret(apply.tmp(T.i32, callv(cp(f), [cp(v)], T.i32)));
+  cases.push({ name: 'functions used before their definitions', mod: module([m, ab, a2, add, apply]), stdout: lines(101, 40, 8), sanitize: 'asan' });
 }
 
 // ---- regions
@@ -1009,6 +1048,41 @@ describe('C backend: generated C', () => {
     backend.build(mod as never, { optLevel: 0, sanitize: [], out: exe });
     expect(await run(exe)).toEqual({ stdout: 'via backend\n', stderr: '', code: 4 });
     expect(readdirSync(workDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+  it('names functions where they are first referenced', () => {
+    const c = results.get('functions used before their definitions')!.plain.c;
+    expect(c).toContain('/* a__b */\nstatic int32_t z_a__b(int32_t l1_y) {');
+    expect(c).toContain('/* a.b */\nstatic int32_t z_a__b_2(int32_t l1_x) {');
+    expect(c).toContain('static int32_t zfnref_a__b_2(void* env, int32_t a0) {');
+  });
+  it('reports a call of a function no FnDef defines as an internal error', () => {
+    const m = new Fn('main');
+    m.eval(call('nowhere', [], T.void)).ret();
+    expect(() => emitC(module([m]))).toThrow(/unknown function nowhere/);
+  });
+  it('is the pass the C backend adds to the pipeline; its backend takes the pass\'s output or an Lcfg module', () => {
+    const backend = makeCBackend();
+    expect(backend.passes).toEqual([emitCPass]);
+    expect(isFunctionPass(emitCPass) && emitCPass.from === Lcfg && emitCPass.to === Lcsource).toBe(true);
+    expect(backend.emitText({ kind: 'CSource', span, text: 'int x;' } as never, { optLevel: 2, sanitize: [] })).toBe('int x;');
+  });
+  it('gives the same C streaming (in the sweep, function by function) as emitC over the whole module', () => {
+    // the examples, conformance and spec programs without errors
+    const files = [join(ROOT, 'examples'), CONFORMANCE, join(ROOT, 'tests', 'spec')].flatMap(zetaFiles);
+    let compared = 0;
+    for (const path of files) {
+      const src = { path, text: readFileSync(path, 'utf8') };
+      const whole = runPipeline(src);
+      if (!whole.ir) continue;
+      const streamed = runPipeline(src, { passes: [...PIPELINE, emitCPass], verifyEach: true });
+      expect(streamed.diagnostics).toEqual([]);
+      expect(streamed.ir?.kind, path).toBe('CSource');
+      expect((streamed.ir as unknown as CSource).text, path).toBe(emitC(whole.ir as unknown as Module));
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(100);
+    // the emitter ran in the back half's sweep: every pass from explicate-control on is a function pass
+    expect(PIPELINE.slice(PIPELINE.findIndex((p) => p.name === 'explicate-control')).every(isFunctionPass)).toBe(true);
   });
   it('reports a C compiler failure as an internal error with its stderr', async () => {
     await expect(buildC('int main(void) { return undefined_name; }')).rejects.toThrow(/undefined_name/);

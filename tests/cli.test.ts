@@ -26,7 +26,8 @@ describe('zeta-nano CLI', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('42\n');
     expect(r.stderr.split('\n').filter(Boolean)).toEqual([
-      `zeta-nano: prog.zeta: front end and ${PIPELINE.length} passes (5 lines)...`,
+      // the pipeline and the C backend's own pass (the emitter)
+      `zeta-nano: prog.zeta: front end and ${PIPELINE.length + 1} passes (5 lines)...`,
       'zeta-nano: building with the C backend (cc -O2)...',
     ]);
     const { ZETA_NANO_PROGRESS: _, ...quiet } = process.env;

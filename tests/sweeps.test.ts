@@ -11,6 +11,7 @@ import { defineCfgFunctionPass, isFunctionPass, unitsChain, type Pass } from '..
 import { printIR } from '../ir/print.js';
 import { Lcfg } from '../ir/languages.js';
 import { CONFORMANCE, ROOT } from './helpers.js';
+import { emitCPass } from '../backends/c/emit-c.js';
 
 function zetaFiles(dir: string): string[] {
   const out: string[] = [];
@@ -102,6 +103,18 @@ describe('sweeps of function passes', () => {
       expect((e as InternalCompilerError).pass).toBe('breaks-ir');
       expect((e as Error).message).toMatch(/Goto\.target should be number, got "nowhere" at FnDef\.blocks\[0\]\.term\.target \(Goto at bytes \d+\.\.\d+\)$/);
     }
+  });
+
+  it('run no code generator once a check has reported an error, in a sweep or not', () => {
+    // check-drop-copies rejects the copies of a Guard, which the C emitter cannot write
+    const path = join(ROOT, 'tests', 'spec', 'concurrency', '29_guard_copy.zeta');
+    const passes = [...PIPELINE, emitCPass];
+    for (const wholeModule of [false, true]) {
+      const res = runPipeline({ path, text: readFileSync(path, 'utf8') }, { passes, wholeModule, verifyEach: true });
+      expect(res.ir).toBeNull();
+      expect(res.diagnostics.map((d) => d.code)).toEqual(['E0050', 'E0050']);
+    }
+    expect(emitCPass.generatesCode).toBe(true);
   });
 
   it('stop where the researcher wants to see the whole module (--dump-after inside the sweep)', () => {

@@ -13,8 +13,9 @@ import { printIR } from '../ir/print.js';
 import { Lcfg } from '../ir/languages.js';
 import type { AnyNode } from '../ir/lang.js';
 import { PIPELINE } from '../passes/pipeline.js';
+import type { Pass } from '../passes/pass.js';
 import { runPipeline, InternalCompilerError, type PipelineOptions, type PipelineResult } from './driver.js';
-import { getBackend, BackendUnavailable, type BackendName } from '../backends/index.js';
+import { getBackend, BackendUnavailable, type BackendName, type RegisteredBackend } from '../backends/index.js';
 import '../backends/register.js';
 
 class ExitError extends Error { constructor(readonly code: number) { super(`exit ${code}`); } }
@@ -45,21 +46,27 @@ function printDumps(dumps: PipelineResult['dumps']): void {
   for (const d of dumps) process.stderr.write(`;; ---- IR after ${d.pass} ----\n${d.text}\n`);
 }
 
-/** Runs the front and middle end; prints diagnostics, dumps and timings; returns the Lcfg module. */
-function frontToCfg(file: string, o: CommonOpts, extra: PipelineOptions = {}): AnyNode {
+/**
+ * Runs the pipeline, then `backendPasses` (a backend's own, e.g. the C emitter); prints
+ * diagnostics, dumps and timings; returns the last pass's output (the Lcfg module when
+ * there are no backend passes).
+ */
+function compileFile(file: string, o: CommonOpts, backendPasses: readonly Pass[] = []): AnyNode {
   const src = readSource(file);
+  const passes = [...PIPELINE, ...backendPasses];
   const dumpAfter = o.dumpAfter === undefined ? undefined : o.dumpAfter === 'all' ? 'all' as const : o.dumpAfter.split(',');
   if (Array.isArray(dumpAfter)) {
-    const unknown = dumpAfter.filter((n) => !PIPELINE.some((p) => p.name === n));
+    const unknown = dumpAfter.filter((n) => !passes.some((p) => p.name === n));
     if (unknown.length) {
       process.stderr.write(`error: --dump-after: no pass named ${unknown.map((u) => `\`${u}\``).join(', ')} (see \`zeta-nano passes\`)\n`);
       throw new ExitError(2);
     }
   }
   let res;
-  progress(`${basename(file)}: front end and ${PIPELINE.length} passes (${lineCol(src, src.text.length).line} lines)`);
+  progress(`${basename(file)}: front end and ${passes.length} passes (${lineCol(src, src.text.length).line} lines)`);
+  const opts: PipelineOptions = { verifyEach: o.verifyEach, dumpAfter, timePasses: o.timePasses };
   try {
-    res = runPipeline(src, { verifyEach: o.verifyEach, dumpAfter, timePasses: o.timePasses, ...extra });
+    res = runPipeline(src, { ...opts, passes });
   } catch (e) {
     if (e instanceof InternalCompilerError) {
       printDumps(e.dumps);
@@ -99,6 +106,19 @@ function buildStage(backend: string, optLevel: number): string {
   return backend === 'llvm' ? `building with the LLVM backend (opt -O${optLevel}, llc, cc)` : `building with the C backend (cc -O${optLevel})`;
 }
 
+/**
+ * The backend, or null when it cannot run on this machine: then the program is still
+ * checked, and getBackend says what is missing afterwards (the program's errors first).
+ */
+function tryBackend(name: BackendName): RegisteredBackend | null {
+  try {
+    return getBackend(name);
+  } catch (e) {
+    if (e instanceof BackendUnavailable) return null;
+    throw e;
+  }
+}
+
 function defaultOut(file: string): string {
   return basename(file).replace(/\.zeta$/, '') || 'a.out';
 }
@@ -128,21 +148,23 @@ withBackend(withCommon(program.command('compile')
   .option('-o, --output <path>', 'output path (default: the file name without .zeta)')
   .addOption(new Option('--emit <what>', 'what to write').choices(['exe', 'c', 'ir', 'llvm-ir']).default('exe'))))
   .action((file: string, o: CommonOpts & { output?: string; emit: string; backend: BackendName; optLevel: string; sanitize?: string }) => {
-    const module = frontToCfg(file, o);
     if (o.emit === 'ir') {
-      const text = printIR(Lcfg, module) + '\n';
+      const text = printIR(Lcfg, compileFile(file, o)) + '\n';
       if (o.output) writeAtomic(o.output, text); else process.stdout.write(text);
       return;
     }
-    const backend = getBackend(o.emit === 'c' ? 'c' : o.emit === 'llvm-ir' ? 'llvm' : o.backend);
+    const name: BackendName = o.emit === 'c' ? 'c' : o.emit === 'llvm-ir' ? 'llvm' : o.backend;
+    // the backend's passes (the C emitter) run in the pipeline: emitText/build take their output
+    const ir = compileFile(file, o, tryBackend(name)?.passes);
+    const backend = getBackend(name);
     const buildOpts = buildOptions(o);
     if (o.emit === 'c' || o.emit === 'llvm-ir') {
-      const text = backend.emitText(module, buildOpts);
+      const text = backend.emitText(ir, buildOpts);
       if (o.output) writeAtomic(o.output, text); else process.stdout.write(text);
       return;
     }
     progress(buildStage(backend.name, buildOpts.optLevel));
-    backend.build(module, { ...buildOpts, out: o.output ?? defaultOut(file) });
+    backend.build(ir, { ...buildOpts, out: o.output ?? defaultOut(file) });
   });
 
 withBackend(withCommon(program.command('run')
@@ -150,13 +172,14 @@ withBackend(withCommon(program.command('run')
   .argument('<file>', 'the .zeta source file')
   .argument('[args...]', 'program arguments')))
   .action((file: string, args: string[], o: CommonOpts & { backend: BackendName; optLevel: string; sanitize?: string }) => {
-    const module = frontToCfg(file, o);
+    const ir = compileFile(file, o, tryBackend(o.backend)?.passes);
+    const backend = getBackend(o.backend);
     const dir = mkdtempSync(join(tmpdir(), 'zeta-run-'));
     try {
       const exe = join(dir, defaultOut(file));
       const buildOpts = buildOptions(o);
       progress(buildStage(o.backend, buildOpts.optLevel));
-      getBackend(o.backend).build(module, { ...buildOpts, out: exe });
+      backend.build(ir, { ...buildOpts, out: exe });
       progress('');
       const r = spawnSync(exe, args, { stdio: 'inherit' });
       throw new ExitError(r.status ?? (r.signal ? 128 : 1));
@@ -168,14 +191,17 @@ withBackend(withCommon(program.command('run')
 withCommon(program.command('check')
   .description('check a Zeta file for errors without generating code')
   .argument('<file>', 'the .zeta source file'))
-  .action((file: string, o: CommonOpts) => { frontToCfg(file, o); });
+  .action((file: string, o: CommonOpts) => { compileFile(file, o); });
 
 program.command('passes')
   .description('list the pipeline: each pass with its description and languages')
   .action(() => {
-    const w = Math.max(...PIPELINE.map((p) => p.name.length));
-    for (const p of PIPELINE) {
-      process.stdout.write(`${p.name.padEnd(w)}  ${`${p.from.name} -> ${p.to.name}`.padEnd(28)}  ${p.description}\n`);
+    // then each backend's own passes, run after the pipeline when building with it
+    const rows = PIPELINE.map((p) => ({ p, note: '' }));
+    for (const b of ['c', 'llvm'] as const) for (const p of tryBackend(b)?.passes ?? []) rows.push({ p, note: ` (--backend=${b})` });
+    const w = Math.max(...rows.map(({ p }) => p.name.length));
+    for (const { p, note } of rows) {
+      process.stdout.write(`${p.name.padEnd(w)}  ${`${p.from.name} -> ${p.to.name}`.padEnd(28)}  ${p.description}${note}\n`);
     }
   });
 

@@ -70,7 +70,9 @@ export function runPipeline(src: SourceFile, opts: PipelineOptions = {}): Pipeli
     if (sweep > 1) {
       const group = passes.slice(p, p + sweep) as FunctionPass[];
       try {
-        ir = runSweep(group, p, ir, ctx, opts, result.timings);
+        const out = runSweep(group, p, ir, ctx, opts, result.timings);
+        if (out === null) break; // errors reported: no code generated (result.ir stays null)
+        ir = out;
       } catch (e) {
         const failed = e instanceof SweepError ? e.pass : pass;
         if (e instanceof SweepError && e.detail !== undefined) throw ice(failed, e.detail);
@@ -85,6 +87,7 @@ export function runPipeline(src: SourceFile, opts: PipelineOptions = {}): Pipeli
       if (opts.stopAfter === result.lastPass) break;
       continue;
     }
+    if (pass.generatesCode && diag.hasErrors) break;
     const t0 = performance.now();
     let out: AnyNode;
     try {
@@ -163,11 +166,12 @@ class SweepError extends Error {
  * Runs function passes as one sweep: each function goes through every pass of the group
  * before the next function starts (see FunctionPass). Each pass reports into its own sink,
  * merged in pipeline order afterwards, so the diagnostics come out as they would pass by
- * pass; with --verify-each every function is validated after every pass.
+ * pass; with --verify-each every function is validated after every pass. Returns null when
+ * a code generator was not run because of errors.
  */
 function runSweep(
   group: readonly FunctionPass[], first: number, ir: AnyNode, ctx: PassContext, opts: PipelineOptions, timings: PassTiming[],
-): AnyNode {
+): AnyNode | null {
   const k = group.length;
   const ms = new Array<number>(k).fill(0);
   // ctx.wholeModule of pass i: passes 0..i-1 over the whole module, into sinks of their own
@@ -193,27 +197,36 @@ function runSweep(
     try {
       facts[i] = pf.prepare(shell, ctxs[i]);
       shells[i] = shell;
-      shell = pf.assemble(shell, facts[i], []);
+      if (i < k - 1) shell = pf.assemble(shell, facts[i], []);
     } catch (e) { throw new SweepError(group[i], e); }
     ms[i] += performance.now() - t0;
   }
+  // a code generator stops the sweep once a pass has reported an error (Pass.generatesCode)
+  let errors = ctx.diag.hasErrors;
+  let end = k;
   const units = group[0].perFunction.functionsOf(ir);
   const done: unknown[] = new Array(units.length);
   for (let u = 0; u < units.length; u++) {
     let x = units[u];
-    for (let i = 0; i < k; i++) {
+    for (let i = 0; i < end; i++) {
+      if (errors && group[i].generatesCode) { end = i; break; }
       const t0 = performance.now();
       try {
         ctxs[i].beginFunction!();
         x = group[i].perFunction.runFunction(x, facts[i], ctxs[i]);
       } catch (e) { throw new SweepError(group[i], e); }
       ms[i] += performance.now() - t0;
+      if (!errors && ctxs[i].diag.hasErrors) errors = true;
       if (opts.verifyEach) {
         const nodes = group[i].perFunction.nodesOf?.(x) ?? [x as AnyNode];
         for (const n of nodes) verifyOutput(group[i], n, (detail) => new SweepError(group[i], null, detail));
       }
     }
     done[u] = x;
+  }
+  if (end < k) {
+    for (let i = 0; i < k; i++) for (const d of ctxs[i].diag.list) ctx.diag.list.push(d);
+    return null;
   }
   const last = group[k - 1];
   const t0 = performance.now();

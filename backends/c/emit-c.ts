@@ -14,20 +14,41 @@
 // into a temporary before the place it is stored into is checked and written
 // (as in Rust: the right-hand side first).
 //
+// The emitter is a function pass (emitCPass, appended to the pipeline by the C backend):
+// in a sweep each function's C is written as soon as the earlier passes finish it, so its
+// Lcfg dies young instead of the whole module's surviving until code generation. Hence
+// `prepare` sees only the declarations, a function's C name is assigned where it is first
+// named (a call may come before the callee's definition), and what needs the callees'
+// signatures (prototypes, trampolines, the `main` wrapper) is written by `assemble`, from
+// the small CFunction record each function leaves.
+//
 // The text is written piece by piece into one byte buffer (text.ts) rather than built from
 // strings, which allocated ~25 bytes per byte of C. An rvalue goes to a scratch buffer
 // first: the checks that rendering it records must be written before it.
 
-import type { Lcfg, Node } from '../../ir/languages.js';
-import { operandTy, rvalueTy } from '../../ir/languages.js';
+import { defineLanguage } from '../../ir/lang.js';
+import { Lcfg, operandTy, rvalueTy, type Node } from '../../ir/languages.js';
+import { Diagnostics } from '../../ir/diagnostics.js';
 import { intBits, isSigned, type Generic, type Ty, type TyOf } from '../../ir/types.js';
 import { ORDERING } from '../../ir/builtins.js';
-import { InternalError } from '../../passes/pass.js';
+import { defineFunctionPass, InternalError, type FunctionPass, type PassContext } from '../../passes/pass.js';
 import { CTypes, fieldName, isNullableOption } from './ctypes.js';
 import { Glue } from './glue.js';
 import { CNames, cFloatLiteral, cIdent, cIntLiteral, cIntType, cStringLiteral } from './names.js';
 import { LocalNames, TextBuffer } from './text.js';
 
+/**
+ * What the C emitter writes: the translation unit (CSource), and per function, while the
+ * unit is being written, the record `assemble` needs of it (CFunction; its C is already in
+ * the emitter's buffer).
+ */
+export const Lcsource = defineLanguage('Lcsource', 'C source text (the C backend\'s output)', {
+  Unit: { CSource: { text: 'string' } },
+  Emitted: { CFunction: { name: 'string', cname: 'string', params: 'type[]', ret: 'type', proto: 'string' } },
+});
+
+export type CSource = Node<typeof Lcsource, 'CSource'>;
+type CFunction = Node<typeof Lcsource, 'CFunction'>;
 type Module = Node<typeof Lcfg, 'Module'>;
 type FnDef = Node<typeof Lcfg, 'FnDef'>;
 type ExternDef = Node<typeof Lcfg, 'ExternDef'>;
@@ -49,43 +70,82 @@ export interface EmitCOptions {
 
 const isVoidTy = (t: Ty) => t.k === 'void' || t.k === 'never';
 
-/** The C translation unit for an Lcfg module. */
-export function emitC(mod: Module, options: EmitCOptions = {}): string {
-  return new ModuleEmitter(mod).emit(options.runtimeHeader ?? 'zeta_rt.h');
+/** The C emitter as a function pass, from Lcfg to Lcsource, including the runtime header `header`. */
+function defineEmitC(header: string): FunctionPass {
+  return defineFunctionPass<Module, FnDef, ModuleEmitter, CSource, CFunction>({
+    name: 'emit-c',
+    description: 'writes the C translation unit, one function at a time (the C backend)',
+    from: Lcfg,
+    to: Lcsource,
+    units: { in: 'fn', out: 'emitted' },
+    generatesCode: true,
+    functionsOf: (m) => m.fns,
+    prepare: (m, ctx) => new ModuleEmitter(m, ctx.src.text.length),
+    runFunction: (fn, e) => e.function(fn),
+    assemble: (m, e, fns) => ({ kind: 'CSource', span: m.span, text: e.finish(header, fns) }),
+  });
 }
 
-/** A user or extern function as C sees it. */
-interface CallTarget { cname: string; params: readonly Ty[]; ret: Ty; firstParamC?: string }
+/** The C emitter pass the C backend appends to the pipeline (backends/c/index.ts). */
+export const emitCPass: FunctionPass = defineEmitC('zeta_rt.h');
 
+/** The C translation unit for an Lcfg module: emitCPass run over the whole module. */
+export function emitC(mod: Module, options: EmitCOptions = {}): string {
+  const pass = options.runtimeHeader === undefined ? emitCPass : defineEmitC(options.runtimeHeader);
+  const ctx: PassContext = {
+    src: { path: '', text: '' },
+    diag: new Diagnostics(),
+    freshId: () => { throw new InternalError('C backend: the emitter introduces no locals'); },
+  };
+  return (pass.run(mod, ctx) as CSource).text;
+}
+
+/** A user function named so far: its C name, and whether its definition has been written. */
+interface FnName { cname: string; defined: boolean }
+
+/** A trampoline named at a use: written by `finish`, once the callee's parameter types are known. */
+interface Trampoline { name: string; fn: string; closure: boolean }
+
+/** The state shared by the functions of a module: what `prepare` makes and `assemble` finishes. */
 class ModuleEmitter {
   readonly names = new CNames();
   readonly types: CTypes;
   readonly glue: Glue;
-  readonly fns = new Map<string, CallTarget>();
+  readonly externs = new Map<string, ExternDef>();
+  /** user functions by Zeta name, named on first reference (a call, a fn value, the definition) */
+  private readonly fnNames = new Map<string, FnName>();
   readonly globals = new Map<string, string>();
   /** local name -> the part of its C name after the id (the same few names recur in every function) */
   readonly localBases = new Map<string, string>();
   private readonly sigTypedefs: string[] = [];
   private readonly sigNames = new Map<string, string>();
-  private readonly trampolines = new Map<string, string>();
-  readonly trampolineDefs: string[] = [];
-  readonly trampolineProtos: string[] = [];
+  private readonly trampolineNames = new Map<string, string>();
+  private readonly trampolines: Trampoline[] = [];
+  /** the function definitions, in order; the declarations are put in front by `finish` */
+  readonly out: TextBuffer;
+  readonly locals = new LocalNames();
+  readonly scratch = new Scratch();
+  private readonly globalDecls: string[];
+  private readonly externDecls: string[];
 
-  constructor(private readonly mod: Module) {
-    for (const e of mod.externs) this.names.reserve(e.name);
+  /** `mod`'s declarations (its functions are not read: in a sweep there are none yet); `srcBytes` sizes the buffer. */
+  constructor(private readonly mod: Module, srcBytes: number) {
+    for (const e of mod.externs) {
+      this.names.reserve(e.name);
+      this.externs.set(e.name, e);
+    }
     this.types = new CTypes(new Map(mod.classes.map((c) => [c.name, c])), this.names);
     for (const c of mod.classes) this.types.className(c.name);
-    for (const e of mod.externs) this.fns.set(e.name, { cname: e.name, params: e.params, ret: e.ret });
-    for (const f of mod.fns) {
-      const params = f.params.map((id) => {
-        const t = f.locals.find((l) => l.id === id)?.ty; // parameters come first among the locals
-        if (!t) throw new InternalError(`C backend: parameter ${id} of ${f.name} is not among its locals`);
-        return t;
-      });
-      this.fns.set(f.name, { cname: this.names.unique(`z_${cIdent(f.name.replace(/\./g, '__'))}`), params, ret: f.ret });
-    }
     for (const g of mod.globals) this.globals.set(g.name, this.names.unique(`zg_${cIdent(g.name)}`));
-    this.glue = new Glue(this.types, this.names, (n) => this.target(n).cname);
+    this.glue = new Glue(this.types, this.names, (n) => this.fnC(n));
+    // (before any function: the types they name come first)
+    this.globalDecls = mod.globals.map((g) => `static ${this.types.c(g.ty)} ${this.globals.get(g.name)}; /* ${g.mut ? 'static mut' : 'static'} ${g.name} */`);
+    this.externDecls = mod.externs.map((e) => this.externDecl(e));
+    // The C is about 5 bytes per source byte: pages of the buffer never written cost
+    // nothing, while growing it copies the text so far (and the room in front is for the
+    // declarations, prototypes included, known last: when they do not fit, one copy).
+    const front = 4096 + 128 * (mod.classes.length + mod.globals.length + mod.externs.length) + (srcBytes >> 2);
+    this.out = new TextBuffer(front + 6 * srcBytes + (1 << 16), front);
   }
 
   /** int type name -> constant value -> its C literal (the same few constants recur) */
@@ -103,41 +163,63 @@ class ModuleEmitter {
     return lit;
   }
 
-  target(name: string): CallTarget {
-    const t = this.fns.get(name);
-    if (!t) throw new InternalError(`C backend: unknown function ${name}`);
-    return t;
+  /**
+   * The C name of a function (`z_<name>`, or an extern's own name), assigned where it is
+   * first named, in emission order, so the same module always gets the same names. A name
+   * no function turns out to define is reported by `finish`.
+   */
+  fnC(name: string): string {
+    const known = this.fnNames.get(name);
+    if (known !== undefined) return known.cname;
+    if (this.externs.has(name)) return name;
+    const cname = this.names.unique(`z_${cIdent(name.replace(/\./g, '__'))}`);
+    this.fnNames.set(name, { cname, defined: false });
+    return cname;
   }
 
-  emit(header: string): string {
-    const globalDecls = this.mod.globals.map((g) => `static ${this.types.c(g.ty)} ${this.globals.get(g.name)}; /* ${g.mut ? 'static mut' : 'static'} ${g.name} */`);
-    const externDecls = this.mod.externs.map((e) => this.externDecl(e));
-    const protos: string[] = [];
-    // the whole file is written into one byte buffer (no string per line or per function):
-    // the function bodies first, behind room for the declarations, which are known last
-    const fns = this.mod.fns;
-    let units = 0;
-    for (const f of fns) {
-      units += f.locals.length + f.blocks.length + 4;
-      for (const b of f.blocks) units += b.stmts.length;
+  /** Writes one function's C definition; returns what `finish` needs of it. */
+  function(f: FnDef): CFunction {
+    const cname = this.fnC(f.name);
+    const entry = this.fnNames.get(f.name);
+    if (entry === undefined) throw new InternalError(`C backend: function ${f.name} has the name of an extern`);
+    if (entry.defined) throw new InternalError(`C backend: function ${f.name} is defined twice`);
+    entry.defined = true;
+    const params = f.params.map((id) => {
+      const t = f.locals.find((l) => l.id === id)?.ty; // parameters come first among the locals
+      if (!t) throw new InternalError(`C backend: parameter ${id} of ${f.name} is not among its locals`);
+      return t;
+    });
+    const fe = new FnEmitter(this, f, this.out, this.locals, this.scratch);
+    const sig = fe.signature(cname, params);
+    fe.emit(sig);
+    return { kind: 'CFunction', span: f.span, name: f.name, cname, params, ret: f.ret, proto: `${sig};` };
+  }
+
+  /** The whole translation unit: the declarations and glue around the functions written so far (`fns`, in order). */
+  finish(header: string, fns: readonly CFunction[]): string {
+    const mod = this.mod;
+    for (const [name, n] of this.fnNames) {
+      if (!n.defined) throw new InternalError(`C backend: unknown function ${name}`);
     }
-    const front = 4096 + 128 * (fns.length + this.mod.classes.length + this.mod.globals.length + this.mod.externs.length);
-    const out = new TextBuffer(front + 64 * units, front); // ~30 bytes of C per unit
-    const locals = new LocalNames();
-    const scratch = new Scratch();
-    for (const f of fns) {
-      const fe = new FnEmitter(this, f, out, locals, scratch);
-      const sig = fe.signature();
-      protos.push(`${sig};`);
-      fe.emit(sig);
+    const byName = new Map<string, CFunction>();
+    for (const f of fns) byName.set(f.name, f);
+    const trampolineProtos: string[] = [];
+    const trampolineDefs: string[] = [];
+    for (const t of this.trampolines) {
+      const callee = byName.get(t.fn) ?? this.externs.get(t.fn);
+      if (callee === undefined) throw new InternalError(`C backend: unknown function ${t.fn}`);
+      const [proto, def] = this.trampolineText(t, this.fnC(t.fn), callee.params, callee.ret);
+      trampolineProtos.push(proto);
+      trampolineDefs.push(def);
     }
-    const mainFn = this.mod.fns.find((f) => f.name === this.mod.main);
-    if (!mainFn) throw new InternalError(`C backend: main function ${this.mod.main} not found`);
-    const mainC = this.target(this.mod.main).cname;
+    const mainFn = byName.get(mod.main);
+    if (!mainFn) throw new InternalError(`C backend: main function ${mod.main} not found`);
+    const mainC = mainFn.cname;
+    if (mod.init && !byName.has(mod.init)) throw new InternalError(`C backend: unknown function ${mod.init}`);
     const wrapper = [
       'int main(int argc, char** argv) {',
       '  zrt_init(argc, argv);',
-      ...(this.mod.init ? [`  ${this.target(this.mod.init).cname}();`] : []),
+      ...(mod.init ? [`  ${this.fnC(mod.init)}();`] : []),
       mainFn.ret.k === 'int' ? `  int32_t status = ${mainC}();` : `  ${mainC}();\n  int32_t status = 0;`,
       '  zrt_flush();',
       '  return status;',
@@ -154,11 +236,11 @@ class ModuleEmitter {
       ...this.sigTypedefs,
       '',
       '/* ---- globals, externs, prototypes */',
-      ...globalDecls,
-      ...externDecls,
-      ...protos,
+      ...this.globalDecls,
+      ...this.externDecls,
+      ...fns.map((f) => f.proto),
       ...this.glue.protos,
-      ...this.trampolineProtos,
+      ...trampolineProtos,
       '',
       '/* ---- functions */',
     ];
@@ -166,11 +248,12 @@ class ModuleEmitter {
       '/* ---- glue */',
       this.glue.defs.join('\n\n'),
       '',
-      this.trampolineDefs.join('\n\n'),
+      trampolineDefs.join('\n\n'),
       '',
       wrapper.join('\n'),
       '',
     ];
+    const out = this.out;
     out.prepend(`${head.join('\n')}\n`); // each function ends with a blank line
     out.put(tail.join('\n'));
     return out.text();
@@ -197,31 +280,36 @@ class ModuleEmitter {
   /**
    * The code pointer of a fn value: a wrapper taking the env as its first argument.
    * For FnRef it ignores the env; for a closure it passes the env on as fn's first parameter.
+   * Named here (from the callee's C name), written by `finish` (the callee may come later).
    */
   trampoline(fnName: string, closure: boolean): string {
     const key = `${closure ? 'closure' : 'ref'} ${fnName}`;
-    let name = this.trampolines.get(key);
+    let name = this.trampolineNames.get(key);
     if (name !== undefined) return name;
-    const t = this.target(fnName);
-    name = this.names.unique(`${closure ? 'zclosure' : 'zfnref'}_${t.cname.replace(/^z_/, '')}`);
-    this.trampolines.set(key, name);
-    const given = closure ? t.params.slice(1) : t.params;
-    const params = ['void* env', ...given.map((p, i) => `${this.types.c(p)} a${i}`)].join(', ');
-    const args = given.map((_, i) => `a${i}`);
-    if (closure) {
-      if (t.params.length === 0) throw new InternalError(`C backend: closure function ${fnName} has no env parameter`);
-      const envC = this.types.c(t.params[0]);
-      if (!envC.endsWith('*')) throw new InternalError(`C backend: closure env of ${fnName} is not a pointer (${envC})`);
-      args.unshift(`(${envC})env`);
-    }
-    const ret = this.types.c(t.ret);
-    const call = `${t.cname}(${args.join(', ')})`;
-    const sig = `static ${ret} ${name}(${params})`;
-    this.trampolineProtos.push(`${sig};`);
-    this.trampolineDefs.push(`${sig} {\n${closure ? '' : '  (void)env;\n'}  ${isVoidTy(t.ret) ? '' : 'return '}${call};\n}`);
+    name = this.names.unique(`${closure ? 'zclosure' : 'zfnref'}_${this.fnC(fnName).replace(/^z_/, '')}`);
+    this.trampolineNames.set(key, name);
+    this.trampolines.push({ name, fn: fnName, closure });
     return name;
   }
+
+  /** A trampoline's prototype and definition, for a callee `cname` taking `params` and returning `ret`. */
+  private trampolineText(t: Trampoline, cname: string, params: readonly Ty[], ret: Ty): [string, string] {
+    const { name, closure } = t;
+    const given = closure ? params.slice(1) : params;
+    const ps = ['void* env', ...given.map((p, i) => `${this.types.c(p)} a${i}`)].join(', ');
+    const args = given.map((_, i) => `a${i}`);
+    if (closure) {
+      if (params.length === 0) throw new InternalError(`C backend: closure function ${t.fn} has no env parameter`);
+      const envC = this.types.c(params[0]);
+      if (!envC.endsWith('*')) throw new InternalError(`C backend: closure env of ${t.fn} is not a pointer (${envC})`);
+      args.unshift(`(${envC})env`);
+    }
+    const call = `${cname}(${args.join(', ')})`;
+    const sig = `static ${this.types.c(ret)} ${name}(${ps})`;
+    return [`${sig};`, `${sig} {\n${closure ? '' : '  (void)env;\n'}  ${isVoidTy(ret) ? '' : 'return '}${call};\n}`];
+  }
 }
+
 
 /**
  * The C name of a local: `l<id>_<name>`, or `l<id>` for unnamed temporaries (the id keeps
@@ -307,10 +395,10 @@ class FnEmitter {
     for (const l of f.locals) localNames.set(l.id, localName(l.id, l.name, m.localBases));
   }
 
-  signature(): string {
-    const t = this.m.target(this.f.name);
-    const params = this.f.params.map((id, i) => `${this.types.c(t.params[i])} ${this.localNames.get(id)}`);
-    return `static ${this.types.c(this.f.ret)} ${t.cname}(${params.length ? params.join(', ') : 'void'})`;
+  /** `static R cname(P l1_p, ...)`, the parameters being of types `params`. */
+  signature(cname: string, params: readonly Ty[]): string {
+    const ps = this.f.params.map((id, i) => `${this.types.c(params[i])} ${this.localNames.get(id)}`);
+    return `static ${this.types.c(this.f.ret)} ${cname}(${ps.length ? ps.join(', ') : 'void'})`;
   }
 
   /** Writes the function's C definition, followed by a blank line. */
@@ -605,9 +693,8 @@ class FnEmitter {
       case 'CastOp': this.cast(rv, ctx); return;
       case 'Ref': x.put('&', this.place(rv.place as Place, ctx)); return;
       case 'CallFn': {
-        const t = this.m.target(rv.fn);
         const args = rv.args as Operand[];
-        x.put(t.cname, '(');
+        x.put(this.m.fnC(rv.fn), '(');
         for (let i = 0; i < args.length; i++) {
           // rendering an operand writes nothing to x (its checks and drops go to ctx)
           const a = this.operand(args[i], 'own', ctx);

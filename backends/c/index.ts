@@ -1,20 +1,26 @@
-// The C backend behind `--backend=c` (backends/index.ts): Lcfg -> C (emit-c.ts) -> cc (toolchain.ts).
+// The C backend behind `--backend=c` (backends/index.ts): Lcfg -> C (emit-c.ts, a pass the
+// driver runs after the shared pipeline) -> cc (toolchain.ts).
 
 import type { AnyNode } from '../../ir/lang.js';
 import type { Backend } from '../index.js';
-import { emitC } from './emit-c.js';
+import { emitC, emitCPass, type CSource } from './emit-c.js';
 import { compileCSync } from './toolchain.js';
 
 type Module = Parameters<typeof emitC>[0];
 
+/** The C text of the emitter's output (a CSource), or of an Lcfg Module, emitted here (tests, the fuzzer). */
+function cText(ir: AnyNode): string {
+  return ir.kind === 'CSource' ? (ir as unknown as CSource).text : emitC(ir as unknown as Module);
+}
+
 export function makeCBackend(): Backend {
   return {
     name: 'c',
-    emitText: (module: AnyNode) => emitC(module as unknown as Module),
-    build: (module: AnyNode, opts) =>
-      compileCSync(emitC(module as unknown as Module), opts.out, { optLevel: opts.optLevel, sanitize: opts.sanitize }),
+    passes: [emitCPass],
+    emitText: (ir: AnyNode) => cText(ir),
+    build: (ir: AnyNode, opts) => compileCSync(cText(ir), opts.out, { optLevel: opts.optLevel, sanitize: opts.sanitize }),
   };
 }
 
-export { emitC } from './emit-c.js';
+export { emitC, emitCPass, Lcsource, type CSource } from './emit-c.js';
 export { compileC, compileCSync, type CBuildOptions } from './toolchain.js';

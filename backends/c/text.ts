@@ -77,6 +77,16 @@ export class TextBuffer {
       }
       if (i === s.length) { this.start = at; return; }
     }
+    if (this.chunks.length === 0 && !/[^\0-\xff]/.test(s)) {
+      // no room: a new buffer, s and then the text (copied natively), with the same room after it
+      const bigger = Buffer.allocUnsafe(s.length + this.bytes.length - this.start);
+      bigger.write(s, 0, 'latin1');
+      this.bytes.copy(bigger, s.length, this.start, this.n);
+      this.n = s.length + this.n - this.start;
+      this.start = 0;
+      this.bytes = bigger;
+      return;
+    }
     const rest = this.text();
     this.chunks.length = 0;
     this.chunkChars = 0;

@@ -54,7 +54,9 @@ const timed = (name, f) => function (...args) {
   const c0 = process.cpuUsage();
   try { return f.apply(this, args); } finally { passCpu.set(name, (passCpu.get(name) ?? 0) + cpuMs(process.cpuUsage(c0))); }
 };
-const passes = [...PIPELINE, ...backend.passes].map((p) => ({
+// (only with --passes: two clock reads per function per pass would slow the compile down)
+const pipeline = [...PIPELINE, ...backend.passes];
+const passes = !showPasses ? pipeline : pipeline.map((p) => ({
   ...p,
   run: timed(p.name, p.run),
   ...(p.perFunction && {

@@ -86,23 +86,26 @@ export function invariant(cond: unknown, reason: string, node?: AnyNode): assert
  * the same three functions, so both ways run the same code and give the same output.
  */
 export interface FunctionPass<In extends AnyNode = AnyNode, Unit = unknown, Facts = unknown, Out extends AnyNode = AnyNode, Done = unknown> extends Pass {
-  readonly perFunction: {
-    /** the functions of a module, in order (a unit need not be a node: see explicate-control) */
-    functionsOf(module: In): readonly Unit[];
-    /** module-wide facts from the declarations (`module` may have no function bodies) */
-    prepare(module: In, ctx: PassContext): Facts;
-    runFunction(fn: Unit, facts: Facts, ctx: PassContext): Done;
-    /** the output module: `module`'s declarations with these functions (in order) */
-    assemble(module: In, facts: Facts, fns: readonly Done[]): Out;
-    /** the IR nodes of one function's output, which --verify-each validates (default: the output) */
-    nodesOf?(fn: Done): readonly AnyNode[];
-    /**
-     * What a unit is, coming in and going out: a sweep goes on from one pass to the next
-     * only where they agree (an 'item' is also a one-item group of 'items'). Absent: the
-     * pass runs alone.
-     */
-    units?: { in: UnitKind; out: UnitKind };
-  };
+  readonly perFunction: FunctionPassParts<In, Unit, Facts, Out, Done>;
+}
+
+/** What a function pass is made of (the driver calls these directly in a sweep). */
+export interface FunctionPassParts<In extends AnyNode, Unit, Facts, Out extends AnyNode, Done> {
+  /** the functions of a module, in order (a unit need not be a node: see explicate-control) */
+  functionsOf(module: In): readonly Unit[];
+  /** module-wide facts from the declarations (`module` may have no function bodies) */
+  prepare(module: In, ctx: PassContext): Facts;
+  runFunction(fn: Unit, facts: Facts, ctx: PassContext): Done;
+  /** the output module: `module`'s declarations with these functions (in order) */
+  assemble(module: In, facts: Facts, fns: readonly Done[]): Out;
+  /** the IR nodes of one function's output, which --verify-each validates (default: the output) */
+  nodesOf?(fn: Done): readonly AnyNode[];
+  /**
+   * What a unit is, coming in and going out: a sweep goes on from one pass to the next
+   * only where they agree (an 'item' is also a one-item group of 'items'). Absent: the
+   * pass runs alone.
+   */
+  units?: { in: UnitKind; out: UnitKind };
 }
 
 /** item: an item of a tree program; items: what one item became; body: see passes/bodies.ts; fn: an Lcfg FnDef */
@@ -116,16 +119,9 @@ export function unitsChain(prev: FunctionPass, next: FunctionPass): boolean {
 }
 
 /** Declares a function pass; its whole-module `run` prepares, maps the functions, assembles. */
-export function defineFunctionPass<In extends AnyNode, Unit, Facts, Out extends AnyNode, Done>(p: {
-  name: string; description: string; from: Language; to: Language;
-  functionsOf(module: In): readonly Unit[];
-  prepare(module: In, ctx: PassContext): Facts;
-  runFunction(fn: Unit, facts: Facts, ctx: PassContext): Done;
-  assemble(module: In, facts: Facts, fns: readonly Done[]): Out;
-  nodesOf?(fn: Done): readonly AnyNode[];
-  units?: { in: UnitKind; out: UnitKind };
-  generatesCode?: boolean;
-}): FunctionPass {
+export function defineFunctionPass<In extends AnyNode, Unit, Facts, Out extends AnyNode, Done>(
+  p: { name: string; description: string; from: Language; to: Language; generatesCode?: boolean } & FunctionPassParts<In, Unit, Facts, Out, Done>,
+): FunctionPass {
   const { functionsOf, prepare, runFunction, assemble, nodesOf, units } = p;
   const pass: FunctionPass<In, Unit, Facts, Out, Done> = {
     name: p.name, description: p.description, from: p.from, to: p.to, generatesCode: p.generatesCode,

@@ -5,7 +5,7 @@
 
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validate } from '../ir/lang.js';
@@ -15,7 +15,7 @@ import { emitC, emitCPass, Lcsource, type CSource } from '../backends/c/emit-c.j
 import { isFunctionPass } from '../passes/pass.js';
 import { PIPELINE } from '../passes/pipeline.js';
 import { runPipeline } from '../tools/driver.js';
-import { CONFORMANCE, ROOT } from './helpers.js';
+import { CONFORMANCE, ROOT, zetaFiles } from './helpers.js';
 import { compileC, type CBuildOptions } from '../backends/c/toolchain.js';
 import { makeCBackend } from '../backends/c/index.js';
 import { LocalNames, TextBuffer } from '../backends/c/text.js';
@@ -170,16 +170,6 @@ function module(fns: Fn[], extra: { classes?: N[]; globals?: N[]; externs?: N[];
   const errors = validate(Lcfg, m);
   if (errors.length) throw new Error(`invalid Lcfg: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
   return m as unknown as Module;
-}
-
-function zetaFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir)) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) out.push(...zetaFiles(p));
-    else if (e.endsWith('.zeta')) out.push(p);
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------- build and run

@@ -1,6 +1,6 @@
 // check-types: source text → diagnostics (code, line) and → the types given to bindings.
 import { describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Diagnostics, lineCol, type Diagnostic } from '../ir/diagnostics.js';
 import { validate, type AnyNode } from '../ir/lang.js';
@@ -12,7 +12,7 @@ import { resolveNamesPass } from '../passes/resolve-names.js';
 import { checkTypesPass } from '../passes/check-types.js';
 import { checkUnsafePass } from '../passes/check-unsafe.js';
 import type { PassContext } from '../passes/pass.js';
-import { CONFORMANCE } from './helpers.js';
+import { CONFORMANCE, zetaFiles } from './helpers.js';
 
 interface Result { out: AnyNode | null; diags: Diagnostic[]; errors: string[]; text: string }
 
@@ -88,13 +88,6 @@ function assertWellTyped(out: AnyNode): void {
 
 // ---------------------------------------------------------------- conformance
 const OWNED = new Set(['E0002', 'E0003', 'E0004', 'E0005', 'E0010', 'E0011', 'E0013', 'E0030']);
-
-function zetaFiles(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((e) => {
-    const p = join(dir, e);
-    return statSync(p).isDirectory() ? zetaFiles(p) : p.endsWith('.zeta') ? [p] : [];
-  });
-}
 
 describe('conformance samples', () => {
   const files = zetaFiles(CONFORMANCE);

@@ -1,11 +1,19 @@
 // Shared test helpers: run the built CLI, write temporary programs.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 
 export const ROOT = join(import.meta.dirname, '..');
 export const CONFORMANCE = join(ROOT, '..', 'shared', 'conformance');
+
+/** The .zeta files under `dir`, sorted, subfolders included. */
+export function zetaFiles(dir: string): string[] {
+  return readdirSync(dir).sort().flatMap((e) => {
+    const p = join(dir, e);
+    return statSync(p).isDirectory() ? zetaFiles(p) : p.endsWith('.zeta') ? [p] : [];
+  });
+}
 
 export interface Run { status: number; stdout: string; stderr: string }
 

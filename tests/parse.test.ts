@@ -3,14 +3,14 @@
 // literal vs block), spans, error recovery, and robustness on arbitrary input.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseProgram, parsePass, MAX_DEPTH } from '../passes/parse.js';
 import { Lsrc, type Node } from '../ir/languages.js';
 import { validate, type AnyNode, type Cat } from '../ir/lang.js';
 import { Diagnostics, lineCol } from '../ir/diagnostics.js';
 import { showTy, type Ty } from '../ir/types.js';
-import { CONFORMANCE } from './helpers.js';
+import { CONFORMANCE, zetaFiles } from './helpers.js';
 
 type Expr = Cat<typeof Lsrc.decl, 'Expr'>;
 type Stmt = Cat<typeof Lsrc.decl, 'Stmt'>;
@@ -115,15 +115,8 @@ function ty(src: string): string {
   return showTy(s.ty as Ty);
 }
 
-function conformanceFiles(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((e) => {
-    const p = join(dir, e);
-    return statSync(p).isDirectory() ? conformanceFiles(p) : p.endsWith('.zeta') ? [p] : [];
-  });
-}
-
 describe('conformance samples', () => {
-  const files = conformanceFiles(CONFORMANCE);
+  const files = zetaFiles(CONFORMANCE);
   it('finds the samples', () => expect(files.length).toBeGreaterThan(40));
   for (const file of files) {
     it(`parses ${file.slice(CONFORMANCE.length + 1)}`, () => {
@@ -608,7 +601,7 @@ describe('the pass', () => {
 });
 
 // ---------------------------------------------------------------------------- robustness
-const SAMPLES = conformanceFiles(CONFORMANCE).map((f) => readFileSync(f, 'utf8'));
+const SAMPLES = zetaFiles(CONFORMANCE).map((f) => readFileSync(f, 'utf8'));
 
 /** Parsing never throws and always yields a tree valid in Lsrc. */
 function survives(text: string): boolean {

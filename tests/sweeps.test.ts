@@ -2,7 +2,7 @@
 // function goes through the back half's passes before the next starts. A sweep must give
 // exactly what running each pass over the whole module gives, diagnostics included.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runPipeline, InternalCompilerError } from '../tools/driver.js';
@@ -10,18 +10,8 @@ import { PIPELINE } from '../passes/pipeline.js';
 import { defineCfgFunctionPass, isFunctionPass, unitsChain, type Pass } from '../passes/pass.js';
 import { printIR } from '../ir/print.js';
 import { Lcfg } from '../ir/languages.js';
-import { CONFORMANCE, ROOT } from './helpers.js';
+import { CONFORMANCE, ROOT, zetaFiles } from './helpers.js';
 import { emitCPass } from '../backends/c/emit-c.js';
-
-function zetaFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir)) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) out.push(...zetaFiles(p));
-    else if (e.endsWith('.zeta')) out.push(p);
-  }
-  return out;
-}
 
 const programs = [join(ROOT, 'examples'), join(ROOT, 'tests', 'spec'), join(ROOT, 'tests', 'regressions'), CONFORMANCE]
   .flatMap(zetaFiles);

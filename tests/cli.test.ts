@@ -34,11 +34,13 @@ describe('zeta-nano CLI', () => {
     expect(zeta(['run', file], { env: quiet }).stderr).toBe('');
   });
 
-  it('lists the pipeline with languages', () => {
+  it('lists the pipeline with languages, and how each pass runs', () => {
     const r = zeta(['passes']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^parse\s+Lsource -> Lsrc/m);
-    expect(r.stdout).toMatch(/explicate-control\s+Lnoregions -> Lcfg/);
+    expect(r.stdout).toMatch(/^parse\s+Lsource -> Lsrc\s+module\s/m);
+    expect(r.stdout).toMatch(/^check-unsafe\s+Ltyped -> Ltyped\s+sweep 1\s/m);
+    expect(r.stdout).toMatch(/^explicate-control\s+Lnoregions -> Lcfg\s+sweep 2\s/m);
+    expect(r.stdout).toMatch(/^emit-c\s+Lcfg -> Lcsource\s+sweep 2\s.*\(--backend=c\)$/m);
   });
 
   it('compiles and runs a program, writing the executable', () => {

@@ -14,7 +14,7 @@ import { Lcfg } from '../ir/languages.js';
 import type { AnyNode } from '../ir/lang.js';
 import { PIPELINE } from '../passes/pipeline.js';
 import type { Pass } from '../passes/pass.js';
-import { runPipeline, InternalCompilerError, type PipelineOptions, type PipelineResult } from './driver.js';
+import { runPipeline, sweepOfEachPass, InternalCompilerError, type PipelineOptions, type PipelineResult } from './driver.js';
 import { getBackend, BackendUnavailable, type BackendName, type RegisteredBackend } from '../backends/index.js';
 import '../backends/register.js';
 
@@ -194,15 +194,18 @@ withCommon(program.command('check')
   .action((file: string, o: CommonOpts) => { compileFile(file, o); });
 
 program.command('passes')
-  .description('list the pipeline: each pass with its description and languages')
+  .description('list the pipeline: each pass with its languages, how it runs (over the whole module, or one function at a time in a sweep) and what it does')
   .action(() => {
     // then each backend's own passes, run after the pipeline when building with it
     const rows = PIPELINE.map((p) => ({ p, note: '' }));
     for (const b of ['c', 'llvm'] as const) for (const p of tryBackend(b)?.passes ?? []) rows.push({ p, note: ` (--backend=${b})` });
+    // how each runs: over the whole module, or one function at a time in a sweep
+    const sweep = sweepOfEachPass(rows.map(({ p }) => p));
     const w = Math.max(...rows.map(({ p }) => p.name.length));
-    for (const { p, note } of rows) {
-      process.stdout.write(`${p.name.padEnd(w)}  ${`${p.from.name} -> ${p.to.name}`.padEnd(28)}  ${p.description}${note}\n`);
-    }
+    rows.forEach(({ p, note }, i) => {
+      const how = sweep[i] === 0 ? 'module' : `sweep ${sweep[i]}`;
+      process.stdout.write(`${p.name.padEnd(w)}  ${`${p.from.name} -> ${p.to.name}`.padEnd(28)}  ${how.padEnd(7)}  ${p.description}${note}\n`);
+    });
   });
 
 function main(): number {

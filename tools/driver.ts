@@ -156,6 +156,19 @@ function sweepLength(passes: readonly Pass[], start: number, opts: PipelineOptio
   return n;
 }
 
+/** How each pass runs by default: over the whole module (0), or in sweep 1, 2, ... */
+export function sweepOfEachPass(passes: readonly Pass[]): number[] {
+  const out: number[] = [];
+  let sweeps = 0;
+  for (let p = 0; p < passes.length;) {
+    const n = sweepLength(passes, p, {});
+    if (n > 1) sweeps++;
+    for (let i = 0; i < Math.max(n, 1); i++) out.push(n > 1 ? sweeps : 0);
+    p += Math.max(n, 1);
+  }
+  return out;
+}
+
 /** A failure inside a sweep, with the pass it happened in. */
 class SweepError extends Error {
   /** detail: what --verify-each found (the output of `pass` is invalid) */

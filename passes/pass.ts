@@ -84,6 +84,7 @@ export function invariant(cond: unknown, reason: string, node?: AnyNode): assert
  * garbage collector never copies it) and stays in the caches, instead of a whole program's
  * IR living on into the next pass. The whole-module `run` every pass has is derived from
  * the same three functions, so both ways run the same code and give the same output.
+ * A function pass reports errors and goes on; it never stops the pipeline (ctx.stop).
  */
 export interface FunctionPass<In extends AnyNode = AnyNode, Unit = unknown, Facts = unknown, Out extends AnyNode = AnyNode, Done = unknown> extends Pass {
   readonly perFunction: FunctionPassParts<In, Unit, Facts, Out, Done>;

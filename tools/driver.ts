@@ -197,8 +197,17 @@ function runSweep(
     }
     return i === 0 ? ir : wholeModules[i - 1];
   };
+  // (a function pass reports errors and goes on: stopping the pipeline is the front end's)
+  const noStop = () => { throw new InternalError('a function pass cannot stop the pipeline'); };
   const ctxs = group.map((_, i): PassContext =>
-    ({ ...ctx, ...freshIds(first + i), diag: new Diagnostics(), wholeModule: () => wholeModule(i) }));
+    ({ ...ctx, ...freshIds(first + i), diag: new Diagnostics(), stop: noStop, wholeModule: () => wholeModule(i) }));
+  /** Reports what the passes found and how long they took, in pipeline order. */
+  const finish = () => {
+    for (let i = 0; i < k; i++) {
+      timings.push({ pass: group[i].name, ms: ms[i] });
+      for (const d of ctxs[i].diag.list) ctx.diag.list.push(d);
+    }
+  };
   const facts: unknown[] = new Array(k);
   // each pass prepares from the declarations the previous one would have written: its
   // module assembled with no functions
@@ -238,7 +247,7 @@ function runSweep(
     done[u] = x;
   }
   if (end < k) {
-    for (let i = 0; i < k; i++) for (const d of ctxs[i].diag.list) ctx.diag.list.push(d);
+    finish();
     return null;
   }
   const last = group[k - 1];
@@ -249,9 +258,6 @@ function runSweep(
   } catch (e) { throw new SweepError(last, e); }
   ms[k - 1] += performance.now() - t0;
   if (opts.verifyEach) verifyOutput(last, out, (detail) => new SweepError(last, null, detail));
-  for (let i = 0; i < k; i++) {
-    timings.push({ pass: group[i].name, ms: ms[i] });
-    for (const d of ctxs[i].diag.list) ctx.diag.list.push(d);
-  }
+  finish();
   return out;
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Run-time benchmarks (issue 5): each program in bench/*.zeta is compiled by zeta-nano with
 // both backends at -O2, and its hand-written C counterpart tools/bench/NAME.c with `cc -O2`.
-// Every executable runs several times, the three taking turns so that a change in machine load
-// hits them alike, and the best wall time counts. All three must print the same checksum (the
+// Every executable runs several times (15: this machine's speed drifts by a few per cent
+// within a minute, and the best of 5 still moved by ±3%), the three taking turns so that a
+// change in machine load hits them alike, and the best wall time counts. All three must print the same checksum (the
 // run fails otherwise). The times are printed as markdown tables, never asserted, since wall
 // time depends on the machine and its load; a second table gives the best CPU time (user +
 // sys, from wait4), which a loaded machine disturbs less than wall time. With --instructions,
@@ -10,7 +11,7 @@
 // instructions it executed: a count that machine load does not disturb at all (but that
 // weighs a division like an add, so it is no stand-in for time).
 //
-//   node tools/bench-run.mjs [--runs 5] [--only binary_trees,fib] [--instructions]
+//   node tools/bench-run.mjs [--runs 15] [--only binary_trees,fib] [--instructions]
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ import { tmpdir } from 'node:os';
 const root = join(import.meta.dirname, '..');
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : dflt; };
-const runs = Number(opt('--runs', '5'));
+const runs = Number(opt('--runs', '15'));
 const only = opt('--only', undefined)?.split(',');
 const instructions = argv.includes('--instructions');
 

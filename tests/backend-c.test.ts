@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { validate } from '../ir/lang.js';
 import { Lcfg, operandTy, type Node } from '../ir/languages.js';
 import { T, ptr, gen, arrayTy, fnTy, classTy, type Ty } from '../ir/types.js';
-import { emitC, emitCPass, Lcsource, type CSource } from '../backends/c/emit-c.js';
+import { cText, emitC, emitCPass, Lcsource, type CSource } from '../backends/c/emit-c.js';
 import { isFunctionPass } from '../passes/pass.js';
 import { PIPELINE } from '../passes/pipeline.js';
 import { runPipeline } from '../tools/driver.js';
@@ -1054,7 +1054,23 @@ describe('C backend: generated C', () => {
     const backend = makeCBackend();
     expect(backend.passes).toEqual([emitCPass]);
     expect(isFunctionPass(emitCPass) && emitCPass.from === Lcfg && emitCPass.to === Lcsource).toBe(true);
-    expect(backend.emitText({ kind: 'CSource', span, text: 'int x;' } as never, { optLevel: 2, sanitize: [] })).toBe('int x;');
+    expect(backend.emitText({ kind: 'CSource', span, code: 'int x;' } as never, { optLevel: 2, sanitize: [] })).toBe('int x;');
+    expect(backend.emitText({ kind: 'CSource', span, code: Buffer.from('int y;') } as never, { optLevel: 2, sanitize: [] })).toBe('int y;');
+  });
+  it('hands over ASCII C as bytes, and C with other characters as text', () => {
+    const ascii = new TextBuffer(16, 4);
+    ascii.put('int x;');
+    ascii.prepend('/**/');
+    expect(ascii.asciiBytes()?.toString('latin1')).toBe('/**/int x;');
+    for (const other of ['/* é */', '/* λ */']) {
+      const b = new TextBuffer(16, 4);
+      b.put('int x;', other);
+      expect(b.asciiBytes()).toBeNull();
+      expect(b.text()).toBe(`int x;${other}`);
+      const into = new TextBuffer();
+      into.putBuffer(b);
+      expect(into.asciiBytes()).toBeNull();
+    }
   });
   it('gives the same C streaming (in the sweep, function by function) as emitC over the whole module', () => {
     // the examples, conformance and spec programs without errors
@@ -1067,7 +1083,7 @@ describe('C backend: generated C', () => {
       const streamed = runPipeline(src, { passes: [...PIPELINE, emitCPass], verifyEach: true });
       expect(streamed.diagnostics).toEqual([]);
       expect(streamed.ir?.kind, path).toBe('CSource');
-      expect((streamed.ir as unknown as CSource).text, path).toBe(emitC(whole.ir as unknown as Module));
+      expect(cText(streamed.ir as unknown as CSource), path).toBe(emitC(whole.ir as unknown as Module));
       compared++;
     }
     expect(compared).toBeGreaterThan(100);

@@ -43,7 +43,9 @@ import { LocalNames, TextBuffer } from './text.js';
  * the emitter's buffer).
  */
 export const Lcsource = defineLanguage('Lcsource', 'C source text (the C backend\'s output)', {
-  Unit: { CSource: { text: 'string' } },
+  // code: the C, as a Buffer when it is all ASCII (written out as it is, never decoded into
+  // a string), else a string; backends/c/index.ts `cText` gives it as text
+  Unit: { CSource: { code: 'data' } },
   Emitted: { CFunction: { name: 'string', cname: 'string', params: 'type[]', ret: 'type', proto: 'string' } },
 });
 
@@ -82,12 +84,18 @@ function defineEmitC(header: string): FunctionPass {
     functionsOf: (m) => m.fns,
     prepare: (m, ctx) => new ModuleEmitter(m, ctx.src.text.length),
     runFunction: (fn, e) => e.function(fn),
-    assemble: (m, e, fns) => ({ kind: 'CSource', span: m.span, text: e.finish(header, fns) }),
+    assemble: (m, e, fns) => ({ kind: 'CSource', span: m.span, code: e.finish(header, fns) }),
   });
 }
 
 /** The C emitter pass the C backend appends to the pipeline (backends/c/index.ts). */
 export const emitCPass: FunctionPass = defineEmitC('zeta_rt.h');
+
+/** The C of the emitter's output as text. */
+export function cText(source: CSource): string {
+  const code = source.code as string | Buffer;
+  return typeof code === 'string' ? code : code.toString('latin1');
+}
 
 /** The C translation unit for an Lcfg module: emitCPass run over the whole module. */
 export function emitC(mod: Module, options: EmitCOptions = {}): string {
@@ -97,7 +105,7 @@ export function emitC(mod: Module, options: EmitCOptions = {}): string {
     diag: new Diagnostics(),
     freshId: () => { throw new InternalError('C backend: the emitter introduces no locals'); },
   };
-  return (pass.run(mod, ctx) as CSource).text;
+  return cText(pass.run(mod, ctx) as CSource);
 }
 
 /** A user function named so far: its C name, and whether its definition has been written. */
@@ -196,7 +204,7 @@ class ModuleEmitter {
   }
 
   /** The whole translation unit: the declarations and glue around the functions written so far (`fns`, in order). */
-  finish(header: string, fns: readonly CFunction[]): string {
+  finish(header: string, fns: readonly CFunction[]): string | Buffer {
     const mod = this.mod;
     for (const [name, n] of this.fnNames) {
       if (!n.defined) throw new InternalError(`C backend: unknown function ${name}`);
@@ -256,7 +264,7 @@ class ModuleEmitter {
     const out = this.out;
     out.prepend(`${head.join('\n')}\n`); // each function ends with a blank line
     out.put(tail.join('\n'));
-    return out.text();
+    return out.asciiBytes() ?? out.text();
   }
 
   private externDecl(e: ExternDef): string {

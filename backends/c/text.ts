@@ -19,6 +19,8 @@ export class TextBuffer {
   private readonly chunks: string[] = [];
   /** how many characters `chunks` hold */
   private chunkChars = 0;
+  /** whether every character so far is ASCII (then the bytes are the text in any encoding) */
+  private ascii = true;
 
   /**
    * `capacity` bytes to start with, of which `front` are kept before the text. Pages of a
@@ -45,6 +47,7 @@ export class TextBuffer {
 
   clear(): void {
     this.n = this.start;
+    this.ascii = true;
     if (this.chunks.length > 0) { this.chunks.length = 0; this.chunkChars = 0; }
   }
 
@@ -54,6 +57,7 @@ export class TextBuffer {
   /** Moves the text after `mark` to the end of `into`. */
   moveTail(mark: number, into: TextBuffer): void {
     if (this.chunks.length === 0) {
+      if (!this.ascii) into.ascii = false;
       into.putBytes(this.bytes, this.start + mark, this.n);
       this.n = this.start + mark;
       return;
@@ -72,13 +76,17 @@ export class TextBuffer {
       let i = 0;
       for (; i < s.length; i++) {
         const ch = s.charCodeAt(i);
-        if (ch > 0xff) break;
+        if (ch > 0x7f) {
+          if (ch > 0xff) break;
+          this.ascii = false;
+        }
         bytes[at + i] = ch;
       }
       if (i === s.length) { this.start = at; return; }
     }
     if (this.chunks.length === 0 && !/[^\0-\xff]/.test(s)) {
       // no room: a new buffer, s and then the text (copied natively), with the same room after it
+      if (/[^\0-\x7f]/.test(s)) this.ascii = false;
       const bigger = Buffer.allocUnsafe(s.length + this.bytes.length - this.start);
       bigger.write(s, 0, 'latin1');
       this.bytes.copy(bigger, s.length, this.start, this.n);
@@ -105,6 +113,7 @@ export class TextBuffer {
   /** Appends what another buffer holds. */
   putBuffer(o: TextBuffer): void {
     if (o.chunks.length > 0) { this.str(o.text()); return; }
+    if (!o.ascii) this.ascii = false;
     this.putBytes(o.bytes, o.start, o.n);
   }
 
@@ -120,6 +129,14 @@ export class TextBuffer {
     this.n = n;
   }
 
+  /**
+   * The text as bytes when it is all ASCII (the same bytes in every encoding a file or `cc`
+   * may assume), without decoding it into a string; otherwise null (use `text`).
+   */
+  asciiBytes(): Buffer | null {
+    return this.chunks.length === 0 && this.ascii ? this.bytes.subarray(this.start, this.n) : null;
+  }
+
   text(): string {
     const tail = this.bytes.toString('latin1', this.start, this.n);
     return this.chunks.length > 0 ? this.chunks.join('') + tail : tail;
@@ -132,12 +149,15 @@ export class TextBuffer {
     let n = this.n;
     for (let i = 0; i < len; i++) {
       const ch = s.charCodeAt(i);
-      if (ch > 0xff) {
-        const head = bytes.toString('latin1', this.start, n), rest = s.slice(i);
-        this.chunks.push(head, rest);
-        this.chunkChars += head.length + rest.length;
-        this.n = this.start;
-        return;
+      if (ch > 0x7f) {
+        this.ascii = false;
+        if (ch > 0xff) {
+          const head = bytes.toString('latin1', this.start, n), rest = s.slice(i);
+          this.chunks.push(head, rest);
+          this.chunkChars += head.length + rest.length;
+          this.n = this.start;
+          return;
+        }
       }
       bytes[n++] = ch;
     }

@@ -101,7 +101,7 @@ export function* runtimeObject(cc: string, flags: readonly string[], runtimeDir:
  * the blocking and the asynchronous entry points: the runtime object (when not cached),
  * then the program, each compiled to a temporary name and renamed into place.
  */
-function* buildSteps(cSource: string, out: string, opts: CBuildOptions): Generator<[string, string[]], void, void> {
+function* buildSteps(cSource: string | Buffer, out: string, opts: CBuildOptions): Generator<[string, string[]], void, void> {
   const cc = opts.cc ?? process.env.CC ?? 'cc';
   const flags = cFlags(opts);
   const runtimeDir = opts.runtimeDir ?? findRuntimeDir();
@@ -124,7 +124,7 @@ function* buildSteps(cSource: string, out: string, opts: CBuildOptions): Generat
 }
 
 /** Compiles generated C (from emitC) into the executable `out`. */
-export async function compileC(cSource: string, out: string, opts: CBuildOptions = {}): Promise<void> {
+export async function compileC(cSource: string | Buffer, out: string, opts: CBuildOptions = {}): Promise<void> {
   const steps = buildSteps(cSource, out, opts);
   for (let step = steps.next(); !step.done;) {
     try {
@@ -137,6 +137,6 @@ export async function compileC(cSource: string, out: string, opts: CBuildOptions
 }
 
 /** compileC, blocking (for the command-line driver). */
-export function compileCSync(cSource: string, out: string, opts: CBuildOptions = {}): void {
+export function compileCSync(cSource: string | Buffer, out: string, opts: CBuildOptions = {}): void {
   for (const [cmd, args] of buildSteps(cSource, out, opts)) runSync(cmd, args);
 }

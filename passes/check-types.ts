@@ -61,7 +61,7 @@ import { Lresolved, Ltyped, type Node, type NameRef } from '../ir/languages.js';
 import { T, arrayTy, classTy, fnTy, gen, intRange, isSigned, ptr, type FloatName, type IntName, type Ty } from '../ir/types.js';
 import { ORDERING } from '../ir/builtins.js';
 import type { Diagnostics } from '../ir/diagnostics.js';
-import { definePass, invariant } from './pass.js';
+import { defineFunctionPass, invariant, type PassContext } from './pass.js';
 import { Inference } from './check-types/inference.js';
 import { builtinConstructor, builtinConstructorNames, builtinMethod, builtinMethodNames, isBuiltinOwner, type ArgSpec } from './check-types/builtin-methods.js';
 import { derefLevels, derefMutability, fieldStop, indexable, placeMutability, type Mutability, type PlaceEnv } from './check-types/places.js';
@@ -244,21 +244,17 @@ class Checker {
     }
   }
 
-  program(program: R<'Program'>): AnyNode {
-    this.collect(program);
-    const items = program.items.map((item): AnyNode => {
-      switch (item.kind) {
-        case 'FnDecl': return this.fnDecl(item, null);
-        case 'ExternFn': return item;
-        case 'StaticDecl': return this.staticDecl(item);
-        case 'ClassDecl': return this.classDecl(item);
-      }
-    });
-    this.checkMain(program);
-    return build(program, { items });
+  /** Types one item (after `collect` has seen the program's declarations). */
+  item(item: R<'Program'>['items'][number]): AnyNode {
+    switch (item.kind) {
+      case 'FnDecl': return this.fnDecl(item, null);
+      case 'ExternFn': return item;
+      case 'StaticDecl': return this.staticDecl(item);
+      case 'ClassDecl': return this.classDecl(item);
+    }
   }
 
-  private checkMain(program: R<'Program'>): void {
+  checkMain(program: R<'Program'>): void {
     const main = program.items.find((i) => i.kind === 'FnDecl' && i.name === 'main') as R<'FnDecl'> | undefined;
     if (!main) {
       this.diag.error('E0002', { start: 0, end: 0 }, 'no `main` function', { help: 'add `main() { ... }`, where the program starts' });
@@ -1428,15 +1424,25 @@ class Checker {
  */
 const TREE_BREAKING = new Set(['E0001', 'E0002', 'E0003', 'E0004']);
 
-export const checkTypesPass = definePass<R<'Program'>, Node<typeof Ltyped, 'Program'>>({
+export const checkTypesPass = defineFunctionPass<R<'Program'>, AnyNode, { checker: Checker; ctx: PassContext }, AnyNode, AnyNode>({
   name: 'check-types',
   description: 'types every expression and binding; type, arity and mutability errors (E0003 E0004 E0005 E0010 E0011 E0013)',
   from: Lresolved,
   to: Ltyped,
-  run: (program, ctx) => {
+  // it decides at its end whether the pipeline goes on, so a sweep ends with it
+  units: { in: 'item', out: 'typed' },
+  functionsOf: (program) => program.items,
+  prepare(program, ctx) {
     const checker = new Checker(ctx.diag);
-    const out = checker.program(program) as Node<typeof Ltyped, 'Program'>;
-    const brokeTree = checker.notAPlace || ctx.diag.list.some((d) => TREE_BREAKING.has(d.code));
+    checker.collect(program);
+    return { checker, ctx };
+  },
+  runFunction: (item, { checker }) => checker.item(item as R<'Program'>['items'][number]),
+  assemble(program, { checker, ctx }, items) {
+    if (items.length === 0) return program; // the declarations (a sweep's next pass would prepare from them)
+    checker.checkMain(program);
+    const out = build(program, { items }) as Node<typeof Ltyped, 'Program'>;
+    const brokeTree = checker.notAPlace || (ctx.reported?.() ?? ctx.diag.list).some((d) => TREE_BREAKING.has(d.code));
     if (brokeTree) ctx.stop?.();
     // When the pipeline stops here, check-unsafe does not run. Its errors (E0030) are
     // independent of type errors, and spec §11 wants them in the same run, so it looks at

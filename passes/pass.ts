@@ -5,7 +5,7 @@
 // language is their input language and which return their input unchanged.
 
 import type { AnyNode, Language } from '../ir/lang.js';
-import type { Diagnostics, SourceFile } from '../ir/diagnostics.js';
+import type { Diagnostic, Diagnostics, SourceFile } from '../ir/diagnostics.js';
 import { Lcfg, type Node } from '../ir/languages.js';
 
 type CfgModule = Node<typeof Lcfg, 'Module'>;
@@ -36,6 +36,11 @@ export interface PassContext {
    * asking changes nothing in the output. Absent outside sweeps: `prepare` has the module.
    */
   wholeModule?(): AnyNode;
+  /**
+   * Every diagnostic reported so far in this compile, by this pass and the ones before it
+   * (in a sweep each pass reports into a sink of its own, so `diag` holds only its own).
+   */
+  reported?(): readonly Diagnostic[];
 }
 
 export interface Pass {
@@ -84,7 +89,8 @@ export function invariant(cond: unknown, reason: string, node?: AnyNode): assert
  * garbage collector never copies it) and stays in the caches, instead of a whole program's
  * IR living on into the next pass. The whole-module `run` every pass has is derived from
  * the same three functions, so both ways run the same code and give the same output.
- * A function pass reports errors and goes on; it never stops the pipeline (ctx.stop).
+ * A function pass reports errors and goes on; only the last pass of a sweep may stop the
+ * pipeline (ctx.stop), in `assemble`, once it has seen every function (check-types does).
  */
 export interface FunctionPass<In extends AnyNode = AnyNode, Unit = unknown, Facts = unknown, Out extends AnyNode = AnyNode, Done = unknown> extends Pass {
   readonly perFunction: FunctionPassParts<In, Unit, Facts, Out, Done>;
@@ -109,8 +115,12 @@ export interface FunctionPassParts<In extends AnyNode, Unit, Facts, Out extends 
   units?: { in: UnitKind; out: UnitKind };
 }
 
-/** item: an item of a tree program; items: what one item became; body: see passes/bodies.ts; fn: an Lcfg FnDef */
-export type UnitKind = 'item' | 'items' | 'body' | 'fn' | 'emitted';
+/**
+ * item: an item of a tree program; typed: an item after check-types (a sweep ends there: it
+ * decides at its end whether the pipeline goes on); items: what one item became; body: see
+ * passes/bodies.ts; fn: an Lcfg FnDef
+ */
+export type UnitKind = 'item' | 'typed' | 'items' | 'body' | 'fn' | 'emitted';
 
 /** Whether a sweep can hand `next` the units `prev` writes. */
 export function unitsChain(prev: FunctionPass, next: FunctionPass): boolean {
@@ -171,13 +181,18 @@ export function defineItemPass<Facts>(p: {
   name: string; description: string; from: Language; to: Language;
   prepare(program: Program, ctx: PassContext): Facts;
   runFunction(item: AnyNode, facts: Facts, ctx: PassContext): AnyNode;
+  /** the declarations as this pass writes them, when it changes them (resolve-names resolves their types) */
+  declarations?(program: Program): Program;
 }): FunctionPass {
+  const { declarations } = p;
   return defineFunctionPass<Program, AnyNode, Facts, Program, AnyNode>({
-    ...p, units: { in: 'item', out: 'item' },
+    name: p.name, description: p.description, from: p.from, to: p.to, prepare: p.prepare, runFunction: p.runFunction,
+    units: { in: 'item', out: 'item' },
     functionsOf: (program) => program.items,
-    // no items: the declarations a sweep's next pass prepares from, which this pass keeps
+    // no items: the declarations a sweep's next pass prepares from
     assemble: (program, _facts, items) =>
-      items.length === 0 || items.every((it, i) => it === program.items[i]) ? program : { kind: 'Program', span: program.span, items },
+      items.length === 0 ? (declarations ? declarations(program) : program)
+      : items.every((it, i) => it === program.items[i]) ? program : { kind: 'Program', span: program.span, items },
   });
 }
 

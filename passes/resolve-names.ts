@@ -22,8 +22,8 @@ import { Lsrc, Lresolved, type Node, type NameRef } from '../ir/languages.js';
 import { rewriter } from '../ir/traverse.js';
 import { GENERIC_BY_NAME, T, type Ty } from '../ir/types.js';
 import { FREE_BUILTINS, ORDERING } from '../ir/builtins.js';
-import type { Diagnostics } from '../ir/diagnostics.js';
-import { definePass } from './pass.js';
+import { Diagnostics } from '../ir/diagnostics.js';
+import { defineItemPass } from './pass.js';
 
 type S<K extends string> = Node<typeof Lsrc, K>;
 type R<K extends string> = Node<typeof Lresolved, K>;
@@ -244,7 +244,8 @@ const resolvedName = (span: Span, name: string, ref: NameRef): R<'Name'> => ({ k
 
 const thisName = (span: Span): AnyNode => ({ kind: 'Name', span, name: 'this', ref: localRef(0) });
 
-function resolveProgram(program: S<'Program'>, diag: Diagnostics): R<'Program'> {
+/** Resolves the items of `program` one at a time, its declarations collected first. */
+function itemResolver(program: S<'Program'>, diag: Diagnostics): (item: AnyNode) => AnyNode {
   const r = new Resolver(diag);
   r.collect(program);
 
@@ -405,15 +406,38 @@ function resolveProgram(program: S<'Program'>, diag: Diagnostics): R<'Program'> 
       return resolvedName(span, name, { k: 'unknown', name });
     },
   });
-  return rw(program) as unknown as R<'Program'>;
+  return rw;
 }
 
-export const resolveNamesPass = definePass<S<'Program'>, R<'Program'>>({
+/**
+ * The program's declarations with their types resolved, bodies as parsed: what the passes
+ * after this one in a sweep prepare from (function and method signatures, fields, statics).
+ * Errors are left to the resolution of each item, which reports them.
+ */
+function resolvedDeclarations(program: S<'Program'>): S<'Program'> {
+  const r = new Resolver(new Diagnostics());
+  r.collect(program);
+  const param = (p: S<'Param'>, id: number) => ({ kind: 'Param', span: p.span, name: p.name, mut: p.mut, ty: r.typeOrNull(p.ty, p.span), id });
+  const signature = (f: S<'FnDecl'>) => ({ ...f, params: f.params.map((p, i) => param(p, i + 1)), ret: r.type(f.ret, f.span, true) });
+  const items = program.items.map((it) => {
+    switch (it.kind) {
+      case 'FnDecl': return signature(it);
+      case 'ExternFn': return { ...it, params: it.params.map((p, i) => param(p, i + 1)), ret: r.type(it.ret, it.span, true) };
+      case 'StaticDecl': return { ...it, ty: r.type(it.ty, it.span) };
+      case 'ClassDecl': return { ...it, fields: it.fields.map((f, i) => param(f, i + 1)), methods: it.methods.map(signature) };
+    }
+  });
+  return { ...program, items } as unknown as S<'Program'>;
+}
+
+export const resolveNamesPass = defineItemPass({
   name: 'resolve-names',
   description: 'resolves every name to a binding id, a global, a function or a built-in (E0002)',
   from: Lsrc,
   to: Lresolved,
   // E0002 does not stop the pipeline here: check-types (which then stops it) reports the
   // type errors of the same run too (spec §11: as many independent errors as possible)
-  run: (program, ctx) => resolveProgram(program, ctx.diag),
+  prepare: (program, ctx) => itemResolver(program as S<'Program'>, ctx.diag),
+  runFunction: (item, resolve) => resolve(item),
+  declarations: (program) => resolvedDeclarations(program as S<'Program'>),
 });

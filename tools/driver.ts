@@ -53,7 +53,9 @@ export function runPipeline(src: SourceFile, opts: PipelineOptions = {}): Pipeli
   const passes = opts.passes ?? PIPELINE;
   const diag = new Diagnostics();
   let stopped = false;
-  const ctx: PassContext = { src, diag, freshId: () => { throw new InternalError('freshId of no pass'); }, stop: () => { stopped = true; } };
+  const ctx: PassContext = {
+    src, diag, freshId: () => { throw new InternalError('freshId of no pass'); }, stop: () => { stopped = true; }, reported: () => diag.list,
+  };
   const result: PipelineResult = { ir: null, lastPass: null, diagnostics: diag.list, dumps: [], timings: [] };
   let ir: AnyNode = { kind: 'SourceText', span: { start: 0, end: src.text.length }, path: src.path, text: src.text };
   const wantDump = (name: string) => opts.dumpAfter === 'all' || (opts.dumpAfter ?? []).includes(name);
@@ -169,6 +171,14 @@ export function sweepOfEachPass(passes: readonly Pass[]): number[] {
   return out;
 }
 
+/**
+ * Adds a diagnostic of a sweep's pass to the compile's: once, as Diagnostics.error would have
+ * kept it had the pass reported into the compile's sink directly.
+ */
+function report(into: Diagnostics, d: Diagnostic): void {
+  if (!into.list.some((e) => e.code === d.code && e.span.start === d.span.start && e.span.end === d.span.end)) into.list.push(d);
+}
+
 /** A failure inside a sweep, with the pass it happened in. */
 class SweepError extends Error {
   /** detail: what --verify-each found (the output of `pass` is invalid) */
@@ -197,15 +207,22 @@ function runSweep(
     }
     return i === 0 ? ir : wholeModules[i - 1];
   };
-  // (a function pass reports errors and goes on: stopping the pipeline is the front end's)
-  const noStop = () => { throw new InternalError('a function pass cannot stop the pipeline'); };
-  const ctxs = group.map((_, i): PassContext =>
-    ({ ...ctx, ...freshIds(first + i), diag: new Diagnostics(), stop: noStop, wholeModule: () => wholeModule(i) }));
+  // a function pass reports errors and goes on: only the last one's `assemble`, which has
+  // seen every function, may stop the pipeline
+  let assembling = false;
+  const stop = () => {
+    if (!assembling) throw new InternalError('a function pass can stop the pipeline only when the sweep ends with it');
+    ctx.stop?.();
+  };
+  const ctxs: PassContext[] = group.map((_, i) => ({
+    ...ctx, ...freshIds(first + i), diag: new Diagnostics(), stop, wholeModule: () => wholeModule(i),
+    reported: () => [...ctx.diag.list, ...ctxs.slice(0, i + 1).flatMap((c) => c.diag.list)],
+  }));
   /** Reports what the passes found and how long they took, in pipeline order. */
   const finish = () => {
     for (let i = 0; i < k; i++) {
       timings.push({ pass: group[i].name, ms: ms[i] });
-      for (const d of ctxs[i].diag.list) ctx.diag.list.push(d);
+      for (const d of ctxs[i].diag.list) report(ctx.diag, d);
     }
   };
   const facts: unknown[] = new Array(k);
@@ -254,6 +271,7 @@ function runSweep(
   const t0 = performance.now();
   let out: AnyNode;
   try {
+    assembling = true;
     out = last.perFunction.assemble(shells[k - 1], facts[k - 1], done);
   } catch (e) { throw new SweepError(last, e); }
   ms[k - 1] += performance.now() - t0;

@@ -24,9 +24,12 @@ export class Diagnostics {
   readonly list: Diagnostic[] = [];
   error(code: Code, span: Span, message: string, opts: { label?: string; help?: string; notes?: string[] } = {}): void {
     const notes = [...(opts.help ? [`help: ${opts.help}`] : []), ...(opts.notes ?? [])];
-    // the same error at the same place is reported once
-    if (this.list.some((d) => d.code === code && d.span.start === span.start && d.span.end === span.end)) return;
-    this.list.push({ code, message, span, label: opts.label, notes });
+    this.add({ code, message, span, label: opts.label, notes });
+  }
+  /** Adds a diagnostic made elsewhere (another sink's): the same error at the same place is reported once. */
+  add(d: Diagnostic): void {
+    if (this.list.some((e) => e.code === d.code && e.span.start === d.span.start && e.span.end === d.span.end)) return;
+    this.list.push(d);
   }
   get hasErrors(): boolean { return this.list.length > 0; }
 }

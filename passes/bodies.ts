@@ -3,12 +3,10 @@
 // statics' initializers together (explicate-control turns them into one function,
 // `static.init`). Classes and externs have no code left by then: they are declarations.
 
-import type { AnyNode } from '../ir/lang.js';
-import { defineFunctionPass, type FunctionPass, type PassContext } from './pass.js';
-import type { Language } from '../ir/lang.js';
+import type { AnyNode, Language } from '../ir/lang.js';
+import { defineFunctionPass, type FunctionPass, type PassContext, type Program } from './pass.js';
 
 type Span = AnyNode['span'];
-type Program = { kind: 'Program'; span: Span; items: readonly AnyNode[] };
 
 /** The statics of a program, whose initializers run before main, in declaration order. */
 export interface StaticInit { kind: 'StaticInit'; statics: readonly AnyNode[]; span: Span }

@@ -292,16 +292,14 @@ export const checkLoansPass = defineCfgFunctionPass({
     // Summaries of what calls return and change need every function's body. In a sweep
     // `m` has none, so they come from ctx.wholeModule, asked for only when a function
     // may point into heap content at all (a call counts if its result may hold a pointer).
-    let summaries: { mp: ModulePointsTo; fnNames: ReadonlySet<string>; effects: Effects | null } | null = null;
+    let summaries: { whole: Module; mp: ModulePointsTo; fnNames: ReadonlySet<string>; effects: Effects | null } | null = null;
     return {
       mayNeedCheck: (fn: FnDef) => FnPointsTo.mayPointIntoHeapIf(fn, true, (call) => types.mayHoldPointer(call.ty)),
       summaries() {
         if (summaries !== null) return summaries;
         const whole = (ctx.wholeModule?.() ?? m) as Module;
-        const mp = ModulePointsTo.analyze(whole);
-        return (summaries = { mp, fnNames: new Set(whole.fns.map((f) => f.name)), effects: null });
+        return (summaries = { whole, mp: ModulePointsTo.analyze(whole), fnNames: new Set(whole.fns.map((f) => f.name)), effects: null });
       },
-      whole: () => (ctx.wholeModule?.() ?? m) as Module,
     };
   },
   runFunction(fn, facts, ctx) {
@@ -309,7 +307,7 @@ export const checkLoansPass = defineCfgFunctionPass({
     if (!facts.mayNeedCheck(fn)) return fn;
     const s = facts.summaries();
     if (!FnPointsTo.mayPointIntoHeap(s.mp, fn, true)) return fn;
-    s.effects ??= effectSummaries(facts.whole(), s.mp, s.fnNames);
+    s.effects ??= effectSummaries(s.whole, s.mp, s.fnNames);
     checkFunction(s.mp.fn(fn), { effects: s.effects, fnNames: s.fnNames, localTys: new Map(fn.locals.map((l) => [l.id, l.ty])) }, ctx);
     return fn;
   },

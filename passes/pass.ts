@@ -169,7 +169,8 @@ export function defineCfgFunctionPass<Facts>(p: {
   });
 }
 
-type Program = { kind: 'Program'; span: AnyNode['span']; items: readonly AnyNode[] };
+/** A tree language's program, as the item and body passes see it. */
+export type Program = { kind: 'Program'; span: AnyNode['span']; items: readonly AnyNode[] };
 
 /**
  * A function pass over a tree language whose units are the program's items, one for one

@@ -65,6 +65,10 @@ export function runPipeline(src: SourceFile, opts: PipelineOptions = {}): Pipeli
     err.dumps = result.dumps;
     return err;
   };
+  /** The internal error for what `pass` threw. */
+  const iceOf = (pass: Pass, e: unknown) => (e instanceof InternalError
+    ? ice(pass, `${e.message} (${describeNode(e.node)})`, e)
+    : ice(pass, e instanceof Error ? e.stack ?? e.message : String(e), e));
 
   for (let p = 0; p < passes.length; p++) {
     const pass = passes[p];
@@ -76,11 +80,8 @@ export function runPipeline(src: SourceFile, opts: PipelineOptions = {}): Pipeli
         if (out === null) break; // errors reported: no code generated (result.ir stays null)
         ir = out;
       } catch (e) {
-        const failed = e instanceof SweepError ? e.pass : pass;
-        if (e instanceof SweepError && e.detail !== undefined) throw ice(failed, e.detail);
-        const cause = e instanceof SweepError ? e.cause : e;
-        if (cause instanceof InternalError) throw ice(failed, `${cause.message} (${describeNode(cause.node)})`, cause);
-        throw ice(failed, cause instanceof Error ? cause.stack ?? cause.message : String(cause), cause);
+        if (!(e instanceof SweepError)) throw iceOf(pass, e);
+        throw e.detail !== undefined ? ice(e.pass, e.detail) : iceOf(e.pass, e.cause);
       }
       p += sweep - 1;
       result.lastPass = group[group.length - 1].name;
@@ -95,8 +96,7 @@ export function runPipeline(src: SourceFile, opts: PipelineOptions = {}): Pipeli
     try {
       out = pass.run(ir, { ...ctx, ...freshIds(p) });
     } catch (e) {
-      if (e instanceof InternalError) throw ice(pass, `${e.message} (${describeNode(e.node)})`, e);
-      throw ice(pass, e instanceof Error ? e.stack ?? e.message : String(e), e);
+      throw iceOf(pass, e);
     }
     result.timings.push({ pass: pass.name, ms: performance.now() - t0 });
     if (opts.verifyEach && !stopped) verifyOutput(pass, out, (detail) => ice(pass, detail));
@@ -171,14 +171,6 @@ export function sweepOfEachPass(passes: readonly Pass[]): number[] {
   return out;
 }
 
-/**
- * Adds a diagnostic of a sweep's pass to the compile's: once, as Diagnostics.error would have
- * kept it had the pass reported into the compile's sink directly.
- */
-function report(into: Diagnostics, d: Diagnostic): void {
-  if (!into.list.some((e) => e.code === d.code && e.span.start === d.span.start && e.span.end === d.span.end)) into.list.push(d);
-}
-
 /** A failure inside a sweep, with the pass it happened in. */
 class SweepError extends Error {
   /** detail: what --verify-each found (the output of `pass` is invalid) */
@@ -222,7 +214,8 @@ function runSweep(
   const finish = () => {
     for (let i = 0; i < k; i++) {
       timings.push({ pass: group[i].name, ms: ms[i] });
-      for (const d of ctxs[i].diag.list) report(ctx.diag, d);
+      // (once each, as if the pass had reported into the compile's sink directly)
+      for (const d of ctxs[i].diag.list) ctx.diag.add(d);
     }
   };
   const facts: unknown[] = new Array(k);

@@ -17,9 +17,9 @@ export interface Backend {
   readonly name: BackendName;
   /**
    * The backend's own passes, run by the driver after the shared PIPELINE
-   * (`[...PIPELINE, ...backend.passes]`); none when absent (getBackend fills in []).
+   * (`[...PIPELINE, ...backend.passes]`): the C emitter for C, none for LLVM.
    */
-  readonly passes?: readonly Pass[];
+  readonly passes: readonly Pass[];
   /**
    * The generated source: C for the C backend, textual LLVM IR for the LLVM one. `ir` is
    * the last of `passes`' output, or an Lcfg Module (what the shared pipeline ends with).
@@ -28,9 +28,6 @@ export interface Backend {
   /** builds an executable at `out` (from `ir` as for emitText), atomically (no half-written file on failure) */
   build(ir: AnyNode, opts: BuildOptions & { out: string }): void;
 }
-
-/** A backend as getBackend gives it: its passes listed ([] for none). */
-export type RegisteredBackend = Backend & { readonly passes: readonly Pass[] };
 
 /** A backend that cannot run on this machine (a missing tool or library); the message says how to fix it. */
 export class BackendUnavailable extends Error {}
@@ -41,10 +38,8 @@ export function registerBackend(name: BackendName, make: () => Backend): void {
   registry.set(name, make);
 }
 
-export function getBackend(name: BackendName): RegisteredBackend {
+export function getBackend(name: BackendName): Backend {
   const make = registry.get(name);
   if (!make) throw new BackendUnavailable(`the ${name} backend is not available in this build`);
-  const b = make();
-  if (b.passes) return b as RegisteredBackend;
-  return { name: b.name, passes: [], emitText: (ir, opts) => b.emitText(ir, opts), build: (ir, opts) => b.build(ir, opts) };
+  return make();
 }

@@ -15,7 +15,7 @@ import type { AnyNode } from '../ir/lang.js';
 import { PIPELINE } from '../passes/pipeline.js';
 import type { Pass } from '../passes/pass.js';
 import { runPipeline, sweepOfEachPass, InternalCompilerError, type PipelineOptions, type PipelineResult } from './driver.js';
-import { getBackend, BackendUnavailable, type BackendName, type RegisteredBackend } from '../backends/index.js';
+import { getBackend, BackendUnavailable, type Backend, type BackendName } from '../backends/index.js';
 import '../backends/register.js';
 
 class ExitError extends Error { constructor(readonly code: number) { super(`exit ${code}`); } }
@@ -110,13 +110,24 @@ function buildStage(backend: string, optLevel: number): string {
  * The backend, or null when it cannot run on this machine: then the program is still
  * checked, and getBackend says what is missing afterwards (the program's errors first).
  */
-function tryBackend(name: BackendName): RegisteredBackend | null {
+function tryBackend(name: BackendName): Backend | null {
   try {
     return getBackend(name);
   } catch (e) {
     if (e instanceof BackendUnavailable) return null;
     throw e;
   }
+}
+
+/**
+ * Compiles `file` through the pipeline and `name`'s own passes (the C emitter runs in the
+ * pipeline: emitText/build take its output). A backend that cannot run here is reported
+ * after the program's own errors.
+ */
+function compileFor(file: string, o: CommonOpts, name: BackendName): { ir: AnyNode; backend: Backend } {
+  const backend = tryBackend(name);
+  const ir = compileFile(file, o, backend?.passes);
+  return { ir, backend: backend ?? getBackend(name) };
 }
 
 function defaultOut(file: string): string {
@@ -153,10 +164,7 @@ withBackend(withCommon(program.command('compile')
       if (o.output) writeAtomic(o.output, text); else process.stdout.write(text);
       return;
     }
-    const name: BackendName = o.emit === 'c' ? 'c' : o.emit === 'llvm-ir' ? 'llvm' : o.backend;
-    // the backend's passes (the C emitter) run in the pipeline: emitText/build take their output
-    const ir = compileFile(file, o, tryBackend(name)?.passes);
-    const backend = getBackend(name);
+    const { ir, backend } = compileFor(file, o, o.emit === 'c' ? 'c' : o.emit === 'llvm-ir' ? 'llvm' : o.backend);
     const buildOpts = buildOptions(o);
     if (o.emit === 'c' || o.emit === 'llvm-ir') {
       const text = backend.emitText(ir, buildOpts);
@@ -172,8 +180,7 @@ withBackend(withCommon(program.command('run')
   .argument('<file>', 'the .zeta source file')
   .argument('[args...]', 'program arguments')))
   .action((file: string, args: string[], o: CommonOpts & { backend: BackendName; optLevel: string; sanitize?: string }) => {
-    const ir = compileFile(file, o, tryBackend(o.backend)?.passes);
-    const backend = getBackend(o.backend);
+    const { ir, backend } = compileFor(file, o, o.backend);
     const dir = mkdtempSync(join(tmpdir(), 'zeta-run-'));
     try {
       const exe = join(dir, defaultOut(file));

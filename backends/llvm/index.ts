@@ -237,6 +237,7 @@ export function llvmBackend(): Backend {
   loadLlvm();
   return {
     name: 'llvm',
+    passes: [], // it builds its module from the Lcfg the shared pipeline ends with
     emitText: emitLlvmIr,
     build: buildLlvm,
   };

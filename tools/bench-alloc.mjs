@@ -17,6 +17,7 @@ import v8 from 'node:v8';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { generateProgram } from './gen-program.mjs';
+import { instrumentPasses } from './instrument-passes.mjs';
 
 const FLAGS = ['--max-semi-space-size=1024', '--min-semi-space-size=1024', '--expose-gc'];
 if (!process.execArgv.includes('--expose-gc')) {
@@ -45,18 +46,7 @@ const measured = (name, f) => function (...args) {
   const a = used();
   try { return f.apply(this, args); } finally { note(name, used() - a); }
 };
-const passes = [...PIPELINE, ...backend.passes].map((p) => ({
-  ...p,
-  run: measured(p.name, p.run),
-  ...(p.perFunction && {
-    perFunction: {
-      ...p.perFunction,
-      prepare: measured(p.name, p.perFunction.prepare),
-      runFunction: measured(p.name, p.perFunction.runFunction),
-      assemble: measured(p.name, p.perFunction.assemble),
-    },
-  }),
-}));
+const passes = instrumentPasses([...PIPELINE, ...backend.passes], measured);
 for (let i = 0; i < runs; i++) {
   globalThis.gc();
   run = new Map();

@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { generateProgram } from './gen-program.mjs';
+import { instrumentPasses } from './instrument-passes.mjs';
 import { runPipeline, getBackend, renderHuman, PIPELINE } from '../dist/api.mjs';
 
 const CLI = fileURLToPath(new URL('../bin/zeta-nano.mjs', import.meta.url));
@@ -56,18 +57,7 @@ const timed = (name, f) => function (...args) {
 };
 // (only with --passes: two clock reads per function per pass would slow the compile down)
 const pipeline = [...PIPELINE, ...backend.passes];
-const passes = !showPasses ? pipeline : pipeline.map((p) => ({
-  ...p,
-  run: timed(p.name, p.run),
-  ...(p.perFunction && {
-    perFunction: {
-      ...p.perFunction,
-      prepare: timed(p.name, p.perFunction.prepare),
-      runFunction: timed(p.name, p.perFunction.runFunction),
-      assemble: timed(p.name, p.perFunction.assemble),
-    },
-  }),
-}));
+const passes = !showPasses ? pipeline : instrumentPasses(pipeline, timed);
 const emitMsOf = (timings) => timings.filter((t) => emitPasses.has(t.pass)).reduce((s, t) => s + t.ms, 0);
 const emitCpuOf = (cpu) => [...emitPasses].reduce((s, name) => s + (cpu.get(name) ?? 0), 0);
 

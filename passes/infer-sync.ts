@@ -23,16 +23,16 @@ export const inferSyncPass = defineItemPass({
   to: Lptr,
   prepare: (program) => syncFacts(classTable(program.items as N<'Program'>['items'])),
   runFunction(item, facts, ctx) {
-    if (item.kind === 'ClassDecl' && (item as N<'ClassDecl'>).traits.includes('Sync')) {
-      const field = facts.nonSyncField(item as N<'ClassDecl'>);
-      if (field !== null) {
-        ctx.diag.error('E0042', field.span,
-          `class \`${(item as N<'ClassDecl'>).name}\` is declared \`Sync\` but its field \`${field.name}\` has type \`${showTy(field.ty)}\`, which is not Sync`,
-          {
-            label: 'not Sync',
-            help: 'share it through `Atomic`, `Mutex` or `Channel`, or write `: unsafe Sync` to assert that the class is safe to share',
-          });
-      }
+    if (item.kind !== 'ClassDecl') return item;
+    const cls = item as N<'ClassDecl'>;
+    const field = cls.traits.includes('Sync') ? facts.nonSyncField(cls) : null;
+    if (field !== null) {
+      ctx.diag.error('E0042', field.span,
+        `class \`${cls.name}\` is declared \`Sync\` but its field \`${field.name}\` has type \`${showTy(field.ty)}\`, which is not Sync`,
+        {
+          label: 'not Sync',
+          help: 'share it through `Atomic`, `Mutex` or `Channel`, or write `: unsafe Sync` to assert that the class is safe to share',
+        });
     }
     return item;
   },

@@ -148,3 +148,26 @@ export function dropClassIn(t: Ty, classes: ClassTable): string | null {
   const name = classOwned(t);
   return name === null ? null : witness.get(name) ?? null;
 }
+
+/**
+ * Adds to `classes` a class that no class of it holds: a closure environment, made by
+ * desugar-lambdas after the table was built (a sweep learns them function by function).
+ * What was computed from the table grows with it: the new class holds only classes already
+ * decided, and nothing holds it, so no earlier answer changes.
+ */
+export function declareClass(classes: ClassTable, c: ClassShape): void {
+  (classes as Map<string, ClassShape>).set(c.name, c);
+  const needing = cache.get(classes) as Set<string> | undefined;
+  if (needing && (c.traits.includes('Drop') || c.fields.some((f) => typeNeedsDrop(f.ty, needing)))) needing.add(c.name);
+  const witness = dropClassCache.get(classes) as Map<string, string> | undefined;
+  if (witness) {
+    if (c.traits.includes('Drop')) witness.set(c.name, c.name);
+    else {
+      for (const f of c.fields) {
+        const inner = classOwned(f.ty);
+        const w = inner === null ? undefined : witness.get(inner);
+        if (w !== undefined) { witness.set(c.name, w); break; }
+      }
+    }
+  }
+}

@@ -104,6 +104,10 @@ export class PointerTypes {
   constructor(m: Module) {
     this.classFields = new Map(m.classes.map((c) => [c.name, c.fields.map((f) => f.ty)]));
   }
+  /** adds classes declared after the module was read (closure environments: see FunctionPassParts.declare) */
+  declare(m: Module): void {
+    for (const c of m.classes) this.classFields.set(c.name, c.fields.map((f) => f.ty));
+  }
   mayHoldPointer(t: Ty): boolean {
     switch (t.k) {
       // a function value's environment may point at captured variables; a guard at its mutex

@@ -4,7 +4,7 @@
 // `static.init`). Classes and externs have no code left by then: they are declarations.
 
 import type { AnyNode, Language } from '../ir/lang.js';
-import { defineFunctionPass, type FunctionPass, type PassContext, type Program } from './pass.js';
+import { defineFunctionPass, type FunctionPass, type PassContext, type Program, type UnitBridge } from './pass.js';
 
 type Span = AnyNode['span'];
 
@@ -42,6 +42,45 @@ function withBodies(program: Program, bodies: readonly Body[]): Program {
 }
 
 /**
+ * How a sweep makes bodies of the item groups the passes before (lower-methods) write, group
+ * by group, as bodiesOf makes them of a whole program: each function as it comes, the
+ * statics together at the end. `declarations` are the program's as the sweep prepared from
+ * them; a class not among them (a closure environment) is handed on to be declared before
+ * the bodies that use it. What the bodies are assembled into keeps every other item, with a
+ * placeholder where each function goes (withBodies puts the functions there), so no
+ * function's tree lives on after its bodies have gone through.
+ */
+export function bodyBridge(declarations: Program): UnitBridge {
+  const known = new Set<string>();
+  for (const it of declarations.items) if (it.kind === 'ClassDecl') known.add((it as { name: string } & AnyNode).name);
+  const items: AnyNode[] = [];
+  const statics: AnyNode[] = [];
+  const span = declarations.span;
+  return {
+    take(unit) {
+      const bodies: Body[] = [];
+      let late: AnyNode[] | null = null;
+      for (const it of Array.isArray(unit) ? unit as readonly AnyNode[] : [unit as AnyNode]) {
+        if (it.kind === 'FnDecl') {
+          bodies.push(it);
+          items.push({ kind: 'FnDecl', span: it.span } as AnyNode); // (never read: withBodies replaces it)
+          continue;
+        }
+        if (it.kind === 'StaticDecl') statics.push(it);
+        else if (it.kind === 'ClassDecl') {
+          const name = (it as { name: string } & AnyNode).name;
+          if (!known.has(name)) { known.add(name); (late ??= []).push(it); }
+        }
+        items.push(it);
+      }
+      return { units: bodies, declarations: late && { kind: 'Program', span, items: late } };
+    },
+    end: () => (statics.length > 0 ? [{ kind: 'StaticInit', statics, span }] : []),
+    module: () => ({ kind: 'Program', span, items }),
+  };
+}
+
+/**
  * A function pass over the bodies of a tree language: `lower` rewrites one function or one
  * static (and returns it as it is when nothing in it changes). As for item passes, `prepare`
  * may read only declarations.
@@ -55,6 +94,7 @@ export function defineBodyPass<Facts>(p: {
   return defineFunctionPass<Program, Body, Facts, Program, Body>({
     name: p.name, description: p.description, from: p.from, to: p.to, prepare: p.prepare, units: { in: 'body', out: 'body' },
     functionsOf: bodiesOf,
+    bridge: bodyBridge,
     runFunction(body, facts, ctx) {
       if (body.kind !== 'StaticInit') return lower(body as AnyNode, facts, ctx);
       const init = body as StaticInit;

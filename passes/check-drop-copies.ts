@@ -14,7 +14,7 @@ import type { Span } from '../ir/lang.js';
 import { Lcfg, type Node } from '../ir/languages.js';
 import type { PassContext } from './pass.js';
 import { defineCfgFunctionPass } from './pass.js';
-import { classTable, dropClassIn, type ClassTable } from '../ir/needs-drop.js';
+import { classTable, declareClass, dropClassIn, type ClassTable } from '../ir/needs-drop.js';
 import { showTy, type Ty } from '../ir/types.js';
 import type { FnDef, Operand } from '../ir/cfg.js';
 import { forEachOperand, type OperandVisit } from './elaborate-drops.js';
@@ -139,12 +139,20 @@ export const checkDropCopiesPass = defineCfgFunctionPass({
     // Guard is reported; every place is a part of a local or a global (through fields,
     // payloads, indexes and pointers), so a function none of whose locals can reach a Guard
     // (nor any global) has nothing to report.
-    let viaClass: ReadonlySet<string> | null = null; // set when functions may be skipped
+    let viaClass: Set<string> | null = null; // set when functions may be skipped
     if (!m.classes.some((c) => c.traits.includes('Drop'))) {
       const reaching = classesReachingGuard(classes);
       if (!m.globals.some((g) => reachesGuard(g.ty, reaching))) viaClass = reaching;
     }
     return { classes, viaClass };
+  },
+  // (a closure environment has no Drop; it reaches a Guard through its fields, and no class
+  // reaches it)
+  declare(m, { classes, viaClass }) {
+    for (const c of m.classes) {
+      declareClass(classes, c);
+      if (viaClass !== null && c.fields.some((f) => reachesGuard(f.ty, viaClass))) viaClass.add(c.name);
+    }
   },
   runFunction(fn, { classes, viaClass }, ctx) {
     if (viaClass === null || localsReachGuard(fn, viaClass)) checkFunction(fn, classes, ctx);

@@ -294,6 +294,7 @@ export const checkLoansPass = defineCfgFunctionPass({
     // may point into heap content at all (a call counts if its result may hold a pointer).
     let summaries: { whole: Module; mp: ModulePointsTo; fnNames: ReadonlySet<string>; effects: Effects | null } | null = null;
     return {
+      types,
       mayNeedCheck: (fn: FnDef) => FnPointsTo.mayPointIntoHeapIf(fn, true, (call) => types.mayHoldPointer(call.ty)),
       summaries() {
         if (summaries !== null) return summaries;
@@ -302,6 +303,7 @@ export const checkLoansPass = defineCfgFunctionPass({
       },
     };
   },
+  declare: (m, facts) => facts.types.declare(m),
   runFunction(fn, facts, ctx) {
     // most functions never point into heap content and delete nothing: nothing to check
     if (!facts.mayNeedCheck(fn)) return fn;

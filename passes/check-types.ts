@@ -1429,8 +1429,7 @@ export const checkTypesPass = defineFunctionPass<R<'Program'>, AnyNode, { checke
   description: 'types every expression and binding; type, arity and mutability errors (E0003 E0004 E0005 E0010 E0011 E0013)',
   from: Lresolved,
   to: Ltyped,
-  // it decides at its end whether the pipeline goes on, so a sweep ends with it
-  units: { in: 'item', out: 'typed' },
+  units: { in: 'item', out: 'item' },
   functionsOf: (program) => program.items,
   prepare(program, ctx) {
     const checker = new Checker(ctx.diag);
@@ -1438,19 +1437,22 @@ export const checkTypesPass = defineFunctionPass<R<'Program'>, AnyNode, { checke
     return { checker, ctx };
   },
   runFunction: (item, { checker }) => checker.item(item as R<'Program'>['items'][number]),
-  assemble(program, { checker, ctx }, items) {
-    if (items.length === 0) return program; // the declarations (a sweep's next pass would prepare from them)
+  // no items: the declarations (a sweep's next pass prepares from them)
+  assemble: (program, _facts, items) => (items.length === 0 ? program : build(program, { items }) as AnyNode),
+  goesOn: ({ checker, ctx }) => !breaksTree(checker, ctx),
+  finish(program, { checker, ctx }, _ctx, output) {
     checker.checkMain(program);
-    const out = build(program, { items }) as Node<typeof Ltyped, 'Program'>;
-    const brokeTree = checker.notAPlace || (ctx.reported?.() ?? ctx.diag.list).some((d) => TREE_BREAKING.has(d.code));
-    if (brokeTree) ctx.stop?.();
+    if (!breaksTree(checker, ctx)) return;
+    ctx.stop?.();
     // When the pipeline stops here, check-unsafe does not run. Its errors (E0030) are
     // independent of type errors, and spec §11 wants them in the same run, so it looks at
     // the typed tree now. That tree may be incomplete where the errors are (children left
     // untyped under an erroneous node): a failure there only means no E0030 is found there.
-    if (brokeTree) {
-      try { checkUnsafeProgram(out, ctx.diag); } catch { /* see above */ }
-    }
-    return out;
+    try { checkUnsafeProgram(output() as Node<typeof Ltyped, 'Program'>, ctx.diag); } catch { /* see above */ }
   },
 });
+
+/** Whether the errors so far leave a tree the later passes cannot take (the pipeline stops). */
+function breaksTree(checker: Checker, ctx: PassContext): boolean {
+  return checker.notAPlace || (ctx.reported?.() ?? ctx.diag.list).some((d) => TREE_BREAKING.has(d.code));
+}

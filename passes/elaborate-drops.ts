@@ -67,7 +67,7 @@ import {
   type BasicBlock, type BitResult, type FnDef, type Operand, type Place, type Rvalue, type Stmt, type Term,
 } from '../ir/cfg.js';
 import { BUILTINS, isBuiltin } from '../ir/builtins.js';
-import { classTable, needsDropIn, type ClassTable } from '../ir/needs-drop.js';
+import { classTable, declareClass, needsDropIn, type ClassTable } from '../ir/needs-drop.js';
 import { T, type Ty } from '../ir/types.js';
 import { defineCfgFunctionPass, invariant } from './pass.js';
 
@@ -805,6 +805,9 @@ export const elaborateDropsPass = defineCfgFunctionPass({
   prepare(m, ctx) {
     const classes = classTable(m.classes);
     return { classes, needs: needsDropIn(classes), freshId: () => ctx.freshId() };
+  },
+  declare(m, { classes }) {
+    for (const c of m.classes) declareClass(classes, c);
   },
   runFunction: (f, { classes, needs, freshId }) => new FnDrops(f, classes, needs, freshId).run(),
 });

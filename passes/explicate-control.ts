@@ -20,8 +20,8 @@ import { Lnoregions, Lcfg, type Node } from '../ir/languages.js';
 import { defineFunctionPass, invariant } from './pass.js';
 import { FunctionBuilder, type FnDef } from './explicate-control/function-builder.js';
 import { FnLowering, type ModuleInfo } from './explicate-control/lower-function.js';
-import { classTable, needsDropIn } from '../ir/needs-drop.js';
-import { bodiesOf, type Body, type StaticInit } from './bodies.js';
+import { classTable, declareClass, needsDropIn } from '../ir/needs-drop.js';
+import { bodiesOf, bodyBridge, type Body, type StaticInit } from './bodies.js';
 
 type N<K extends string> = Node<typeof Lnoregions, K>;
 type M<K extends string> = Node<typeof Lcfg, K>;
@@ -70,11 +70,20 @@ export const explicateControlPass = defineFunctionPass({
   to: Lcfg,
   units: { in: 'body', out: 'fn' },
   functionsOf: (program: N<'Program'>): Body[] => bodiesOf(program),
+  bridge: (program: N<'Program'>) => bodyBridge(program),
   prepare(program, ctx) {
     const classFields = new Map<string, readonly string[]>();
     for (const it of program.items) if (it.kind === 'ClassDecl') classFields.set(it.name, it.fields.map((f) => f.name));
-    const info: ModuleInfo = { classFields, needsDrop: needsDropIn(classTable(program.items)) };
-    return { info, fb: new FunctionBuilder(() => ctx.freshId()) };
+    const classes = classTable(program.items);
+    const info: ModuleInfo = { classFields, needsDrop: needsDropIn(classes) };
+    return { info, classFields, classes, fb: new FunctionBuilder(() => ctx.freshId()) };
+  },
+  declare(declarations, { classFields, classes }) {
+    for (const it of declarations.items) {
+      if (it.kind !== 'ClassDecl') continue;
+      classFields.set(it.name, it.fields.map((f) => f.name));
+      declareClass(classes, it);
+    }
   },
   runFunction: (body, { info, fb }): FnDef => body.kind === 'StaticInit'
     ? lowerStaticInit((body as StaticInit).statics as N<'StaticDecl'>[], info, fb, body.span)

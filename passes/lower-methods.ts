@@ -87,8 +87,13 @@ function lift(cls: N<'ClassDecl'>): AnyNode[] {
     const params = thisParam ? prepend(thisParam, m.params) : m.params;
     return { kind: 'FnDecl', span: m.span, name: `${cls.name}.${m.name}`, params, ret: m.ret, body: m.body, unsafe: m.unsafe, mutSelf: false, isStatic: false };
   });
+  return [withoutMethods(cls), ...fns];
+}
+
+/** A class as lower-methods leaves it: its fields, and the name of its lifted `drop`. */
+function withoutMethods(cls: N<'ClassDecl'>): AnyNode {
   const dropFn = cls.traits.includes('Drop') ? `${cls.name}.drop` : null;
-  return [{ kind: 'ClassDecl', span: cls.span, name: cls.name, fields: cls.fields, traits: cls.traits, methods: [], dropFn }, ...fns];
+  return { kind: 'ClassDecl', span: cls.span, name: cls.name, fields: cls.fields, traits: cls.traits, methods: [], dropFn };
 }
 
 export const lowerMethodsPass = defineItemGroupPass({
@@ -124,4 +129,6 @@ export const lowerMethodsPass = defineItemGroupPass({
     const it = lower(item, ctx) as N<'Program'>['items'][number];
     return it.kind === 'ClassDecl' ? lift(it) : it;
   },
+  // (the lifted methods are functions: no pass after this one prepares from them)
+  declarations: (program) => ({ ...program, items: program.items.map((it) => (it.kind === 'ClassDecl' ? withoutMethods(it as N<'ClassDecl'>) : it)) }),
 });

@@ -89,8 +89,9 @@ export function invariant(cond: unknown, reason: string, node?: AnyNode): assert
  * garbage collector never copies it) and stays in the caches, instead of a whole program's
  * IR living on into the next pass. The whole-module `run` every pass has is derived from
  * the same three functions, so both ways run the same code and give the same output.
- * A function pass reports errors and goes on; only the last pass of a sweep may stop the
- * pipeline (ctx.stop), in `assemble`, once it has seen every function (check-types does).
+ * A function pass reports errors and goes on; it may stop the pipeline (ctx.stop) only in
+ * `finish`, once it has seen every function (check-types does). The passes after it in the
+ * sweep stop running as soon as `goesOn` says it will.
  */
 export interface FunctionPass<In extends AnyNode = AnyNode, Unit = unknown, Facts = unknown, Out extends AnyNode = AnyNode, Done = unknown> extends Pass {
   readonly perFunction: FunctionPassParts<In, Unit, Facts, Out, Done>;
@@ -105,6 +106,30 @@ export interface FunctionPassParts<In extends AnyNode, Unit, Facts, Out extends 
   runFunction(fn: Unit, facts: Facts, ctx: PassContext): Done;
   /** the output module: `module`'s declarations with these functions (in order) */
   assemble(module: In, facts: Facts, fns: readonly Done[]): Out;
+  /**
+   * After every function: module-wide checks, and the decision whether the pipeline goes on
+   * (the only place a function pass may call ctx.stop). `output` gives the pass's whole
+   * output module; in a sweep that means running the sweep's passes up to this one over the
+   * whole module again, so it is for error paths (check-types' E0030 scan when it stops).
+   */
+  finish?(module: In, facts: Facts, ctx: PassContext, output: () => Out): void;
+  /**
+   * Whether the pipeline still goes on after this pass, from what it has seen so far (false
+   * means `finish` will stop it): in a sweep, the passes after it stop running from then on,
+   * and what they reported is dropped, as if they had never run. Asked only after errors.
+   */
+  goesOn?(facts: Facts, ctx: PassContext): boolean;
+  /**
+   * Declarations that appeared after `prepare` (in a sweep: the closure environments
+   * desugar-lambdas makes function by function), as a module holding only them; `facts`
+   * must answer from then on as if `prepare` had seen them. Absent: the facts read no class.
+   */
+  declare?(declarations: In, facts: Facts, ctx: PassContext): void;
+  /**
+   * For a pass whose units are not the previous pass's (bodies, after passes over item
+   * groups): how a sweep makes its units from those, given `module`'s declarations.
+   */
+  bridge?(module: In): UnitBridge;
   /** the IR nodes of one function's output, which --verify-each validates (default: the output) */
   nodesOf?(fn: Done): readonly AnyNode[];
   /**
@@ -116,27 +141,45 @@ export interface FunctionPassParts<In extends AnyNode, Unit, Facts, Out extends 
 }
 
 /**
- * item: an item of a tree program; typed: an item after check-types (a sweep ends there: it
- * decides at its end whether the pipeline goes on); items: what one item became; body: see
- * passes/bodies.ts; fn: an Lcfg FnDef
+ * item: an item of a tree program; items: what one item became; body: see passes/bodies.ts;
+ * fn: an Lcfg FnDef
  */
-export type UnitKind = 'item' | 'typed' | 'items' | 'body' | 'fn' | 'emitted';
+export type UnitKind = 'item' | 'items' | 'body' | 'fn' | 'emitted';
 
-/** Whether a sweep can hand `next` the units `prev` writes. */
+/** Whether a sweep can hand `next` the units `prev` writes (through next's bridge where they differ). */
 export function unitsChain(prev: FunctionPass, next: FunctionPass): boolean {
   const out = prev.perFunction.units?.out;
   const want = next.perFunction.units?.in;
-  return out !== undefined && (out === want || (out === 'item' && want === 'items'));
+  return out !== undefined && (out === want || (out === 'item' && want === 'items') || (needsBridge(prev, next) && next.perFunction.bridge !== undefined));
+}
+
+/** Whether `next` takes units of another kind than `prev` writes (its bridge makes them). */
+export function needsBridge(prev: FunctionPass, next: FunctionPass): boolean {
+  const out = prev.perFunction.units?.out;
+  return (out === 'item' || out === 'items') && next.perFunction.units?.in === 'body';
+}
+
+/**
+ * How a sweep turns the units of one pass into the next one's (passes/bodies.ts: the item
+ * groups of lower-methods into the bodies of lower-builtins), one unit at a time.
+ */
+export interface UnitBridge {
+  /** the next pass's units made of one unit, and the declarations first seen in it (a module of them, or null) */
+  take(unit: unknown): { units: readonly unknown[]; declarations: AnyNode | null };
+  /** the units held back until every unit was taken (the statics' initializers) */
+  end(): readonly unknown[];
+  /** the module the next pass assembles its output into: every declaration, in order */
+  module(): AnyNode;
 }
 
 /** Declares a function pass; its whole-module `run` prepares, maps the functions, assembles. */
 export function defineFunctionPass<In extends AnyNode, Unit, Facts, Out extends AnyNode, Done>(
   p: { name: string; description: string; from: Language; to: Language; generatesCode?: boolean } & FunctionPassParts<In, Unit, Facts, Out, Done>,
 ): FunctionPass {
-  const { functionsOf, prepare, runFunction, assemble, nodesOf, units } = p;
+  const { functionsOf, prepare, runFunction, assemble, finish, goesOn, declare, bridge, nodesOf, units } = p;
   const pass: FunctionPass<In, Unit, Facts, Out, Done> = {
     name: p.name, description: p.description, from: p.from, to: p.to, generatesCode: p.generatesCode,
-    perFunction: { functionsOf, prepare, runFunction, assemble, nodesOf, units },
+    perFunction: { functionsOf, prepare, runFunction, assemble, finish, goesOn, declare, bridge, nodesOf, units },
     run(ir: AnyNode, ctx: PassContext): AnyNode {
       const module = ir as In;
       const facts = prepare(module, ctx);
@@ -146,7 +189,9 @@ export function defineFunctionPass<In extends AnyNode, Unit, Facts, Out extends 
         ctx.beginFunction?.();
         out[i] = runFunction(units[i], facts, ctx);
       }
-      return assemble(module, facts, out);
+      const output = assemble(module, facts, out);
+      finish?.(module, facts, ctx, () => output);
+      return output;
     },
   };
   return pass as unknown as FunctionPass;
@@ -161,6 +206,7 @@ export function defineCfgFunctionPass<Facts>(p: {
   name: string; description: string;
   prepare(module: CfgModule, ctx: PassContext): Facts;
   runFunction(fn: CfgFn, facts: Facts, ctx: PassContext): CfgFn;
+  declare?(declarations: CfgModule, facts: Facts, ctx: PassContext): void;
 }): FunctionPass {
   return defineFunctionPass<CfgModule, CfgFn, Facts, CfgModule, CfgFn>({
     ...p, from: Lcfg, to: Lcfg, units: { in: 'fn', out: 'fn' },
@@ -207,8 +253,10 @@ export function defineItemGroupPass<Facts>(p: {
   name: string; description: string; from: Language; to: Language;
   prepare(program: Program, ctx: PassContext): Facts;
   runItem(item: AnyNode, facts: Facts, ctx: PassContext): AnyNode | readonly AnyNode[];
+  /** the declarations as this pass writes them, when it changes them (lower-methods empties classes) */
+  declarations?(program: Program): Program;
 }): FunctionPass {
-  const { runItem } = p;
+  const { runItem, declarations } = p;
   type Group = AnyNode | readonly AnyNode[];
   return defineFunctionPass<Program, Group, Facts, Program, readonly AnyNode[]>({
     name: p.name, description: p.description, from: p.from, to: p.to, prepare: p.prepare, units: { in: 'items', out: 'items' },
@@ -224,7 +272,8 @@ export function defineItemGroupPass<Facts>(p: {
     },
     // no items: the declarations a sweep's next pass prepares from (see defineItemPass)
     assemble(program, _facts, groups) {
-      if (groups.length === 0 || groups.every((g, i) => g.length === 1 && g[0] === program.items[i])) return program;
+      if (groups.length === 0) return declarations ? declarations(program) : program;
+      if (groups.every((g, i) => g.length === 1 && g[0] === program.items[i])) return program;
       return { kind: 'Program', span: program.span, items: groups.flat() };
     },
     nodesOf: (group) => group,

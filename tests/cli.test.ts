@@ -39,9 +39,9 @@ describe('zeta-nano CLI', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^parse\s+Lsource -> Lsrc\s+module\s/m);
     expect(r.stdout).toMatch(/^check-types\s+Lresolved -> Ltyped\s+sweep 1\s/m);
-    expect(r.stdout).toMatch(/^check-unsafe\s+Ltyped -> Ltyped\s+sweep 2\s/m);
-    expect(r.stdout).toMatch(/^explicate-control\s+Lnoregions -> Lcfg\s+sweep 3\s/m);
-    expect(r.stdout).toMatch(/^emit-c\s+Lcfg -> Lcsource\s+sweep 3\s.*\(--backend=c\)$/m);
+    expect(r.stdout).toMatch(/^check-unsafe\s+Ltyped -> Ltyped\s+sweep 1\s/m);
+    expect(r.stdout).toMatch(/^explicate-control\s+Lnoregions -> Lcfg\s+sweep 1\s/m);
+    expect(r.stdout).toMatch(/^emit-c\s+Lcfg -> Lcsource\s+sweep 1\s.*\(--backend=c\)$/m);
   });
 
   it('compiles and runs a program, writing the executable', () => {

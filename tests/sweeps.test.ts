@@ -11,7 +11,7 @@ import { defineCfgFunctionPass, isFunctionPass, unitsChain, type Pass } from '..
 import { printIR } from '../ir/print.js';
 import { Lcfg } from '../ir/languages.js';
 import { CONFORMANCE, ROOT, zetaFiles } from './helpers.js';
-import { emitCPass } from '../backends/c/emit-c.js';
+import { cText, emitCPass, type CSource } from '../backends/c/emit-c.js';
 
 const programs = [join(ROOT, 'examples'), join(ROOT, 'tests', 'spec'), join(ROOT, 'tests', 'regressions'), CONFORMANCE]
   .flatMap(zetaFiles);
@@ -27,7 +27,7 @@ function compile(path: string, opts: Parameters<typeof runPipeline>[1]) {
 }
 
 describe('sweeps of function passes', () => {
-  it('every pass after parse is a function pass, in three sweeps', () => {
+  it('every pass after parse is a function pass, all in one sweep', () => {
     expect(PIPELINE.filter((p) => !isFunctionPass(p)).map((p) => p.name)).toEqual(['parse']);
     const sweeps: string[][] = [];
     PIPELINE.filter(isFunctionPass).forEach((p, i, all) => {
@@ -35,7 +35,7 @@ describe('sweeps of function passes', () => {
       sweeps[sweeps.length - 1].push(p.name);
     });
     expect(sweeps.map((s) => [s[0], s[s.length - 1]])).toEqual([
-      ['resolve-names', 'check-types'], ['check-unsafe', 'lower-methods'], ['lower-builtins', 'check-drop-copies'],
+      ['resolve-names', 'check-drop-copies'],
     ]);
   });
 
@@ -107,6 +107,54 @@ describe('sweeps of function passes', () => {
       expect(res.diagnostics.map((d) => d.code)).toEqual(['E0050', 'E0050']);
     }
     expect(emitCPass.generatesCode).toBe(true);
+  });
+
+  it('end where check-types stops the pipeline, as if the passes after it had not run', () => {
+    // f's use after delete (check-deletes, after check-types in the sweep) is found before
+    // g's type error: it must not be reported, since the pipeline stops at check-types
+    const text = [
+      'f() {', '    b := Box::new(1);', '    unsafe { delete b; }', '    println(*b);', '}',
+      'g() -> i32 { return true; }',
+      'main() { f(); println(g()); }',
+    ].join('\n');
+    for (const wholeModule of [false, true]) {
+      const res = runPipeline({ path: 't.zeta', text }, { wholeModule, verifyEach: true });
+      expect(res.diagnostics.map((d) => d.code)).toEqual(['E0003']);
+      expect(res.lastPass).toBe('check-types');
+      expect(res.ir).toBeNull();
+    }
+  });
+
+  it('go on past errors that leave a well-typed tree (E0005 on a variable), so later checks still report', () => {
+    const text = [
+      'f() {', '    b := Box::new(1);', '    unsafe { delete b; }', '    println(*b);', '}',
+      'main() { x := 1; x = 2; f(); println(x); }',
+    ].join('\n');
+    const codes = (wholeModule: boolean) => runPipeline({ path: 't.zeta', text }, { wholeModule }).diagnostics.map((d) => d.code);
+    expect(codes(false)).toEqual(['E0005', 'E0020']);
+    expect(codes(true)).toEqual(codes(false));
+  });
+
+  it('declare closure environments to the passes after the bridge before the bodies that use them', () => {
+    // the environments hold a String and a class that needs drop: the C frees them
+    const text = [
+      'class Named(name: String, n: i64) {}',
+      'apply(f: fn(i64) -> i64, x: i64) -> i64 { return f(x); }',
+      'main() {',
+      '    s := String::from("abc");',
+      '    k := Named { name: String::from("k"), n: 3 };',
+      '    g := (x: i64) -> x + s.len() + k.n;',
+      '    println(apply(g, 1));',
+      '}',
+    ].join('\n');
+    const c = (wholeModule: boolean) => {
+      const res = runPipeline({ path: 't.zeta', text }, { passes: [...PIPELINE, emitCPass], wholeModule, verifyEach: true });
+      expect(res.diagnostics).toEqual([]);
+      return cText(res.ir as CSource);
+    };
+    const sweep = c(false);
+    expect(sweep).toEqual(c(true));
+    expect(sweep).toMatch(/main_lambda\d*_env|main\.lambda/);
   });
 
   it('stop where the researcher wants to see the whole module (--dump-after inside the sweep)', () => {

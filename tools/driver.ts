@@ -7,7 +7,7 @@ import { freeze } from 'immer';
 import { validate, type AnyNode } from '../ir/lang.js';
 import { Diagnostics, type Diagnostic, type SourceFile } from '../ir/diagnostics.js';
 import { printIR } from '../ir/print.js';
-import { InternalError, isFunctionPass, unitsChain, type FunctionPass, type Pass, type PassContext } from '../passes/pass.js';
+import { InternalError, isFunctionPass, needsBridge, unitsChain, type FunctionPass, type Pass, type PassContext } from '../passes/pass.js';
 import { PIPELINE } from '../passes/pipeline.js';
 
 export interface PipelineOptions {
@@ -75,18 +75,19 @@ export function runPipeline(src: SourceFile, opts: PipelineOptions = {}): Pipeli
     const sweep = opts.wholeModule ? 1 : sweepLength(passes, p, opts);
     if (sweep > 1) {
       const group = passes.slice(p, p + sweep) as FunctionPass[];
+      let made: SweepResult;
       try {
-        const out = runSweep(group, p, ir, ctx, opts, result.timings);
-        if (out === null) break; // errors reported: no code generated (result.ir stays null)
-        ir = out;
+        made = runSweep(group, p, ir, ctx, opts, result.timings);
       } catch (e) {
         if (!(e instanceof SweepError)) throw iceOf(pass, e);
         throw e.detail !== undefined ? ice(e.pass, e.detail) : iceOf(e.pass, e.cause);
       }
-      p += sweep - 1;
-      result.lastPass = group[group.length - 1].name;
-      if (wantDump(result.lastPass)) result.dumps.push({ pass: result.lastPass, text: printIR(group[group.length - 1].to, ir) });
+      result.lastPass = group[made.last].name;
       if (stopped) return result;
+      if (made.ir === null) break; // errors reported: no code generated (result.ir stays null)
+      ir = made.ir;
+      p += sweep - 1;
+      if (wantDump(result.lastPass)) result.dumps.push({ pass: result.lastPass, text: printIR(group[group.length - 1].to, ir) });
       if (opts.stopAfter === result.lastPass) break;
       continue;
     }
@@ -177,16 +178,19 @@ class SweepError extends Error {
   constructor(readonly pass: Pass, readonly cause: unknown, readonly detail?: string) { super(pass.name); }
 }
 
+/** What a sweep made: its output (null: errors left no code to generate) and its last pass that ran. */
+interface SweepResult { ir: AnyNode | null; last: number }
+
 /**
  * Runs function passes as one sweep: each function goes through every pass of the group
  * before the next function starts (see FunctionPass). Each pass reports into its own sink,
  * merged in pipeline order afterwards, so the diagnostics come out as they would pass by
- * pass; with --verify-each every function is validated after every pass. Returns null when
- * a code generator was not run because of errors.
+ * pass; with --verify-each every function is validated after every pass. A pass may end
+ * the pipeline in its `finish` (check-types); the passes after it then count as not run.
  */
 function runSweep(
   group: readonly FunctionPass[], first: number, ir: AnyNode, ctx: PassContext, opts: PipelineOptions, timings: PassTiming[],
-): AnyNode | null {
+): SweepResult {
   const k = group.length;
   const ms = new Array<number>(k).fill(0);
   // ctx.wholeModule of pass i: passes 0..i-1 over the whole module, into sinks of their own
@@ -199,20 +203,27 @@ function runSweep(
     }
     return i === 0 ? ir : wholeModules[i - 1];
   };
-  // a function pass reports errors and goes on: only the last one's `assemble`, which has
-  // seen every function, may stop the pipeline
-  let assembling = false;
+  // a function pass reports errors and goes on: only its `finish`, which has seen every
+  // function, may stop the pipeline
+  let finishing = false;
+  let stopped = false;
   const stop = () => {
-    if (!assembling) throw new InternalError('a function pass can stop the pipeline only when the sweep ends with it');
+    if (!finishing) throw new InternalError('a function pass can stop the pipeline only in its `finish`');
+    stopped = true;
     ctx.stop?.();
   };
   const ctxs: PassContext[] = group.map((_, i) => ({
     ...ctx, ...freshIds(first + i), diag: new Diagnostics(), stop, wholeModule: () => wholeModule(i),
     reported: () => [...ctx.diag.list, ...ctxs.slice(0, i + 1).flatMap((c) => c.diag.list)],
   }));
-  /** Reports what the passes found and how long they took, in pipeline order. */
-  const finish = () => {
-    for (let i = 0; i < k; i++) {
+  /** how many diagnostics passes 0..i have reported */
+  const reportedUpTo = (i: number) => ctxs.slice(0, i + 1).reduce((n, c) => n + c.diag.list.length, ctx.diag.list.length);
+  // passes from `ran` on count as not run: a pass before them ends the pipeline (goesOn,
+  // finish), or a code generator was not run because of errors (Pass.generatesCode)
+  let ran = k;
+  /** Reports what the passes that ran found and how long they took, in pipeline order. */
+  const report = () => {
+    for (let i = 0; i < ran; i++) {
       timings.push({ pass: group[i].name, ms: ms[i] });
       // (once each, as if the pass had reported into the compile's sink directly)
       for (const d of ctxs[i].diag.list) ctx.diag.add(d);
@@ -233,42 +244,98 @@ function runSweep(
     } catch (e) { throw new SweepError(group[i], e); }
     ms[i] += performance.now() - t0;
   }
-  // a code generator stops the sweep once a pass has reported an error (Pass.generatesCode)
   let errors = ctx.diag.hasErrors;
-  let end = k;
-  const units = group[0].perFunction.functionsOf(ir);
-  const done: unknown[] = new Array(units.length);
-  for (let u = 0; u < units.length; u++) {
-    let x = units[u];
-    for (let i = 0; i < end; i++) {
-      if (errors && group[i].generatesCode) { end = i; break; }
+  /** for each pass with goesOn: the diagnostics count when it was last asked */
+  const asked = new Array<number>(k).fill(ctx.diag.list.length);
+  let codegenSkipped = false;
+  /** Runs passes lo..hi-1 over one unit (those that still run: see `ran`). */
+  const runPasses = (unit: unknown, lo: number, hi: number): unknown => {
+    let x = unit;
+    for (let i = lo; i < hi && i < ran; i++) {
+      const pass = group[i];
+      if (errors && pass.generatesCode) { ran = i; codegenSkipped = true; break; }
       const t0 = performance.now();
       try {
         ctxs[i].beginFunction!();
-        x = group[i].perFunction.runFunction(x, facts[i], ctxs[i]);
-      } catch (e) { throw new SweepError(group[i], e); }
+        x = pass.perFunction.runFunction(x, facts[i], ctxs[i]);
+      } catch (e) { throw new SweepError(pass, e); }
       ms[i] += performance.now() - t0;
       if (!errors && ctxs[i].diag.hasErrors) errors = true;
       if (opts.verifyEach) {
-        const nodes = group[i].perFunction.nodesOf?.(x) ?? [x as AnyNode];
-        for (const n of nodes) verifyOutput(group[i], n, (detail) => new SweepError(group[i], null, detail));
+        const nodes = pass.perFunction.nodesOf?.(x) ?? [x as AnyNode];
+        for (const n of nodes) verifyOutput(pass, n, (detail) => new SweepError(pass, null, detail));
+      }
+      const goesOn = pass.perFunction.goesOn;
+      if (goesOn && errors && asked[i] !== reportedUpTo(i)) {
+        asked[i] = reportedUpTo(i);
+        if (!goesOn(facts[i], ctxs[i])) { ran = i + 1; break; }
       }
     }
-    done[u] = x;
+    return x;
+  };
+  // Where the units change kind (item groups to bodies), pass `b`'s bridge makes its units
+  // of the earlier passes' (b = k: no bridge). Declarations first seen there (closure
+  // environments) are declared to pass b and the ones after it before any body that uses them.
+  const b = group.findIndex((p, i) => i > 0 && needsBridge(group[i - 1], p));
+  const bridge = b > 0 ? group[b].perFunction.bridge!(shells[b]) : null;
+  const declare = (declarations: AnyNode) => {
+    let d = declarations;
+    for (let j = b; j < k; j++) {
+      const pf = group[j].perFunction;
+      const t0 = performance.now();
+      try {
+        pf.declare?.(d, facts[j], ctxs[j]);
+        if (j < k - 1) d = pf.assemble(d, facts[j], []);
+      } catch (e) { throw new SweepError(group[j], e); }
+      ms[j] += performance.now() - t0;
+    }
+  };
+  const units = group[0].perFunction.functionsOf(ir);
+  const done: unknown[] = [];
+  for (let u = 0; u < units.length; u++) {
+    if (!bridge) { done.push(runPasses(units[u], 0, k)); continue; }
+    const x = runPasses(units[u], 0, b);
+    if (ran <= b) continue; // (the passes after a closed gate do not run)
+    const made = bridge.take(x);
+    if (made.declarations !== null) declare(made.declarations);
+    for (const y of made.units) done.push(runPasses(y, b, k));
   }
-  if (end < k) {
-    finish();
-    return null;
+  if (bridge && ran > b) for (const y of bridge.end()) done.push(runPasses(y, b, k));
+  // what each pass assembles into: past the bridge, the declarations as the passes wrote them
+  const into = shells.slice();
+  if (bridge && ran > b) {
+    into[b] = bridge.module();
+    for (let j = b; j < k - 1; j++) {
+      try { into[j + 1] = group[j].perFunction.assemble(into[j], facts[j], []); } catch (e) { throw new SweepError(group[j], e); }
+    }
+  }
+  // module-wide checks, in pipeline order; one may end the pipeline
+  const closed = ran < k && !codegenSkipped;
+  for (let i = 0; i < ran; i++) {
+    const finish = group[i].perFunction.finish;
+    if (!finish) continue;
+    const t0 = performance.now();
+    try {
+      finishing = true;
+      finish(into[i], facts[i], ctxs[i], () => wholeModule(i + 1));
+      finishing = false;
+    } catch (e) { throw new SweepError(group[i], e); }
+    ms[i] += performance.now() - t0;
+    if (stopped) { ran = i + 1; break; }
+  }
+  if (closed && !stopped) throw new SweepError(group[ran - 1], null, '`goesOn` said the pipeline ends here, but `finish` did not end it');
+  if (ran < k) {
+    report();
+    return { ir: null, last: ran - 1 };
   }
   const last = group[k - 1];
   const t0 = performance.now();
   let out: AnyNode;
   try {
-    assembling = true;
-    out = last.perFunction.assemble(shells[k - 1], facts[k - 1], done);
+    out = last.perFunction.assemble(into[k - 1], facts[k - 1], done);
   } catch (e) { throw new SweepError(last, e); }
   ms[k - 1] += performance.now() - t0;
   if (opts.verifyEach) verifyOutput(last, out, (detail) => new SweepError(last, null, detail));
-  finish();
-  return out;
+  report();
+  return { ir: out, last: k - 1 };
 }

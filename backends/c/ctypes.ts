@@ -61,7 +61,13 @@ export class CTypes {
   private readonly pointers = new Map<string, string>();
   private readonly classNames = new Map<string, string>();
 
-  constructor(private readonly classes: ReadonlyMap<string, ClassDef>, private readonly names: CNames) {}
+  constructor(private readonly classes: Map<string, ClassDef>, private readonly names: CNames) {}
+
+  /** Adds a class declared after the module was read (a closure environment), and names its struct. */
+  declareClass(c: ClassDef): void {
+    this.classes.set(c.name, c);
+    this.className(c.name);
+  }
 
   /** The C type of a value of type t; any struct it names is defined before the functions. */
   c(t: Ty): string {

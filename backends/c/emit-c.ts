@@ -83,6 +83,7 @@ function defineEmitC(header: string): FunctionPass {
     generatesCode: true,
     functionsOf: (m) => m.fns,
     prepare: (m, ctx) => new ModuleEmitter(m, ctx.src.text.length),
+    declare: (m, e) => { for (const c of m.classes) e.types.declareClass(c); },
     runFunction: (fn, e) => e.function(fn),
     assemble: (m, e, fns) => ({ kind: 'CSource', span: m.span, code: e.finish(header, fns) }),
   });

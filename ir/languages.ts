@@ -105,6 +105,18 @@ export const Lsrc = defineLanguage('Lsrc', 'surface syntax, as parsed', {
   },
 });
 
+/**
+ * Lskimmed: Lsrc as parse writes it: a function's body is still its source text
+ * (UnparsedBody, its span), which parse-bodies parses in the sweep; in a file with any
+ * error, parse read every body at once (ParsedBody).
+ */
+export const Lskimmed = extendLanguage(Lsrc, 'Lskimmed', 'function bodies not parsed yet', {
+  add: {
+    FnBody: { UnparsedBody: {}, ParsedBody: { block: 'Block' } },
+    Item: { FnDecl: { body: 'FnBody' } },
+  },
+});
+
 /** Lresolved: every name resolved; bindings get ids; bare fields/methods in a class become `this.x`. */
 export const Lresolved = extendLanguage(Lsrc, 'Lresolved', 'names resolved to bindings', {
   add: {
@@ -288,7 +300,7 @@ export const Lcfg = defineLanguage('Lcfg', 'control-flow graphs over flat operan
 export type Node<L extends Language, K extends string> = L extends Language<infer D extends LangDecl> ? NodeOf<D, K> : never;
 
 /** All languages, in pipeline order (the pass list in passes/pipeline.ts refers to these). */
-export const LANGUAGES: readonly Language[] = [Lsource, Lsrc, Lresolved, Ltyped, Lnocompound, Lnofor, Lnosugar, Lptr, Lnolambda, Lnomethods, Lcore, Lnoregions, Lcfg];
+export const LANGUAGES: readonly Language[] = [Lsource, Lskimmed, Lsrc, Lresolved, Ltyped, Lnocompound, Lnofor, Lnosugar, Lptr, Lnolambda, Lnomethods, Lcore, Lnoregions, Lcfg];
 
 type CfgOperand = Node<typeof Lcfg, 'Const'> | Node<typeof Lcfg, 'Copy'> | Node<typeof Lcfg, 'Move'> | Node<typeof Lcfg, 'FnRef'>;
 

@@ -22,10 +22,10 @@
 // - Unary `&`/`&mut` (and `&T` in types) report E0012 and are read as `*`/`*mut`.
 
 import type { Cat, Span } from '../ir/lang.js';
-import { Lsource, Lsrc, type Node } from '../ir/languages.js';
+import { Lskimmed, Lsource, Lsrc, type Node } from '../ir/languages.js';
 import { T, ptr, gen, arrayTy, fnTy, classTy, type Generic, type Ty } from '../ir/types.js';
-import type { Code, Diagnostics, SourceFile } from '../ir/diagnostics.js';
-import { definePass } from './pass.js';
+import { Diagnostics, type Code, type SourceFile } from '../ir/diagnostics.js';
+import { definePass, InternalError } from './pass.js';
 import { lex, Tok, TOKEN_TEXT, describeToken, type Tokens, type IntValue, type FloatValue } from './syntax/lexer.js';
 
 type D = typeof Lsrc.decl;
@@ -78,14 +78,77 @@ export function parseProgram(src: SourceFile, diag: Diagnostics): N<'Program'> {
   return new Parser(src.text, lex(src.text, diag), diag).parseProgram();
 }
 
-export const parsePass = definePass<Node<typeof Lsource, 'SourceText'>, N<'Program'>>({
+type Skimmed = Node<typeof Lskimmed, 'Program'>;
+
+/**
+ * Parses a file's declarations, leaving each function body as its span (UnparsedBody, for
+ * parseBody), when the file is clean: its tokens have no error and every bracket is paired.
+ * A body is then exactly the tokens between its braces, and parsing it alone gives what
+ * parsing it in place gives, errors included. A file with any error in its tokens or
+ * declarations is parsed whole, as parseProgram does (ParsedBody): its diagnostics then
+ * come out as they always did, in order.
+ */
+export function skimProgram(src: SourceFile, diag: Diagnostics): Skimmed {
+  const scratch = new Diagnostics();
+  const tokens = lex(src.text, scratch);
+  if (scratch.list.length === 0 && tokens.unterminatedAt < 0 && tokens.balanced) {
+    const program = new Parser(src.text, tokens, scratch, { lazyBodies: true }).parseProgram();
+    if (scratch.list.length === 0) {
+      cleanTokens.set(src, tokens);
+      return program as unknown as Skimmed;
+    }
+  }
+  return withParsedBodies(parseProgram(src, diag));
+}
+
+/**
+ * The tokens of the files skimProgram left bodies of, for parseBody: a file is lexed once
+ * per compile, and a body is parsed from the very tokens (and lookahead) it would have been
+ * parsed from in place.
+ */
+const cleanTokens = new WeakMap<SourceFile, Tokens>();
+
+/** The syntax errors parseBody may still report in one file (MAX_REPORTED, shared by its bodies). */
+export interface ParseBudget { reported: number }
+
+/** Parses a function body of `src` that skimProgram left unparsed (`span`: from its `{` to its `}`). */
+export function parseBody(src: SourceFile, span: Span, diag: Diagnostics, budget: ParseBudget): Block {
+  let tokens = cleanTokens.get(src);
+  if (tokens === undefined) {
+    // (a module skimmed in another compile: the file had no error, so its tokens have none)
+    tokens = lex(src.text, new Diagnostics());
+    cleanTokens.set(src, tokens);
+  }
+  return new Parser(src.text, tokens, diag, { budget }).parseBodyAt(tokenAt(tokens, span.start));
+}
+
+/** The index of the token starting at byte `start` (tokens are in order: a binary search). */
+function tokenAt(t: Tokens, start: number): number {
+  let lo = 0;
+  let hi = t.count - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (t.start[mid] < start) lo = mid + 1; else hi = mid;
+  }
+  if (t.start[lo] !== start || t.kind[lo] !== Tok.LBrace) throw new InternalError(`no body starts at byte ${start}`);
+  return lo;
+}
+
+function withParsedBodies(program: N<'Program'>): Skimmed {
+  const wrap = (f: FnDecl) => ({ ...f, body: { kind: 'ParsedBody', span: f.body.span, block: f.body } });
+  const items = program.items.map((it) => it.kind === 'FnDecl' ? wrap(it) : it.kind === 'ClassDecl' ? { ...it, methods: it.methods.map(wrap) } : it);
+  return { ...program, items } as unknown as Skimmed;
+}
+
+export const parsePass = definePass<Node<typeof Lsource, 'SourceText'>, Skimmed>({
   name: 'parse',
-  description: 'reads the source text into the surface syntax tree (Lsrc), reporting syntax errors',
+  description: 'reads the declarations into the surface syntax tree, each function body left as source (Lskimmed), reporting syntax errors',
   from: Lsource,
-  to: Lsrc,
+  to: Lskimmed,
   run: (ir, ctx) => {
     const before = ctx.diag.list.length;
-    const program = parseProgram({ path: ir.path, text: ir.text }, ctx.diag);
+    // (the compile's source file when it is this text: parse-bodies finds the tokens by it)
+    const program = skimProgram(ctx.src.text === ir.text ? ctx.src : { path: ir.path, text: ir.text }, ctx.diag);
     // The pipeline stops after parse only on a syntax error (E0001): the other errors parse
     // reports (E0012 `&x`, read as `*x`; E0003 for a literal too large for any type) leave a
     // meaningful tree, and spec §11 asks for as many independent errors as possible in one
@@ -132,7 +195,11 @@ class Parser {
   private lastErrorTok = -1;
   private syntaxErrors = 0;
   private reportedUnclosed = false;
-  private reported = 0;
+  /** the `>>`-like tokens expectCloseAngle split (token, its kind before), so parseBodyAt can undo it */
+  private readonly splits: number[] = [];
+  /** function bodies are skipped, left as their span (see skimProgram) */
+  private readonly lazyBodies: boolean;
+  private readonly budget: ParseBudget;
   /** interned identifiers, by a hash of their text */
   private readonly names = new Map<number, string>();
   private readonly lists = new ListStack();
@@ -140,8 +207,13 @@ class Parser {
   private readonly exprItem = (): Expr => this.parseExpr();
   private readonly typeItem = (): Ty => this.parseType();
 
-  constructor(private readonly text: string, private readonly t: Tokens, private readonly diag: Diagnostics) {
+  constructor(
+    private readonly text: string, private readonly t: Tokens, private readonly diag: Diagnostics,
+    opts: { lazyBodies?: boolean; budget?: ParseBudget } = {},
+  ) {
     this.kinds = t.kind; this.starts = t.start; this.ends = t.end; this.match = t.match; this.count = t.count;
+    this.lazyBodies = opts.lazyBodies ?? false;
+    this.budget = opts.budget ?? { reported: 0 };
   }
 
   // ------------------------------------------------------------------ tokens
@@ -203,7 +275,7 @@ class Parser {
       const cut = this.t.unterminatedAt;
       if (cut >= 0 && (span.start >= cut || message.startsWith('unclosed delimiter'))) return;
     }
-    if (++this.reported > MAX_REPORTED) return;
+    if (++this.budget.reported > MAX_REPORTED) return;
     this.diag.error(code, span, message, help ? { help } : {});
   }
   /** E0001 at the current token, unless an error was already reported there. */
@@ -328,8 +400,32 @@ class Parser {
       this.errorExpected('`{`', this.at(Tok.Semi) ? 'a function needs a body; only `extern "C"` functions are declared with `;`' : undefined);
       return null;
     }
-    const body = this.parseBlock();
+    const body = this.lazyBodies ? this.skipBody() : this.parseBlock();
     return { kind: 'FnDecl', span: this.span(start), name, params, ret, body, unsafe: mods.unsafe, mutSelf: mods.mutSelf, isStatic: mods.isStatic };
+  }
+
+  /** A function body left unparsed: its `{`..`}` (paired: lazyBodies only in balanced files). */
+  private skipBody(): Block {
+    const open = this.pos;
+    this.pos = this.match[open];
+    this.advance();
+    return { kind: 'UnparsedBody', span: { start: this.starts[open], end: this.prevEnd } } as unknown as Block;
+  }
+
+  /**
+   * The body whose `{` is token `open`, as parseFunction would have parsed it there. The
+   * tokens are left as they were (a body may be parsed again: ctx.wholeModule).
+   */
+  parseBodyAt(open: number): Block {
+    this.pos = open;
+    this.prevEnd = open > 0 ? this.ends[open - 1] : 0;
+    const block = this.parseBlock();
+    for (let i = this.splits.length - 2; i >= 0; i -= 2) {
+      const at = this.splits[i];
+      this.kinds[at] = this.splits[i + 1];
+      this.starts[at] -= 1;
+    }
+    return block;
   }
 
   private parseParams(requireTypes: boolean): Param[] {
@@ -1165,6 +1261,7 @@ class Parser {
       default: this.errorExpected('`>`'); return;
     }
     this.prevEnd = this.starts[this.pos] + 1;
+    this.splits.push(this.pos, this.kinds[this.pos]);
     this.kinds[this.pos] = rest;
     this.starts[this.pos] += 1;
   }

@@ -3,6 +3,7 @@
 
 import type { Pass } from './pass.js';
 import { parsePass } from './parse.js';
+import { parseBodiesPass } from './parse-bodies.js';
 import { resolveNamesPass } from './resolve-names.js';
 import { checkTypesPass } from './check-types.js';
 import { checkUnsafePass } from './check-unsafe.js';
@@ -26,7 +27,8 @@ import { elaborateDropsPass } from './elaborate-drops.js';
 import { checkDropCopiesPass } from './check-drop-copies.js';
 
 export const PIPELINE: readonly Pass[] = [
-  parsePass,                   // Lsource     -> Lsrc
+  parsePass,                   // Lsource     -> Lskimmed
+  parseBodiesPass,             // Lskimmed    -> Lsrc
   resolveNamesPass,            // Lsrc        -> Lresolved
   checkTypesPass,              // Lresolved   -> Ltyped
   checkUnsafePass,             // Ltyped      (E0030)

@@ -37,7 +37,7 @@ describe('zeta-nano CLI', () => {
   it('lists the pipeline with languages, and how each pass runs', () => {
     const r = zeta(['passes']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^parse\s+Lsource -> Lsrc\s+module\s/m);
+    expect(r.stdout).toMatch(/^parse\s+Lsource -> Lskimmed\s+module\s/m);
     expect(r.stdout).toMatch(/^check-types\s+Lresolved -> Ltyped\s+sweep 1\s/m);
     expect(r.stdout).toMatch(/^check-unsafe\s+Ltyped -> Ltyped\s+sweep 1\s/m);
     expect(r.stdout).toMatch(/^explicate-control\s+Lnoregions -> Lcfg\s+sweep 1\s/m);

@@ -6,7 +6,9 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseProgram, parsePass, MAX_DEPTH } from '../passes/parse.js';
-import { Lsrc, type Node } from '../ir/languages.js';
+import { parseBodiesPass } from '../passes/parse-bodies.js';
+import { Lskimmed, Lsrc, type Node } from '../ir/languages.js';
+import { printIR } from '../ir/print.js';
 import { validate, type AnyNode, type Cat } from '../ir/lang.js';
 import { Diagnostics, lineCol } from '../ir/diagnostics.js';
 import { showTy, type Ty } from '../ir/types.js';
@@ -575,22 +577,51 @@ describe('syntax errors and recovery', () => {
   });
 });
 
-describe('the pass', () => {
-  it('reads Lsource and writes Lsrc, stopping on error', () => {
+/**
+ * parse then parse-bodies, as the pipeline runs them (each over the whole module): the
+ * syntax tree, what they report, and whether one of them stopped the pipeline.
+ */
+function parseInTwo(text: string): { skimmed: AnyNode; program: AnyNode | null; diag: Diagnostics; stopped: boolean } {
+  const diag = new Diagnostics();
+  let stopped = false;
+  const ctx = { src: { path: 'p.zeta', text }, diag, freshId: () => 0, stop: () => { stopped = true; } };
+  const skimmed = parsePass.run({ kind: 'SourceText', span: { start: 0, end: text.length }, path: 'p.zeta', text }, ctx);
+  const program = stopped ? null : parseBodiesPass.run(skimmed, ctx);
+  return { skimmed, program, diag, stopped };
+}
+
+describe('the passes', () => {
+  it('parse reads Lsource and writes Lskimmed, leaving bodies to parse-bodies, which writes Lsrc', () => {
+    const { skimmed, program, stopped } = parseInTwo('class P(x: i32) { get() -> i32 { return x; } }\nmain() { println(1); }');
+    expect(validate(Lskimmed, skimmed)).toEqual([]);
+    expect(printIR(Lskimmed, skimmed)).toMatch(/UnparsedBody/);
+    expect(validate(Lsrc, program!)).toEqual([]);
+    expect([parsePass.from.name, parsePass.to.name, parseBodiesPass.from.name, parseBodiesPass.to.name, stopped])
+      .toEqual(['Lsource', 'Lskimmed', 'Lskimmed', 'Lsrc', false]);
+  });
+  it('a file with an error in its tokens or declarations is parsed whole (ParsedBody), so its diagnostics come in order', () => {
+    for (const text of ['main() { x := 1 @ 2; }', 'f(p: &i32) {}\nmain() { x := 1; }', 'main() { x := (1; }']) {
+      const { skimmed } = parseInTwo(text);
+      expect(printIR(Lskimmed, skimmed)).toMatch(/ParsedBody/);
+      expect(printIR(Lskimmed, skimmed)).not.toMatch(/UnparsedBody/);
+    }
+    // an error inside a body is parse-bodies' to find
+    const { skimmed } = parseInTwo('main() { x := &y; }');
+    expect(printIR(Lskimmed, skimmed)).toMatch(/UnparsedBody/);
+  });
+  it('parses a body the same way twice (the tokens it splits, `>>` in `Vec<Vec<i32>>`, are restored)', () => {
+    const text = 'f() -> Vec<Vec<i32>> { v: Vec<Vec<i32>> := Vec::new(); return v; }\nmain() { x := f(); }';
     const diag = new Diagnostics();
-    let stopped = false;
-    const ctx = { src: { path: 'p.zeta', text: '' }, diag, freshId: () => 0, stop: () => { stopped = true; } };
-    const out = parsePass.run({ kind: 'SourceText', span: { start: 0, end: 0 }, path: 'p.zeta', text: 'main() { println(1); }' }, ctx);
-    expect(out.kind).toBe('Program');
-    expect(validate(Lsrc, out)).toEqual([]);
-    expect([parsePass.from.name, parsePass.to.name, stopped]).toEqual(['Lsource', 'Lsrc', false]);
+    const ctx = { src: { path: 'p.zeta', text }, diag, freshId: () => 0 };
+    const skimmed = parsePass.run({ kind: 'SourceText', span: { start: 0, end: text.length }, path: 'p.zeta', text }, ctx);
+    const once = printIR(Lsrc, parseBodiesPass.run(skimmed, ctx));
+    expect(printIR(Lsrc, parseBodiesPass.run(skimmed, ctx))).toEqual(once);
+    expect(once).toEqual(printIR(Lsrc, parseProgram({ path: 'p.zeta', text }, new Diagnostics()) as AnyNode));
+    expect(diag.list).toEqual([]);
   });
   it('stops the pipeline after a syntax error only (spec §11: as many errors as possible)', () => {
     const stops = (text: string) => {
-      const diag = new Diagnostics();
-      let stopped = false;
-      parsePass.run({ kind: 'SourceText', span: { start: 0, end: 0 }, path: 'p.zeta', text },
-        { src: { path: 'p.zeta', text }, diag, freshId: () => 0, stop: () => { stopped = true; } });
+      const { diag, stopped } = parseInTwo(text);
       return [diag.list.map((d) => d.code), stopped];
     };
     expect(stops('main() { x := 1; }')).toEqual([[], false]);
@@ -603,12 +634,19 @@ describe('the pass', () => {
 // ---------------------------------------------------------------------------- robustness
 const SAMPLES = zetaFiles(CONFORMANCE).map((f) => readFileSync(f, 'utf8'));
 
-/** Parsing never throws and always yields a tree valid in Lsrc. */
+/**
+ * Parsing never throws and always yields a tree valid in Lsrc; parsing the bodies one at a
+ * time (parse, then parse-bodies) gives the same tree and the same diagnostics.
+ */
 function survives(text: string): boolean {
   const diag = new Diagnostics();
   const program = parseProgram({ path: 'fuzz.zeta', text }, diag);
   const problems = validate(Lsrc, program as AnyNode);
   if (problems.length) throw new Error(`invalid tree for ${JSON.stringify(text)}: ${problems[0].message}`);
+  const inTwo = parseInTwo(text);
+  const shown = (d: Diagnostics) => d.list.map((e) => `${e.code} ${e.span.start}..${e.span.end} ${e.message}`);
+  expect(shown(inTwo.diag), JSON.stringify(text)).toEqual(shown(diag));
+  if (inTwo.program) expect(printIR(Lsrc, inTwo.program), JSON.stringify(text)).toEqual(printIR(Lsrc, program as AnyNode));
   for (const d of diag.list) {
     if (!(d.span.start >= 0 && d.span.end >= d.span.start && d.span.end <= text.length)) {
       throw new Error(`bad span ${JSON.stringify(d.span)} for ${d.message} in ${JSON.stringify(text)}`);

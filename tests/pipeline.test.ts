@@ -18,6 +18,6 @@ describe('the pipeline', () => {
     }
   });
   it('reports a broken chain', () => {
-    expect(checkPipelineChain([PIPELINE[0], PIPELINE[PIPELINE.length - 1]])[0]).toMatch(/reads Lcfg but parse writes Lsrc/);
+    expect(checkPipelineChain([PIPELINE[0], PIPELINE[PIPELINE.length - 1]])[0]).toMatch(/reads Lcfg but parse writes Lskimmed/);
   });
 });

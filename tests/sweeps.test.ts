@@ -35,7 +35,7 @@ describe('sweeps of function passes', () => {
       sweeps[sweeps.length - 1].push(p.name);
     });
     expect(sweeps.map((s) => [s[0], s[s.length - 1]])).toEqual([
-      ['resolve-names', 'check-drop-copies'],
+      ['parse-bodies', 'check-drop-copies'],
     ]);
   });
 
@@ -122,6 +122,32 @@ describe('sweeps of function passes', () => {
       expect(res.diagnostics.map((d) => d.code)).toEqual(['E0003']);
       expect(res.lastPass).toBe('check-types');
       expect(res.ir).toBeNull();
+    }
+  });
+
+  it('end where a syntax error in a body stops the pipeline (parse-bodies), reporting only syntax errors', () => {
+    const text = [
+      'f() {', '    b := Box::new(1);', '    unsafe { delete b; }', '    println(*b);', '}',
+      'g() -> i32 { return 1 +; }',
+      'h() -> i32 { return (1 2); }',
+      'main() { f(); println(g()); }',
+    ].join('\n');
+    for (const wholeModule of [false, true]) {
+      const res = runPipeline({ path: 't.zeta', text }, { wholeModule, verifyEach: true });
+      expect(res.diagnostics.map((d) => d.code)).toEqual(['E0001', 'E0001']);
+      expect(res.lastPass).toBe('parse-bodies');
+    }
+  });
+
+  it('end where a pass would stop the pipeline when a later pass asks for the whole module first', () => {
+    // check-loans asks for the whole module (ctx.wholeModule) at Stack.top, before main's
+    // syntax error is reached: parse-bodies stops there, so check-loans must not go on
+    const path = join(ROOT, 'tests', 'spec', 'memory', '35_modified_through_calls.zeta');
+    const text = readFileSync(path, 'utf8').replace('Stack { items: Vec', 'Stack { : Vec');
+    expect(text).not.toEqual(readFileSync(path, 'utf8'));
+    for (const wholeModule of [false, true]) {
+      const res = runPipeline({ path, text }, { wholeModule, verifyEach: true });
+      expect(res.diagnostics.map((d) => d.code)).toEqual(['E0001']);
     }
   });
 

@@ -172,6 +172,11 @@ export function sweepOfEachPass(passes: readonly Pass[]): number[] {
   return out;
 }
 
+/** Thrown by ctx.wholeModule when pass `at` of the sweep ends the pipeline. */
+class PipelineEnds {
+  constructor(readonly at: number) {}
+}
+
 /** A failure inside a sweep, with the pass it happened in. */
 class SweepError extends Error {
   /** detail: what --verify-each found (the output of `pass` is invalid) */
@@ -193,14 +198,21 @@ function runSweep(
 ): SweepResult {
   const k = group.length;
   const ms = new Array<number>(k).fill(0);
-  // ctx.wholeModule of pass i: passes 0..i-1 over the whole module, into sinks of their own
-  // (what they report, the sweep reports)
+  // ctx.wholeModule of pass i: passes 0..i-1 over the whole module, as wholeModule mode runs
+  // them, into a sink of their own (what they report, the sweep reports). One of them may end
+  // the pipeline there: it will end it in the sweep too, so pass i would never have run.
   const wholeModules: AnyNode[] = [];
-  const wholeModule = (i: number): AnyNode => {
-    for (let j = wholeModules.length; j < i; j++) {
-      const aside: PassContext = { src: ctx.src, diag: new Diagnostics(), ...freshIds(first + j) };
+  const asideDiag = new Diagnostics();
+  let asideEnds = -1;
+  const wholeModule = (i: number, endsHere = false): AnyNode => {
+    for (let j = wholeModules.length; j < i && asideEnds < 0; j++) {
+      const aside: PassContext = {
+        src: ctx.src, diag: asideDiag, ...freshIds(first + j),
+        stop: () => { asideEnds = j; }, reported: () => [...ctx.diag.list, ...asideDiag.list],
+      };
       wholeModules.push(group[j].run(j === 0 ? ir : wholeModules[j - 1], aside));
     }
+    if (asideEnds >= 0 && !(endsHere && asideEnds === i - 1)) throw new PipelineEnds(asideEnds);
     return i === 0 ? ir : wholeModules[i - 1];
   };
   // a function pass reports errors and goes on: only its `finish`, which has seen every
@@ -258,7 +270,11 @@ function runSweep(
       try {
         ctxs[i].beginFunction!();
         x = pass.perFunction.runFunction(x, facts[i], ctxs[i]);
-      } catch (e) { throw new SweepError(pass, e); }
+      } catch (e) {
+        if (!(e instanceof PipelineEnds)) throw new SweepError(pass, e);
+        ran = e.at + 1; // (this unit is abandoned: its output will not be used)
+        break;
+      }
       ms[i] += performance.now() - t0;
       if (!errors && ctxs[i].diag.hasErrors) errors = true;
       if (opts.verifyEach) {
@@ -317,7 +333,7 @@ function runSweep(
     const t0 = performance.now();
     try {
       finishing = true;
-      finish(into[i], facts[i], ctxs[i], () => wholeModule(i + 1));
+      finish(into[i], facts[i], ctxs[i], () => wholeModule(i + 1, true));
       finishing = false;
     } catch (e) { throw new SweepError(group[i], e); }
     ms[i] += performance.now() - t0;

@@ -69,6 +69,8 @@ export interface Tokens {
   readonly match: Int32Array;
   /** where an unterminated string or block comment starts (it runs to the end of the file), or -1 */
   readonly unterminatedAt: number;
+  /** whether every bracket is paired with one of its kind, properly nested */
+  readonly balanced: boolean;
 }
 
 // character classes, indexed by char code < 128
@@ -255,10 +257,8 @@ class Lexer {
     this.push(Tok.EOF, n, n, -1);
     const count = this.count;
     const kind = this.kind;
-    return {
-      count, kind, start: this.start, end: this.end, aux: this.aux, lits: this.lits, match: pairBrackets(kind, count),
-      unterminatedAt: this.unterminatedAt,
-    };
+    const { match, balanced } = pairBrackets(kind, count);
+    return { count, kind, start: this.start, end: this.end, aux: this.aux, lits: this.lits, match, balanced, unterminatedAt: this.unterminatedAt };
   }
 
   private op1(at: number, k: number): number {
@@ -459,23 +459,27 @@ class Lexer {
  * Pairs brackets. A closer pairs with the nearest open bracket of its kind, abandoning the
  * unclosed brackets opened after that one (`f(1 + }` pairs `}` with the block's `{`); a
  * closer with no open bracket of its kind stays unpaired. Linear: each opener is popped once.
+ * Balanced: no bracket was left unpaired.
  */
-function pairBrackets(kind: Uint8Array, count: number): Int32Array {
+function pairBrackets(kind: Uint8Array, count: number): { match: Int32Array; balanced: boolean } {
   const match = new Int32Array(count).fill(-1);
   const stack: number[] = [];
   const open = new Int32Array(128); // open brackets on the stack, per opener kind
+  let balanced = true;
   for (let i = 0; i < count; i++) {
     const k = kind[i];
     if (k === Tok.LParen || k === Tok.LBrace || k === Tok.LBracket) { stack.push(i); open[k]++; continue; }
     const opener = k === Tok.RParen ? Tok.LParen : k === Tok.RBrace ? Tok.LBrace : k === Tok.RBracket ? Tok.LBracket : -1;
-    if (opener < 0 || open[opener] === 0) continue;
+    if (opener < 0) continue;
+    if (open[opener] === 0) { balanced = false; continue; }
     for (;;) {
       const o = stack.pop()!;
       open[kind[o]]--;
       if (kind[o] === opener) { match[o] = i; match[i] = o; break; }
+      balanced = false;
     }
   }
-  return match;
+  return { match, balanced: balanced && stack.length === 0 };
 }
 
 /** How a token reads in a message: "`}`", "`foo`", "end of file". */

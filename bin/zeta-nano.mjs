@@ -41,3 +41,11 @@ worker.on('error', (e) => {
   process.exitCode = 70;
 });
 worker.on('exit', (code) => { process.exitCode ??= code; });
+// A reader that stops early (`zeta-nano passes | head`) closes the pipe: stop quietly, as
+// command-line tools do, rather than crash on the write that finds it closed.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e) => {
+    if (e?.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
+}

@@ -112,6 +112,13 @@ describe('zeta-nano CLI', () => {
     expect(r.stderr).not.toMatch(/internal compiler error/);
   });
 
+  it('stops quietly when the reader closes the pipe early (`zeta-nano passes | head -1`)', () => {
+    const bin = join(dirname(new URL(import.meta.url).pathname), '..', 'bin', 'zeta-nano.mjs');
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" passes | head -1`], { encoding: 'utf8' });
+    expect(r.stdout).toMatch(/^parse\s/);
+    expect(r.stderr).toBe('');
+  });
+
   it('keeps the output file intact when a later compile fails', () => {
     const good = writeProgram(hello);
     const out = join(dirname(good), 'keep');

@@ -321,13 +321,13 @@ class ModuleEmitter {
 
 
 /**
- * The C name of a local: `l<id>_<name>`, or `l<id>` for unnamed temporaries (the id keeps
- * names unique, and the prefix keeps them clear of C keywords and libc names).
+ * The C name of a local: `l<id>_<name>` (the id keeps names unique, and the prefix keeps
+ * them clear of C keywords and libc names), or null for a compiler temporary (tempName).
  */
-function localName(id: number, name: string, localBases: Map<string, string>): string {
-  if (name === '') return `l${id}`;
+function localName(id: number, name: string, localBases: Map<string, string>): string | null {
+  if (name === '') return null;
   const c0 = name.charCodeAt(0);
-  if ((c0 === 116 /* t */ || c0 === 95 /* _ */) && isTempName(name, id)) return `l${id}`;
+  if ((c0 === 116 /* t */ || c0 === 95 /* _ */) && isTempName(name, id)) return null;
   let base = localBases.get(name);
   if (base === undefined) {
     base = /^[A-Za-z0-9]\w*$/.test(name) ? name : cIdent(name).replace(/^_+|_+$/g, '');
@@ -335,6 +335,17 @@ function localName(id: number, name: string, localBases: Map<string, string>): s
   }
   return base ? `l${id}_${base}` : `l${id}`;
 }
+
+/**
+ * The C name of a function's k-th temporary: `t<k>`, numbered in the function (its id is
+ * large, since every pass numbers its temporaries from a base of its own, and a quarter
+ * of the C would be those digits). The names are made once for all functions.
+ */
+function tempName(k: number): string {
+  while (TEMP_NAMES.length <= k) TEMP_NAMES.push(`t${TEMP_NAMES.length}`);
+  return TEMP_NAMES[k];
+}
+const TEMP_NAMES: string[] = [];
 
 /** Whether a local's name is `_t<id>` or `t<id>`, a compiler temporary's (read without building those strings). */
 function isTempName(name: string, id: number): boolean {
@@ -401,7 +412,8 @@ class FnEmitter {
     this.glue = m.glue;
     this.x = scratch.x;
     localNames.reset(f.locals.length);
-    for (const l of f.locals) localNames.set(l.id, localName(l.id, l.name, m.localBases));
+    let temps = 0;
+    for (const l of f.locals) localNames.set(l.id, localName(l.id, l.name, m.localBases) ?? tempName(temps++));
   }
 
   /** `static R cname(P l1_p, ...)`, the parameters being of types `params`. */

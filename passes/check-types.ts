@@ -61,7 +61,7 @@ import { Lresolved, Ltyped, type Node, type NameRef } from '../ir/languages.js';
 import { T, arrayTy, classTy, fnTy, gen, intRange, isSigned, ptr, type FloatName, type IntName, type Ty } from '../ir/types.js';
 import { ORDERING } from '../ir/builtins.js';
 import type { Diagnostics } from '../ir/diagnostics.js';
-import { defineFunctionPass, invariant, type PassContext } from './pass.js';
+import { defineItemPass, invariant, type PassContext } from './pass.js';
 import { Inference } from './check-types/inference.js';
 import { builtinConstructor, builtinConstructorNames, builtinMethod, builtinMethodNames, isBuiltinOwner, type ArgSpec } from './check-types/builtin-methods.js';
 import { derefLevels, derefMutability, fieldStop, indexable, placeMutability, type Mutability, type PlaceEnv } from './check-types/places.js';
@@ -1424,24 +1424,20 @@ class Checker {
  */
 const TREE_BREAKING = new Set(['E0001', 'E0002', 'E0003', 'E0004']);
 
-export const checkTypesPass = defineFunctionPass<R<'Program'>, AnyNode, { checker: Checker; ctx: PassContext }, AnyNode, AnyNode>({
+export const checkTypesPass = defineItemPass<{ checker: Checker; ctx: PassContext }>({
   name: 'check-types',
   description: 'types every expression and binding; type, arity and mutability errors (E0003 E0004 E0005 E0010 E0011 E0013)',
   from: Lresolved,
   to: Ltyped,
-  units: { in: 'item', out: 'item' },
-  functionsOf: (program) => program.items,
   prepare(program, ctx) {
     const checker = new Checker(ctx.diag);
-    checker.collect(program);
+    checker.collect(program as R<'Program'>);
     return { checker, ctx };
   },
   runFunction: (item, { checker }) => checker.item(item as R<'Program'>['items'][number]),
-  // no items: the declarations (a sweep's next pass prepares from them)
-  assemble: (program, _facts, items) => (items.length === 0 ? program : build(program, { items }) as AnyNode),
   goesOn: ({ checker, ctx }) => !breaksTree(checker, ctx),
   finish(program, { checker, ctx }, _ctx, output) {
-    checker.checkMain(program);
+    checker.checkMain(program as R<'Program'>);
     if (!breaksTree(checker, ctx)) return;
     ctx.stop?.();
     // When the pipeline stops here, check-unsafe does not run. Its errors (E0030) are

@@ -15,10 +15,9 @@
 import type { AnyNode } from '../ir/lang.js';
 import { Lskimmed, Lsrc, type Node } from '../ir/languages.js';
 import type { Diagnostics, SourceFile } from '../ir/diagnostics.js';
-import { defineFunctionPass, type PassContext } from './pass.js';
+import { defineItemPass, type PassContext } from './pass.js';
 import { parseBody, type ParseBudget } from './parse.js';
 
-type Program = Node<typeof Lskimmed, 'Program'>;
 type FnDecl = Node<typeof Lskimmed, 'FnDecl'>;
 type Facts = { src: SourceFile; budget: ParseBudget };
 
@@ -29,13 +28,11 @@ function parsed(fn: FnDecl, { src, budget }: Facts, diag: Diagnostics): AnyNode 
 
 const hasSyntaxError = (ctx: PassContext) => ctx.diag.list.some((d) => d.code === 'E0001');
 
-export const parseBodiesPass = defineFunctionPass<Program, AnyNode, Facts, AnyNode, AnyNode>({
+export const parseBodiesPass = defineItemPass<Facts>({
   name: 'parse-bodies',
   description: 'parses each function body that parse left as source (Lskimmed → Lsrc), reporting syntax errors',
   from: Lskimmed,
   to: Lsrc,
-  units: { in: 'item', out: 'item' },
-  functionsOf: (program) => program.items,
   // the bodies' text is the compile's source (UnparsedBody holds its span); the budget caps
   // the syntax errors reported in the file, as one parser would
   prepare: (_program, ctx) => ({ src: ctx.src, budget: { reported: 0 } }),
@@ -49,8 +46,6 @@ export const parseBodiesPass = defineFunctionPass<Program, AnyNode, Facts, AnyNo
       default: return item;
     }
   },
-  // no items: the declarations (a sweep's next pass prepares from them; they read no body)
-  assemble: (program, _facts, items) => (items.length === 0 ? program : { kind: 'Program', span: program.span, items }),
   goesOn: (_facts, ctx) => !hasSyntaxError(ctx),
   finish(_program, _facts, ctx) {
     if (hasSyntaxError(ctx)) ctx.stop?.();

@@ -230,10 +230,14 @@ export function defineItemPass<Facts>(p: {
   runFunction(item: AnyNode, facts: Facts, ctx: PassContext): AnyNode;
   /** the declarations as this pass writes them, when it changes them (resolve-names resolves their types) */
   declarations?(program: Program): Program;
+  /** see FunctionPassParts: a pass that may end the pipeline (parse-bodies, check-types) */
+  goesOn?(facts: Facts, ctx: PassContext): boolean;
+  finish?(program: Program, facts: Facts, ctx: PassContext, output: () => Program): void;
 }): FunctionPass {
   const { declarations } = p;
   return defineFunctionPass<Program, AnyNode, Facts, Program, AnyNode>({
     name: p.name, description: p.description, from: p.from, to: p.to, prepare: p.prepare, runFunction: p.runFunction,
+    goesOn: p.goesOn, finish: p.finish,
     units: { in: 'item', out: 'item' },
     functionsOf: (program) => program.items,
     // no items: the declarations a sweep's next pass prepares from

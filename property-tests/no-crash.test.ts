@@ -3,6 +3,7 @@
 // replaced, a line dropped, the text cut short) go through every pass with verification
 // on, and must come out either compiled or with diagnostics (each with a code and a span
 // inside the file), never as an exception or an internal compiler error.
+// The same programs check that a sweep and whole-module passes report the same.
 // NO_CRASH_RUNS=N runs N programs instead of 400 (a longer campaign).
 
 import { describe, expect } from 'vitest';
@@ -72,6 +73,21 @@ describe.skipIf(SOURCES.length === 0)('the compiler never crashes', () => {
         expect(d.span.start).toBeLessThanOrEqual(d.span.end);
       }
       if (r.diagnostics.length === 0) expect(r.ir).not.toBeNull();
+    },
+  );
+
+  // The sweep (every pass after parse one function at a time, passes ending the pipeline
+  // part-way through it) must report what running each pass over the whole module reports:
+  // near-valid programs are where syntax and type errors stop it at every point of a sweep.
+  fcTest.prop([fc.nat({ max: SOURCES.length - 1 }), fc.array(editArb, { minLength: 1, maxLength: 3 })], { numRuns: Number(process.env.NO_CRASH_RUNS ?? 400) / 2 })(
+    'on near-valid programs, a sweep reports what whole-module passes report',
+    (which, edits) => {
+      const text = edits.reduce(applyEdit, SOURCES[which]);
+      const outcome = (wholeModule: boolean) => {
+        const r = runPipeline({ path: 'mutant.zeta', text }, { wholeModule });
+        return { lastPass: r.lastPass, ir: r.ir !== null, diagnostics: r.diagnostics.map((d) => `${d.code} ${d.span.start}..${d.span.end} ${d.message}`) };
+      };
+      expect(outcome(false), text).toEqual(outcome(true));
     },
   );
 });

@@ -71,12 +71,13 @@ try {
     const text = generateProgram(n);
     const lines = text.split('\n').length - 1;
     const src = { path: `bench${n}.zeta`, text };
-    // the fastest of `repeats` compiles (1M lines: one, it takes long enough to be steady)
+    // `repeats` compiles of every size, 1M lines included (~10 s each): the host's speed
+    // drifts by up to 2x over minutes, so one run says little; the median is judged
     let best = null;
     const totals = []; // wall ms of every repeat: the median counts the collections a compile causes
     let lastIr = null; // only the last run's C is kept (for cc): a kept one would slow the GC of the next
     const passMin = new Map(); // pass -> fastest { ms, cpu } over the repeats (--passes)
-    for (let rep = 0; rep < (n >= 1_000_000 ? 1 : repeats); rep++) {
+    for (let rep = 0; rep < repeats; rep++) {
       passCpu = new Map();
       const c0 = process.cpuUsage();
       const t0 = performance.now();

@@ -8,11 +8,13 @@
 //
 // Wall time is what a user waits; CPU time (this process, garbage collector threads
 // included) is reported too, since a machine shared with other jobs stretches wall time.
-// The JIT is warmed up first (--warmup runs on a 10k-line program: V8 needs about ten to
-// reach its steady speed), and each size is compiled --repeat times; the table shows the
-// fastest run (the compiler's steady speed, not what else the machine was doing) and the
-// target is judged on the median run (a 10k-line compile's fastest run may have had no
-// garbage collection to pay for, though every compile causes some). What a user waits for a one-off compile
+// The JIT is warmed up first (--warmup runs on a 10k-line program, 20 by default: with every
+// pass in one sweep V8 is still optimizing functions in the 11th to 13th compile, measured
+// with --trace-opt, and those compiles take twice as long), and each size is compiled
+// --repeat times; the table shows the fastest run (the compiler's steady speed, not what
+// else the machine was doing) and the target is judged on the median run (a 10k-line
+// compile's fastest run may have had no garbage collection to pay for, though every
+// compile causes some). What a user waits for a one-off compile
 // is reported too: `zeta-nano compile --emit=c` in a fresh process (cold JIT, startup
 // included), on the 10k- and 100k-line programs.
 //
@@ -37,7 +39,7 @@ const sizes = argOf('--sizes')?.split(',').map(Number) ?? [10_000, 100_000, 1_00
 const ccAll = argv.includes('--cc-1m');
 const noCc = argv.includes('--no-cc');
 const showPasses = argv.includes('--passes');
-const warmups = Number(argOf('--warmup') ?? 10);
+const warmups = Number(argOf('--warmup') ?? 20);
 const repeats = Number(argOf('--repeat') ?? 3);
 const noCold = argv.includes('--no-cold');
 

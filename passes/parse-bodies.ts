@@ -14,15 +14,15 @@
 
 import type { AnyNode } from '../ir/lang.js';
 import { Lskimmed, Lsrc, type Node } from '../ir/languages.js';
-import type { Diagnostics, SourceFile } from '../ir/diagnostics.js';
+import type { Diagnostics } from '../ir/diagnostics.js';
 import { defineItemPass, type PassContext } from './pass.js';
-import { parseBody, type ParseBudget } from './parse.js';
+import { bodySource, parseBody, type BodySource, type ParseBudget } from './parse.js';
 
 type FnDecl = Node<typeof Lskimmed, 'FnDecl'>;
-type Facts = { src: SourceFile; budget: ParseBudget };
+type Facts = { source: BodySource; budget: ParseBudget };
 
-function parsed(fn: FnDecl, { src, budget }: Facts, diag: Diagnostics): AnyNode {
-  const body = fn.body.kind === 'ParsedBody' ? fn.body.block : parseBody(src, fn.body.span, diag, budget);
+function parsed(fn: FnDecl, { source, budget }: Facts, diag: Diagnostics): AnyNode {
+  const body = fn.body.kind === 'ParsedBody' ? fn.body.block : parseBody(source, fn.body.span, diag, budget);
   return { kind: 'FnDecl', span: fn.span, name: fn.name, params: fn.params, ret: fn.ret, body, unsafe: fn.unsafe, mutSelf: fn.mutSelf, isStatic: fn.isStatic };
 }
 
@@ -33,9 +33,9 @@ export const parseBodiesPass = defineItemPass<Facts>({
   description: 'parses each function body that parse left as source (Lskimmed → Lsrc), reporting syntax errors',
   from: Lskimmed,
   to: Lsrc,
-  // the bodies' text is the compile's source (UnparsedBody holds its span); the budget caps
-  // the syntax errors reported in the file, as one parser would
-  prepare: (_program, ctx) => ({ src: ctx.src, budget: { reported: 0 } }),
+  // an UnparsedBody holds the span of its text in the program's source; the budget caps the
+  // syntax errors reported in the file, as one parser would
+  prepare: (program, ctx) => ({ source: bodySource(program as Node<typeof Lskimmed, 'Program'>, ctx.src), budget: { reported: 0 } }),
   runFunction(item, facts, ctx) {
     switch (item.kind) {
       case 'FnDecl': return parsed(item as FnDecl, facts, ctx.diag);

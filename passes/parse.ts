@@ -92,34 +92,38 @@ export function skimProgram(src: SourceFile, diag: Diagnostics): Skimmed {
   const scratch = new Diagnostics();
   const tokens = lex(src.text, scratch);
   if (scratch.list.length === 0 && tokens.unterminatedAt < 0 && tokens.balanced) {
-    const program = new Parser(src.text, tokens, scratch, { lazyBodies: true }).parseProgram();
+    const program = new Parser(src.text, tokens, scratch, { lazyBodies: true }).parseProgram() as unknown as Skimmed;
     if (scratch.list.length === 0) {
-      cleanTokens.set(src, tokens);
-      return program as unknown as Skimmed;
+      skimmedFrom.set(program, { text: src.text, tokens });
+      return program;
     }
   }
   return withParsedBodies(parseProgram(src, diag));
 }
 
+/** The text and tokens a program's unparsed bodies are parsed from (parseBody). */
+export interface BodySource { readonly text: string; readonly tokens: Tokens }
+
 /**
- * The tokens of the files skimProgram left bodies of, for parseBody: a file is lexed once
- * per compile, and a body is parsed from the very tokens (and lookahead) it would have been
- * parsed from in place.
+ * The source of each program skimProgram made: a file is lexed once per compile, and a
+ * body is parsed from the very tokens (and lookahead) it would have been parsed from in place.
  */
-const cleanTokens = new WeakMap<SourceFile, Tokens>();
+const skimmedFrom = new WeakMap<object, BodySource>();
+
+/**
+ * Where the unparsed bodies of `program` are parsed from: the tokens skimProgram kept, or
+ * (for a program skimmed elsewhere) `src` lexed again; it had no error, so its tokens have none.
+ */
+export function bodySource(program: Skimmed, src: SourceFile): BodySource {
+  return skimmedFrom.get(program) ?? { text: src.text, tokens: lex(src.text, new Diagnostics()) };
+}
 
 /** The syntax errors parseBody may still report in one file (MAX_REPORTED, shared by its bodies). */
 export interface ParseBudget { reported: number }
 
-/** Parses a function body of `src` that skimProgram left unparsed (`span`: from its `{` to its `}`). */
-export function parseBody(src: SourceFile, span: Span, diag: Diagnostics, budget: ParseBudget): Block {
-  let tokens = cleanTokens.get(src);
-  if (tokens === undefined) {
-    // (a module skimmed in another compile: the file had no error, so its tokens have none)
-    tokens = lex(src.text, new Diagnostics());
-    cleanTokens.set(src, tokens);
-  }
-  return new Parser(src.text, tokens, diag, { budget }).parseBodyAt(tokenAt(tokens, span.start));
+/** Parses a function body that skimProgram left unparsed (`span`: from its `{` to its `}`). */
+export function parseBody(source: BodySource, span: Span, diag: Diagnostics, budget: ParseBudget): Block {
+  return new Parser(source.text, source.tokens, diag, { budget }).parseBodyAt(tokenAt(source.tokens, span.start));
 }
 
 /** The index of the token starting at byte `start` (tokens are in order: a binary search). */
@@ -147,8 +151,7 @@ export const parsePass = definePass<Node<typeof Lsource, 'SourceText'>, Skimmed>
   to: Lskimmed,
   run: (ir, ctx) => {
     const before = ctx.diag.list.length;
-    // (the compile's source file when it is this text: parse-bodies finds the tokens by it)
-    const program = skimProgram(ctx.src.text === ir.text ? ctx.src : { path: ir.path, text: ir.text }, ctx.diag);
+    const program = skimProgram({ path: ir.path, text: ir.text }, ctx.diag);
     // The pipeline stops after parse only on a syntax error (E0001): the other errors parse
     // reports (E0012 `&x`, read as `*x`; E0003 for a literal too large for any type) leave a
     // meaningful tree, and spec §11 asks for as many independent errors as possible in one

@@ -7,6 +7,7 @@
 import { freeze } from 'immer';
 import { validate, type AnyNode } from '../ir/lang.js';
 import { Diagnostics } from '../ir/diagnostics.js';
+import type { PassTiming } from './driver.js';
 import { InternalError, needsBridge, type FunctionPass, type FunctionPassParts, type Pass, type PassContext, type UnitBridge } from '../passes/pass.js';
 
 export function describeNode(n: AnyNode | undefined): string {
@@ -71,7 +72,7 @@ export interface SweepOptions { verifyEach?: boolean }
  */
 export function runSweep(
   group: readonly FunctionPass[], first: number, ir: AnyNode, ctx: PassContext, opts: SweepOptions,
-  timings: { pass: string; ms: number }[],
+  timings: PassTiming[],
 ): SweepResult {
   return new Sweep(group, first, ir, ctx, opts).run(timings);
 }
@@ -126,7 +127,7 @@ class Sweep {
     }));
   }
 
-  run(timings: { pass: string; ms: number }[]): SweepResult {
+  run(timings: PassTiming[]): SweepResult {
     this.prepare();
     const { done, into } = this.runUnits();
     this.finish(into);
@@ -285,7 +286,7 @@ class Sweep {
   }
 
   /** Reports what the passes that ran found and how long they took, in pipeline order. */
-  private report(timings: { pass: string; ms: number }[]): void {
+  private report(timings: PassTiming[]): void {
     for (let i = 0; i < this.ran; i++) {
       timings.push({ pass: this.group[i].name, ms: this.ms[i] });
       // (once each, as if the pass had reported into the compile's sink directly)

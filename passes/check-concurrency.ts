@@ -195,6 +195,8 @@ export const checkConcurrencyPass = defineItemPass({
   from: Lptr,
   to: Lptr,
   prepare: (program, ctx) => new ConcurrencyChecker(syncFacts(classTable(program.items as N<'Program'>['items'])), ctx.diag, program as N<'Program'>),
+  // what it checks: statics, lambdas (the concurrent ones) and channel types
+  appliesTo: (c) => c.hasKind('StaticDecl') || c.hasKind('Lambda') || c.hasType('channel'),
   runFunction(item, checker) {
     checker.item(item as N<'Program'>['items'][number]);
     return item;

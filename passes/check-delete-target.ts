@@ -124,6 +124,7 @@ export const checkDeleteTargetPass = defineItemPass({
   from: Lptr,
   to: Lptr,
   prepare: (program) => new PointerTypes(classTable(program.items as N<'Program'>['items'])),
+  appliesTo: (c) => c.hasKind('Delete'),
   runFunction(item, types, ctx) {
     for (const fn of functionsOf(item as N<'Program'>['items'][number])) checkFunction(fn, types, ctx.diag);
     return item;

@@ -237,6 +237,7 @@ export const checkDeletesPass = defineCfgFunctionPass({
   name: 'check-deletes',
   description: 'E0020/E0021: no use or second delete of a variable after `delete` until it is assigned again',
   prepare: () => null,
+  appliesTo: (c) => c.hasKind('Delete'),
   runFunction(fn, _facts, ctx) {
     checkFunction(fn, ctx);
     return fn;

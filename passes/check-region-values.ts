@@ -33,6 +33,7 @@ export const checkRegionValuesPass = defineItemPass({
       },
     });
   },
+  appliesTo: (c) => c.hasType('region'),
   runFunction(item, walk) {
     walk(item);
     return item;

@@ -17,17 +17,23 @@ import { defineItemPass } from './pass.js';
 
 type N<K extends string> = Node<typeof Ltyped, K>;
 
-/** Unsafe functions, and unsafe methods by class, of a program. */
-interface UnsafeTable { fns: ReadonlySet<string>; methods: ReadonlyMap<string, ReadonlySet<string>> }
+/** Unsafe functions, and unsafe methods by class, of a program; whether it has any callee whose call is unsafe. */
+interface UnsafeTable { fns: ReadonlySet<string>; methods: ReadonlyMap<string, ReadonlySet<string>>; unsafeCallees: boolean }
 
 function unsafeTable(program: N<'Program'>): UnsafeTable {
   const fns = new Set<string>();
   const methods = new Map<string, Set<string>>();
+  let unsafeCallees = false;
   for (const item of program.items) {
     if (item.kind === 'FnDecl' && item.unsafe) fns.add(item.name);
-    if (item.kind === 'ClassDecl') methods.set(item.name, new Set(item.methods.filter((m) => m.unsafe).map((m) => m.name)));
+    if (item.kind === 'ExternFn') unsafeCallees = true;
+    if (item.kind === 'ClassDecl') {
+      const unsafe = new Set(item.methods.filter((m) => m.unsafe).map((m) => m.name));
+      methods.set(item.name, unsafe);
+      if (unsafe.size > 0) unsafeCallees = true;
+    }
   }
-  return { fns, methods };
+  return { fns, methods, unsafeCallees: unsafeCallees || fns.size > 0 };
 }
 
 /** The class a method receiver auto-derefs to, if any. */
@@ -98,6 +104,8 @@ export const checkUnsafePass = defineItemPass({
   from: Ltyped,
   to: Ltyped,
   prepare: (program) => unsafeTable(program as N<'Program'>),
+  // the operations it reports: `delete`, arithmetic and casts on pointers, unsafe calls
+  appliesTo: (c, table) => table.unsafeCallees || c.hasKind('Delete') || c.hasType('ptr'),
   runFunction(item, table, ctx) {
     checkItem(item, table, ctx.diag);
     return item;

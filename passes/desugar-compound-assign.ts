@@ -88,5 +88,6 @@ export const desugarCompoundAssignPass = defineItemPass({
   from: Ltyped,
   to: Lnocompound,
   prepare: () => null,
+  appliesTo: (c) => c.hasKind('CompoundAssign'),
   runFunction: (item, _facts, ctx) => desugar(item, ctx),
 });

@@ -68,5 +68,6 @@ export const desugarForPass = defineItemPass({
   from: Lnocompound,
   to: Lnofor,
   prepare: () => null,
+  appliesTo: (c) => c.hasKind('For'),
   runFunction: (item, _facts, ctx) => desugar(item, ctx),
 });

@@ -300,6 +300,7 @@ export const desugarLambdasPass = defineItemGroupPass({
   from: Lptr,
   to: Lnolambda,
   prepare: (program) => syncFacts(classTable(program.items as N<'Program'>['items'])),
+  appliesTo: (c) => c.hasKind('Lambda'),
   runItem(it, facts, ctx) {
     const item = it as N<'Program'>['items'][number];
     // an item without lambdas stays as it is (walking it is far cheaper than rebuilding it)

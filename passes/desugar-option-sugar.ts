@@ -92,5 +92,6 @@ export const desugarOptionSugarPass = defineItemPass({
   from: Lnofor,
   to: Lnosugar,
   prepare: () => null,
+  appliesTo: (c) => c.hasKind('IfLet') || c.hasKind('WhileLet') || c.hasKind('Coalesce'),
   runFunction: (item, _facts, ctx) => desugar(item, ctx),
 });

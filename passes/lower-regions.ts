@@ -41,5 +41,6 @@ export const lowerRegionsPass = defineBodyPass({
   from: Lcore,
   to: Lnoregions,
   prepare: () => null,
+  appliesTo: (c) => c.hasKind('RegionStmt'),
   lower: (fnOrStatic) => lower(fnOrStatic, undefined),
 });

@@ -7,6 +7,7 @@
 import type { AnyNode, Language } from '../ir/lang.js';
 import type { Diagnostic, Diagnostics, SourceFile } from '../ir/diagnostics.js';
 import { Lcfg, type Node } from '../ir/languages.js';
+import type { Census } from '../ir/census.js';
 
 type CfgModule = Node<typeof Lcfg, 'Module'>;
 type CfgFn = Node<typeof Lcfg, 'FnDef'>;
@@ -130,6 +131,15 @@ export interface FunctionPassParts<In extends AnyNode, Unit, Facts, Out extends 
    * groups): how a sweep makes its units from those, given `module`'s declarations.
    */
   bridge?(module: In): UnitBridge;
+  /**
+   * Whether the pass can do anything to a function with this census (ir/census.ts: the node
+   * kinds and type constructors in it). False promises that runFunction would return the
+   * unit as it is, report nothing and record nothing: a sweep then skips the unit (the
+   * whole-module `run` never does, so comparing the two checks every promise, as
+   * --verify-each does for each skip). The census is taken at the first pass that asks
+   * and serves the later ones, so ask only about constructs no pass in between introduces.
+   */
+  appliesTo?(census: Census, facts: Facts): boolean;
   /** the IR nodes of one function's output, which --verify-each validates (default: the output) */
   nodesOf?(fn: Done): readonly AnyNode[];
   /**
@@ -145,6 +155,20 @@ export interface FunctionPassParts<In extends AnyNode, Unit, Facts, Out extends 
  * fn: an Lcfg FnDef
  */
 export type UnitKind = 'item' | 'items' | 'body' | 'fn' | 'emitted';
+
+/** The IR nodes of a tree unit: a group's items, the statics of the statics' initializers (bodies.ts), or the unit. */
+export function unitNodes(unit: unknown): readonly AnyNode[] {
+  if (Array.isArray(unit)) return unit as readonly AnyNode[];
+  const node = unit as AnyNode;
+  return node.kind === 'StaticInit' ? node.statics as readonly AnyNode[] : [node];
+}
+
+/** Whether two units hold the same nodes (a one-item group is its item). */
+export function sameUnit(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const x = unitNodes(a), y = unitNodes(b);
+  return x.length === y.length && x.every((n, i) => n === y[i]);
+}
 
 /** Whether a sweep can hand `next` the units `prev` writes (through next's bridge where they differ). */
 export function unitsChain(prev: FunctionPass, next: FunctionPass): boolean {
@@ -176,10 +200,10 @@ export interface UnitBridge {
 export function defineFunctionPass<In extends AnyNode, Unit, Facts, Out extends AnyNode, Done>(
   p: { name: string; description: string; from: Language; to: Language; generatesCode?: boolean } & FunctionPassParts<In, Unit, Facts, Out, Done>,
 ): FunctionPass {
-  const { functionsOf, prepare, runFunction, assemble, finish, goesOn, declare, bridge, nodesOf, units } = p;
+  const { functionsOf, prepare, runFunction, assemble, finish, goesOn, declare, bridge, nodesOf, units, appliesTo } = p;
   const pass: FunctionPass<In, Unit, Facts, Out, Done> = {
     name: p.name, description: p.description, from: p.from, to: p.to, generatesCode: p.generatesCode,
-    perFunction: { functionsOf, prepare, runFunction, assemble, finish, goesOn, declare, bridge, nodesOf, units },
+    perFunction: { functionsOf, prepare, runFunction, assemble, finish, goesOn, declare, bridge, nodesOf, units, appliesTo },
     run(ir: AnyNode, ctx: PassContext): AnyNode {
       const module = ir as In;
       const facts = prepare(module, ctx);
@@ -207,6 +231,7 @@ export function defineCfgFunctionPass<Facts>(p: {
   prepare(module: CfgModule, ctx: PassContext): Facts;
   runFunction(fn: CfgFn, facts: Facts, ctx: PassContext): CfgFn;
   declare?(declarations: CfgModule, facts: Facts, ctx: PassContext): void;
+  appliesTo?(census: Census, facts: Facts): boolean;
 }): FunctionPass {
   return defineFunctionPass<CfgModule, CfgFn, Facts, CfgModule, CfgFn>({
     ...p, from: Lcfg, to: Lcfg, units: { in: 'fn', out: 'fn' },
@@ -233,11 +258,13 @@ export function defineItemPass<Facts>(p: {
   /** see FunctionPassParts: a pass that may end the pipeline (parse-bodies, check-types) */
   goesOn?(facts: Facts, ctx: PassContext): boolean;
   finish?(program: Program, facts: Facts, ctx: PassContext, output: () => Program): void;
+  /** see FunctionPassParts */
+  appliesTo?(census: Census, facts: Facts): boolean;
 }): FunctionPass {
   const { declarations } = p;
   return defineFunctionPass<Program, AnyNode, Facts, Program, AnyNode>({
     name: p.name, description: p.description, from: p.from, to: p.to, prepare: p.prepare, runFunction: p.runFunction,
-    goesOn: p.goesOn, finish: p.finish,
+    goesOn: p.goesOn, finish: p.finish, appliesTo: p.appliesTo,
     units: { in: 'item', out: 'item' },
     functionsOf: (program) => program.items,
     // no items: the declarations a sweep's next pass prepares from
@@ -259,11 +286,14 @@ export function defineItemGroupPass<Facts>(p: {
   runItem(item: AnyNode, facts: Facts, ctx: PassContext): AnyNode | readonly AnyNode[];
   /** the declarations as this pass writes them, when it changes them (lower-methods empties classes) */
   declarations?(program: Program): Program;
+  /** see FunctionPassParts */
+  appliesTo?(census: Census, facts: Facts): boolean;
 }): FunctionPass {
   const { runItem, declarations } = p;
   type Group = AnyNode | readonly AnyNode[];
   return defineFunctionPass<Program, Group, Facts, Program, readonly AnyNode[]>({
-    name: p.name, description: p.description, from: p.from, to: p.to, prepare: p.prepare, units: { in: 'items', out: 'items' },
+    name: p.name, description: p.description, from: p.from, to: p.to, prepare: p.prepare, appliesTo: p.appliesTo,
+    units: { in: 'items', out: 'items' },
     functionsOf: (program) => program.items,
     runFunction(unit, facts, ctx) {
       const out: AnyNode[] = [];

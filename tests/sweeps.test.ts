@@ -97,6 +97,36 @@ describe('sweeps of function passes', () => {
     }
   });
 
+  it('skip a function for a pass whose appliesTo says it has nothing to do there, and catch a false promise with --verify-each', () => {
+    const seen: string[] = [];
+    // claims to act only on functions with a `delete`, but counts every function it sees
+    const claims = defineCfgFunctionPass({
+      name: 'claims', description: 'a pass whose appliesTo is checked by this test',
+      prepare: () => null,
+      appliesTo: (c) => c.hasKind('Delete'),
+      runFunction(fn) { seen.push(fn.name); return fn; },
+    });
+    const src = { path: 't.zeta', text: 'helper() -> i32 { return 1; }\nmain() { x := Box::new(helper()); unsafe { delete x; } }\n' };
+    // last: no later pass asks for the whole module (check-loans does, which runs the ones before it whole)
+    const passes = [...PIPELINE, claims];
+    expect(runPipeline(src, { passes }).diagnostics).toEqual([]);
+    expect(seen).toEqual(['main']); // helper has no delete: skipped
+    // with --verify-each a skipped function still goes through the pass, which must leave it alone
+    seen.length = 0;
+    runPipeline(src, { passes, verifyEach: true });
+    expect(seen).toEqual(['helper', 'main']);
+    const liar = defineCfgFunctionPass({
+      name: 'liar', description: 'changes functions it says it would not touch',
+      prepare: () => null,
+      appliesTo: () => false,
+      runFunction: (fn) => ({ ...fn }),
+    });
+    const lying = [...PIPELINE, liar];
+    expect(runPipeline(src, { passes: lying }).diagnostics).toEqual([]); // (not checked without verification)
+    expect(() => runPipeline(src, { passes: lying, verifyEach: true }))
+      .toThrow(expect.objectContaining({ pass: 'liar', message: expect.stringMatching(/appliesTo said the pass does nothing to FnDef .*, but it changed it/) }));
+  });
+
   it('run no code generator once a check has reported an error, in a sweep or not', () => {
     // check-drop-copies rejects the copies of a Guard, which the C emitter cannot write
     const path = join(ROOT, 'tests', 'spec', 'concurrency', '29_guard_copy.zeta');

@@ -8,7 +8,8 @@ import { freeze } from 'immer';
 import { validate, type AnyNode } from '../ir/lang.js';
 import { Diagnostics } from '../ir/diagnostics.js';
 import type { PassTiming } from './driver.js';
-import { InternalError, needsBridge, type FunctionPass, type FunctionPassParts, type Pass, type PassContext, type UnitBridge } from '../passes/pass.js';
+import { takeCensus, type Census } from '../ir/census.js';
+import { InternalError, needsBridge, sameUnit, unitNodes, type FunctionPass, type FunctionPassParts, type Pass, type PassContext, type UnitBridge } from '../passes/pass.js';
 
 export function describeNode(n: AnyNode | undefined): string {
   return n ? `${n.kind} at bytes ${n.span?.start}..${n.span?.end}` : 'unknown node';
@@ -96,6 +97,8 @@ class Sweep {
   private readonly asked: number[];
   private finishing = false;
   private stopped = false;
+  /** the census of the function going through (taken at the first pass with appliesTo) */
+  private census: Census | null = null;
   // ctx.wholeModule: the sweep's passes run over the whole module, as wholeModule mode runs
   // them, into a sink of their own (what they report, the sweep reports)
   private readonly wholeModules: AnyNode[] = [];
@@ -182,6 +185,7 @@ class Sweep {
     const units = this.parts[0].functionsOf(this.ir);
     const done: unknown[] = [];
     for (let u = 0; u < units.length; u++) {
+      this.census = null; // (what the bridge makes of a unit is the same function: it keeps its census)
       if (!bridge) { done.push(this.runPasses(units[u], 0, k)); continue; }
       const x = this.runPasses(units[u], 0, b);
       if (this.ran <= b) continue; // (the passes after a closed gate do not run)
@@ -191,7 +195,7 @@ class Sweep {
     }
     const into = this.shells.slice();
     if (bridge && this.ran > b) {
-      for (const y of bridge.end()) done.push(this.runPasses(y, b, k));
+      for (const y of bridge.end()) { this.census = null; done.push(this.runPasses(y, b, k)); }
       into[b] = bridge.module();
       for (let j = b; j < k - 1; j++) into[j + 1] = this.timed(j, () => this.parts[j].assemble(into[j], this.facts[j], []));
     }
@@ -211,7 +215,12 @@ class Sweep {
       for (; i < hi && i < this.ran; i++) {
         if (this.errors && group[i].generatesCode) { this.ran = i; this.codegenSkipped = true; break; }
         ctxs[i].beginFunction!();
-        x = parts[i].runFunction(x, facts[i], ctxs[i]);
+        const applies = parts[i].appliesTo;
+        if (applies === undefined || applies(this.census ??= takeCensus(group[i].from, unitNodes(x)), facts[i])) {
+          x = parts[i].runFunction(x, facts[i], ctxs[i]);
+        } else if (this.opts.verifyEach) {
+          x = this.checkedSkip(i, x);
+        }
         const now = performance.now();
         ms[i] += now - t;
         t = now;
@@ -232,6 +241,17 @@ class Sweep {
       this.ran = e.at + 1; // (this unit is abandoned: its output will not be used)
     }
     return x;
+  }
+
+  /** Runs pass i over a unit it says it would leave alone (appliesTo), and fails if it does not. */
+  private checkedSkip(i: number, x: unknown): unknown {
+    const reported = this.ctxs[i].diag.list.length;
+    const out = this.parts[i].runFunction(x, this.facts[i], this.ctxs[i]);
+    const changed = !sameUnit(x, out) ? 'changed it' : this.ctxs[i].diag.list.length !== reported ? 'reported on it' : null;
+    if (changed !== null) {
+      throw new SweepError(this.group[i], null, `appliesTo said the pass does nothing to ${describeNode(unitNodes(x)[0])}, but it ${changed}`);
+    }
+    return out;
   }
 
   /** how many diagnostics passes 0..i have reported */

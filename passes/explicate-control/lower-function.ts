@@ -171,6 +171,8 @@ export class FnLowering {
       case 'While': this.lowerWhile(s); return null;
       case 'Loop': this.lowerLoop(s.body, s.span); return null;
       case 'Delete': {
+        // `delete return x` (already an error): the target is evaluated, and there is nothing to delete
+        if (hasNoValue(s.target.ty)) { this.discard(s.target); return null; }
         const place = this.lowerPlace(s.target);
         if (!this.fb.isDead) this.fb.emit({ kind: 'Delete', span: s.span, place });
         return null;

@@ -66,7 +66,8 @@ import { Inference } from './check-types/inference.js';
 import { builtinConstructor, builtinConstructorNames, builtinMethod, builtinMethodNames, isBuiltinOwner, type ArgSpec } from './check-types/builtin-methods.js';
 import { derefLevels, derefMutability, fieldStop, indexable, placeMutability, type Mutability, type PlaceEnv } from './check-types/places.js';
 import { closestName } from './resolve-names.js';
-import { checkProgram as checkUnsafeProgram } from './check-unsafe.js';
+import { checkProgram as checkUnsafeProgram, unsafeTable } from './check-unsafe.js';
+import { BrokenBodies } from './check-types/broken-bodies.js';
 
 type R<K extends string> = Node<typeof Lresolved, K>;
 type RExpr = R<'IntLit'> | R<'FloatLit'> | R<'StrLit'> | R<'BoolLit'> | R<'Name'> | R<'Path'> | R<'Unary'> | R<'Star'> |
@@ -189,8 +190,8 @@ const COMPARABLE = new Set<Ty['k']>(['int', 'float', 'bool', 'str', 'string', 'p
 const PRINTABLE = new Set<Ty['k']>(['int', 'float', 'bool', 'str', 'string', 'never', 'infer']);
 
 class Checker {
-  /** An assignment's target is no place (E0005): the tree cannot be lowered, so the pipeline stops. */
-  notAPlace = false;
+  /** Assignments whose target is no place (E0005): a tree that cannot be lowered, as after the TREE_BREAKING errors. */
+  readonly notAPlace: Span[] = [];
   readonly classes = new Map<string, ClassInfo>();
   readonly fns = new Map<string, FnInfo>();
   readonly externs = new Map<string, FnInfo>();
@@ -672,7 +673,7 @@ class Checker {
         return;
       }
       case 'temporary':
-        this.notAPlace = true; // later passes cannot lower a store into a value
+        this.notAPlace.push(span); // later passes cannot lower a store into a value
         this.diag.error('E0005', span, 'cannot assign to this expression',
           { label: 'not a place', help: 'assign to a variable, a field, an element or a dereferenced pointer' });
         return;
@@ -1417,14 +1418,17 @@ class Checker {
 
 /**
  * The errors after which the typed tree may be ill-formed (unknown names, `never` types,
- * wrong argument counts): the later passes must not run then. Mutability errors (E0005,
- * E0010, E0011, E0013) and E0012 (`&x` read as `*x`) leave a well-typed tree, so the
- * memory-model checks still run and report their independent errors in the same run
- * (spec §11); code is not generated either way.
+ * wrong argument counts): the later passes must not see the body that holds one
+ * (check-types/broken-bodies.ts leaves it out), and one outside every body stops the
+ * pipeline. Mutability errors (E0005 on a variable, E0010, E0011, E0013) and E0012 (`&x`
+ * read as `*x`) leave a well-typed tree, so the memory-model checks still run and report
+ * their independent errors in the same run (spec §11); code is not generated either way.
  */
 const TREE_BREAKING = new Set(['E0001', 'E0002', 'E0003', 'E0004']);
 
-export const checkTypesPass = defineItemPass<{ checker: Checker; ctx: PassContext }>({
+type Facts = { checker: Checker; ctx: PassContext; broken: BrokenBodies };
+
+export const checkTypesPass = defineItemPass<Facts>({
   name: 'check-types',
   description: 'types every expression and binding; type, arity and mutability errors (E0003 E0004 E0005 E0010 E0011 E0013)',
   from: Lresolved,
@@ -1432,23 +1436,32 @@ export const checkTypesPass = defineItemPass<{ checker: Checker; ctx: PassContex
   prepare(program, ctx) {
     const checker = new Checker(ctx.diag);
     checker.collect(program as R<'Program'>);
-    return { checker, ctx };
+    // (the unsafe table reads declarations only: the same from the untyped program)
+    return { checker, ctx, broken: new BrokenBodies(unsafeTable(program as unknown as Node<typeof Ltyped, 'Program'>), ctx.diag) };
   },
-  runFunction: (item, { checker }) => checker.item(item as R<'Program'>['items'][number]),
-  goesOn: ({ checker, ctx }) => !breaksTree(checker, ctx),
-  finish(program, { checker, ctx }, _ctx, output) {
+  runFunction(item, { checker, ctx, broken }) {
+    const typed = checker.item(item as R<'Program'>['items'][number]);
+    const breaking = breakingSpans(checker, ctx);
+    return breaking.length === 0 ? typed : broken.leaveOut(typed, breaking);
+  },
+  goesOn: ({ checker, ctx, broken }) => !broken.stops(breakingSpans(checker, ctx)),
+  finish(program, { checker, ctx, broken }, _ctx, output) {
     checker.checkMain(program as R<'Program'>);
-    if (!breaksTree(checker, ctx)) return;
+    if (!broken.stops(breakingSpans(checker, ctx))) return;
     ctx.stop?.();
     // When the pipeline stops here, check-unsafe does not run. Its errors (E0030) are
     // independent of type errors, and spec §11 wants them in the same run, so it looks at
-    // the typed tree now. That tree may be incomplete where the errors are (children left
-    // untyped under an erroneous node): a failure there only means no E0030 is found there.
+    // the typed tree now (the bodies left out were looked at as they went). That tree may
+    // be incomplete where the errors are (children left untyped under an erroneous node):
+    // a failure there only means no E0030 is found there.
     try { checkUnsafeProgram(output() as Node<typeof Ltyped, 'Program'>, ctx.diag); } catch { /* see above */ }
   },
 });
 
-/** Whether the errors so far leave a tree the later passes cannot take (the pipeline stops). */
-function breaksTree(checker: Checker, ctx: PassContext): boolean {
-  return checker.notAPlace || (ctx.reported?.() ?? ctx.diag.list).some((d) => TREE_BREAKING.has(d.code));
+/** Where the errors so far leave a tree the later passes cannot take. */
+function breakingSpans(checker: Checker, ctx: PassContext): Span[] {
+  const spans: Span[] = [];
+  for (const d of ctx.reported?.() ?? ctx.diag.list) if (TREE_BREAKING.has(d.code)) spans.push(d.span);
+  for (const s of checker.notAPlace) spans.push(s);
+  return spans;
 }

@@ -18,9 +18,9 @@ import { defineItemPass } from './pass.js';
 type N<K extends string> = Node<typeof Ltyped, K>;
 
 /** Unsafe functions, and unsafe methods by class, of a program; whether it has any callee whose call is unsafe. */
-interface UnsafeTable { fns: ReadonlySet<string>; methods: ReadonlyMap<string, ReadonlySet<string>>; unsafeCallees: boolean }
+export interface UnsafeTable { fns: ReadonlySet<string>; methods: ReadonlyMap<string, ReadonlySet<string>>; unsafeCallees: boolean }
 
-function unsafeTable(program: N<'Program'>): UnsafeTable {
+export function unsafeTable(program: N<'Program'>): UnsafeTable {
   const fns = new Set<string>();
   const methods = new Map<string, Set<string>>();
   let unsafeCallees = false;
@@ -47,7 +47,8 @@ export function checkProgram(program: N<'Program'>, diag: Diagnostics): void {
   for (const item of program.items) checkItem(item, table, diag);
 }
 
-function checkItem(item: AnyNode, table: UnsafeTable, diag: Diagnostics): void {
+/** Reports the unsafe operations outside unsafe contexts in one item (or one method). */
+export function checkItem(item: AnyNode, table: UnsafeTable, diag: Diagnostics): void {
   const report = (span: Span, what: string, label: string) =>
     diag.error('E0030', span, `${what} is unsafe`, { label, help: 'wrap it in `unsafe { ... }`' });
   // Nothing inside an unsafe block, function or lambda can be reported (lambdas in it are

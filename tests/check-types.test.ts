@@ -428,7 +428,7 @@ describe('control flow', () => {
   it('reports independent errors in one run', () => {
     expect(errorsIn('a: i32 := true;\nb := missing;\nc := 1 + "s";\nd := 5;\nd = 6;')).toEqual(['E0002@2', 'E0003@1', 'E0003@3', 'E0005@5']);
   });
-  it('stops the pipeline only after errors that leave the tree ill-typed', () => {
+  it('stops the pipeline only after errors that leave a declaration ill-typed; an ill-typed body is left out', () => {
     const stops = (text: string) => {
       const src = { path: 't.zeta', text };
       const diag = new Diagnostics();
@@ -440,11 +440,28 @@ describe('control flow', () => {
     expect(stops('main() { x := 1; println(x); }')).toEqual([[], false]);
     // mutability errors: the tree is well typed; the memory-model checks still run
     expect(stops('main() { x := 1; x = 2; p := *mut x; }')).toEqual([['E0005', 'E0011'], false]);
-    expect(stops('main() { x: i32 := true; }')).toEqual([['E0003'], true]);
-    expect(stops('main() { println(nope); }')).toEqual([['E0002'], true]);
-    expect(stops('f() {}\nmain() { f(1); }')).toEqual([['E0004'], true]);
-    // stopping here, the unsafe operations are still reported (spec §11)
-    expect(stops('extern "C" g() -> i32;\nmain() { x: i32 := true; y := g(); }')).toEqual([['E0003', 'E0030'], true]);
+    // in a body: that body is left out of the later passes, which still see the others
+    expect(stops('main() { x: i32 := true; }')).toEqual([['E0003'], false]);
+    expect(stops('main() { println(nope); }')).toEqual([['E0002'], false]);
+    expect(stops('f() {}\nmain() { f(1); }')).toEqual([['E0004'], false]);
+    // in a declaration: every function may depend on it
+    expect(stops('f(x: Nope) {}\nmain() {}')).toEqual([['E0002'], true]);
+    expect(stops('main() -> i64 { return 0; }')).toEqual([['E0003'], true]);
+    // the unsafe operations are still reported (spec §11): of a body left out, and when stopping
+    expect(stops('extern "C" g() -> i32;\nmain() { x: i32 := true; y := g(); }')).toEqual([['E0003', 'E0030'], false]);
+    expect(stops('extern "C" g() -> i32;\nf(x: Nope) {}\nmain() { y := g(); }')).toEqual([['E0002', 'E0030'], true]);
+  });
+  it('leaves out exactly the bodies (of functions, methods, statics) that hold an ill-typed error', () => {
+    const src = { path: 't.zeta', text: 'class P(x: i32) { a() -> i32 { return x + nope; } b() -> i32 { return x; } }\nstatic S: i32 = true;\nf() -> i32 { return 1; }\nmain() {}' };
+    const diag = new Diagnostics();
+    const ctx: PassContext = { src, diag, freshId: () => 1_000_000, stop: () => {} };
+    const out = checkTypesPass.run(resolveNamesPass.run(parseProgram(src, diag), ctx), ctx) as unknown as { items: AnyNode[] };
+    expect(diag.list.map((d) => d.code)).toEqual(['E0002', 'E0003']);
+    const stubbed = (body: AnyNode) => body.kind === 'Block' && (body.stmts as AnyNode[]).length === 1 && (body.stmts as AnyNode[])[0].kind === 'Loop';
+    const [cls, stat, f] = out.items;
+    expect((cls.methods as AnyNode[]).map((m) => stubbed(m.body as AnyNode))).toEqual([true, false]);
+    expect(stubbed(stat.init as AnyNode)).toBe(true);
+    expect(stubbed(f.body as AnyNode)).toBe(false);
   });
   it('an erroneous expression does not cascade', () => {
     expect(errorsIn('x := nope + 1;\ny := x * 2;\nz := x.foo;\nw: i32 := x;')).toEqual(['E0002@1']);

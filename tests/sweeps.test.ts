@@ -141,15 +141,15 @@ describe('sweeps of function passes', () => {
 
   it('end where check-types stops the pipeline, as if the passes after it had not run', () => {
     // f's use after delete (check-deletes, after check-types in the sweep) is found before
-    // g's type error: it must not be reported, since the pipeline stops at check-types
+    // g's signature error: it must not be reported, since the pipeline stops at check-types
     const text = [
       'f() {', '    b := Box::new(1);', '    unsafe { delete b; }', '    println(*b);', '}',
-      'g() -> i32 { return true; }',
-      'main() { f(); println(g()); }',
+      'g(x: Nope) -> i32 { return 1; }',
+      'main() { f(); println(g(1)); }',
     ].join('\n');
     for (const wholeModule of [false, true]) {
       const res = runPipeline({ path: 't.zeta', text }, { wholeModule, verifyEach: true });
-      expect(res.diagnostics.map((d) => d.code)).toEqual(['E0003']);
+      expect(res.diagnostics.map((d) => d.code)).toEqual(['E0002']);
       expect(res.lastPass).toBe('check-types');
       expect(res.ir).toBeNull();
     }
@@ -189,6 +189,21 @@ describe('sweeps of function passes', () => {
     const codes = (wholeModule: boolean) => runPipeline({ path: 't.zeta', text }, { wholeModule }).diagnostics.map((d) => d.code);
     expect(codes(false)).toEqual(['E0005', 'E0020']);
     expect(codes(true)).toEqual(codes(false));
+  });
+
+  it('leave a body with a type error out of the later passes, which go on with the others (both ways alike)', () => {
+    const text = [
+      'f() {', '    b := Box::new(1);', '    unsafe { delete b; }', '    println(*b);', '}',
+      'g() -> i32 { return true; }',
+      'h() {', '    c := Box::new(2);', '    unsafe { delete c; }', '    unsafe { delete c; }', '}',
+      'main() { f(); println(g()); h(); }',
+    ].join('\n');
+    for (const wholeModule of [false, true]) {
+      const res = runPipeline({ path: 't.zeta', text }, { wholeModule, verifyEach: true });
+      expect(res.diagnostics.map((d) => d.code)).toEqual(['E0003', 'E0020', 'E0021']);
+      expect(res.lastPass).toBe('check-drop-copies'); // (every check ran; no code is generated)
+      expect(res.ir).toBeNull();
+    }
   });
 
   it('declare closure environments to the passes after the bridge before the bodies that use them', () => {

@@ -4,8 +4,7 @@
 // `static.init`). Classes and externs have no code left by then: they are declarations.
 
 import type { AnyNode, Language } from '../ir/lang.js';
-import type { Census } from '../ir/census.js';
-import { defineFunctionPass, type FunctionPass, type PassContext, type Program, type UnitBridge } from './pass.js';
+import { defineFunctionPass, type FunctionPass, type PassContext, type Program, type Skip, type UnitBridge } from './pass.js';
 
 type Span = AnyNode['span'];
 
@@ -90,9 +89,7 @@ export function defineBodyPass<Facts>(p: {
   name: string; description: string; from: Language; to: Language;
   prepare(program: Program, ctx: PassContext): Facts;
   lower(fnOrStatic: AnyNode, facts: Facts, ctx: PassContext): AnyNode;
-  /** see FunctionPassParts */
-  appliesTo?(census: Census, facts: Facts): boolean;
-}): FunctionPass {
+} & Skip<Facts>): FunctionPass {
   const { lower } = p;
   return defineFunctionPass<Program, Body, Facts, Program, Body>({
     name: p.name, description: p.description, from: p.from, to: p.to, prepare: p.prepare, appliesTo: p.appliesTo,

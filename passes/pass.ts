@@ -156,6 +156,9 @@ export interface FunctionPassParts<In extends AnyNode, Unit, Facts, Out extends 
  */
 export type UnitKind = 'item' | 'items' | 'body' | 'fn' | 'emitted';
 
+/** The skip a function pass may declare (FunctionPassParts.appliesTo), as the define* helpers below take it. */
+export type Skip<Facts> = Pick<FunctionPassParts<AnyNode, unknown, Facts, AnyNode, unknown>, 'appliesTo'>;
+
 /** The IR nodes of a tree unit: a group's items, the statics of the statics' initializers (bodies.ts), or the unit. */
 export function unitNodes(unit: unknown): readonly AnyNode[] {
   if (Array.isArray(unit)) return unit as readonly AnyNode[];
@@ -231,8 +234,7 @@ export function defineCfgFunctionPass<Facts>(p: {
   prepare(module: CfgModule, ctx: PassContext): Facts;
   runFunction(fn: CfgFn, facts: Facts, ctx: PassContext): CfgFn;
   declare?(declarations: CfgModule, facts: Facts, ctx: PassContext): void;
-  appliesTo?(census: Census, facts: Facts): boolean;
-}): FunctionPass {
+} & Skip<Facts>): FunctionPass {
   return defineFunctionPass<CfgModule, CfgFn, Facts, CfgModule, CfgFn>({
     ...p, from: Lcfg, to: Lcfg, units: { in: 'fn', out: 'fn' },
     functionsOf: (m) => m.fns,
@@ -258,9 +260,7 @@ export function defineItemPass<Facts>(p: {
   /** see FunctionPassParts: a pass that may end the pipeline (parse-bodies, check-types) */
   goesOn?(facts: Facts, ctx: PassContext): boolean;
   finish?(program: Program, facts: Facts, ctx: PassContext, output: () => Program): void;
-  /** see FunctionPassParts */
-  appliesTo?(census: Census, facts: Facts): boolean;
-}): FunctionPass {
+} & Skip<Facts>): FunctionPass {
   const { declarations } = p;
   return defineFunctionPass<Program, AnyNode, Facts, Program, AnyNode>({
     name: p.name, description: p.description, from: p.from, to: p.to, prepare: p.prepare, runFunction: p.runFunction,
@@ -286,9 +286,7 @@ export function defineItemGroupPass<Facts>(p: {
   runItem(item: AnyNode, facts: Facts, ctx: PassContext): AnyNode | readonly AnyNode[];
   /** the declarations as this pass writes them, when it changes them (lower-methods empties classes) */
   declarations?(program: Program): Program;
-  /** see FunctionPassParts */
-  appliesTo?(census: Census, facts: Facts): boolean;
-}): FunctionPass {
+} & Skip<Facts>): FunctionPass {
   const { runItem, declarations } = p;
   type Group = AnyNode | readonly AnyNode[];
   return defineFunctionPass<Program, Group, Facts, Program, readonly AnyNode[]>({

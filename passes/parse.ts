@@ -26,7 +26,7 @@ import { Lskimmed, Lsource, Lsrc, type Node } from '../ir/languages.js';
 import { T, ptr, gen, arrayTy, fnTy, classTy, type Generic, type Ty } from '../ir/types.js';
 import { Diagnostics, type Code, type SourceFile } from '../ir/diagnostics.js';
 import { definePass, InternalError } from './pass.js';
-import { lex, Tok, TOKEN_TEXT, describeToken, type Tokens, type IntValue, type FloatValue } from './syntax/lexer.js';
+import { lex, releaseTokens, Tok, TOKEN_TEXT, describeToken, type Tokens, type IntValue, type FloatValue } from './syntax/lexer.js';
 
 type D = typeof Lsrc.decl;
 type N<K extends string> = Node<typeof Lsrc, K>;
@@ -118,6 +118,17 @@ export function bodySource(program: Skimmed, src: SourceFile): BodySource {
   return skimmedFrom.get(program) ?? { text: src.text, tokens: lex(src.text, new Diagnostics()) };
 }
 
+/**
+ * Once nothing will parse `program`'s bodies any more (the compile is over): its tokens go to
+ * the next lex (releaseTokens). A later bodySource would lex the file again.
+ */
+export function releaseBodySource(program: Skimmed): void {
+  const source = skimmedFrom.get(program);
+  if (source === undefined) return;
+  skimmedFrom.delete(program);
+  releaseTokens(source.tokens);
+}
+
 /** The syntax errors parseBody may still report in one file (MAX_REPORTED, shared by its bodies). */
 export interface ParseBudget { reported: number }
 
@@ -152,6 +163,7 @@ export const parsePass = definePass<Node<typeof Lsource, 'SourceText'>, Skimmed>
   run: (ir, ctx) => {
     const before = ctx.diag.list.length;
     const program = skimProgram({ path: ir.path, text: ir.text }, ctx.diag);
+    ctx.atEnd?.(() => releaseBodySource(program));
     // The pipeline stops after parse only on a syntax error (E0001): the other errors parse
     // reports (E0012 `&x`, read as `*x`; E0003 for a literal too large for any type) leave a
     // meaningful tree, and spec §11 asks for as many independent errors as possible in one

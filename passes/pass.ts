@@ -42,6 +42,11 @@ export interface PassContext {
    * (in a sweep each pass reports into a sink of its own, so `diag` holds only its own).
    */
   reported?(): readonly Diagnostic[];
+  /**
+   * Runs `release` once the compile is over, failed or not: for memory only this compile
+   * reads, which the next one can reuse (parse's token arrays).
+   */
+  atEnd?(release: () => void): void;
 }
 
 export interface Pass {

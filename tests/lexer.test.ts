@@ -1,7 +1,7 @@
 // Tests of the lexer of the parse pass (passes/syntax/lexer.ts): tokens, literal values,
 // comments, bracket pairing and lexical errors.
 import { describe, expect, it } from 'vitest';
-import { lex, Tok, TOKEN_TEXT, type IntValue, type FloatValue, type Tokens } from '../passes/syntax/lexer.js';
+import { lex, releaseTokens, Tok, TOKEN_TEXT, type IntValue, type FloatValue, type Tokens } from '../passes/syntax/lexer.js';
 import { Diagnostics } from '../ir/diagnostics.js';
 
 const NAME_OF = Object.fromEntries(Object.entries(Tok).map(([name, k]) => [k, name]));
@@ -87,5 +87,20 @@ describe('lexer', () => {
   it('grows its token arrays past the initial estimate', () => {
     const { t } = tokens(';'.repeat(10_000));
     expect(t.count).toBe(10_001);
+  });
+
+  it('a released file\'s arrays serve the next lex, which sees none of the old tokens', () => {
+    const plain = (t: Tokens) => Array.from({ length: t.count }, (_, i) => [t.kind[i], t.start[i], t.end[i], t.aux[i], t.match[i]]);
+    const big = '{ ((a)) [b] } '.repeat(2000);
+    const small = 'f(x) { y }';
+    const fresh = plain(tokens(small).t);
+    const old = tokens(big).t;
+    releaseTokens(old);
+    const reused = tokens(small).t;
+    expect(reused.kind).toBe(old.kind); // (the same memory: that is the point)
+    expect(plain(reused)).toEqual(fresh);
+    expect(reused.balanced).toBe(true);
+    // taken once: the next lex gets fresh arrays
+    expect(tokens(small).t.kind).not.toBe(old.kind);
   });
 });

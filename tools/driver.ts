@@ -46,11 +46,21 @@ export class InternalCompilerError extends Error {
 }
 
 export function runPipeline(src: SourceFile, opts: PipelineOptions = {}): PipelineResult {
+  const atEnd: (() => void)[] = [];
+  try {
+    return pipeline(src, opts, atEnd);
+  } finally {
+    for (const release of atEnd) release();
+  }
+}
+
+function pipeline(src: SourceFile, opts: PipelineOptions, atEnd: (() => void)[]): PipelineResult {
   const passes = opts.passes ?? PIPELINE;
   const diag = new Diagnostics();
   let stopped = false;
   const ctx: PassContext = {
     src, diag, freshId: () => { throw new InternalError('freshId of no pass'); }, stop: () => { stopped = true; }, reported: () => diag.list,
+    atEnd: (release) => { atEnd.push(release); },
   };
   const result: PipelineResult = { ir: null, lastPass: null, diagnostics: diag.list, dumps: [], timings: [] };
   let ir: AnyNode = { kind: 'SourceText', span: { start: 0, end: src.text.length }, path: src.path, text: src.text };

@@ -25,6 +25,10 @@
 //   where the lambda is evaluated, copies included): the thread owns it and drops it when
 //   the lambda returns, so the spawning statement's temporaries and locals may die before
 //   the thread does.
+// - `spawn(g)`, where `g` is bound without `mut`, in the same function or lambda, to a
+//   lambda that copies (spawnsCopyOf): the thread gets its own copy of g's record, on the
+//   heap, through `outer.lambdaN.spawned`, which takes the Box and calls the lambda's
+//   function with it. So the thread outlives g's record as freely as `spawn(lambda)` does.
 // Calls of function values stay Calls; explicate-control makes them CallValue.
 
 import type { AnyNode, Span } from '../ir/lang.js';
@@ -78,6 +82,27 @@ export function isSpawnOfLambda(call: N<'Call'>): boolean {
   return ref?.k === 'builtin' && ref.name === 'spawn' && call.args[0]?.kind === 'Lambda';
 }
 
+/**
+ * The lambda `g` is bound to, for `spawn(g)` with `g` a local bound without `mut` to a
+ * concurrent lambda that copies some variable (`copiedLambdas`: such bindings of the
+ * function or lambda the call is in, by binding id): the thread is given a copy of the
+ * lambda's record on the heap (desugar-lambdas), so only what the record points to ties it
+ * to a block (check-escapes).
+ */
+export function spawnsCopyOf(call: N<'Call'>, copiedLambdas: ReadonlyMap<number, N<'Lambda'>>): N<'Lambda'> | undefined {
+  const ref = call.callee.kind === 'Name' ? call.callee.ref as NameRef : null;
+  if (ref?.k !== 'builtin' || ref.name !== 'spawn' || call.args.length !== 1 || call.args[0].kind !== 'Name') return undefined;
+  const arg = call.args[0].ref as NameRef;
+  return arg.k === 'local' ? copiedLambdas.get(arg.id) : undefined;
+}
+
+/** Whether `let` binds, without `mut`, a concurrent lambda that copies a variable (see spawnsCopyOf). */
+export function bindsCopyingLambda(s: AnyNode, isSync: (t: Ty) => boolean): s is N<'Let'> & { init: N<'Lambda'> } {
+  if (s.kind !== 'Let' || s.mut || (s.init as AnyNode).kind !== 'Lambda') return false;
+  const l = s.init as N<'Lambda'>;
+  return isConcurrentLambda(l) && capturesOf(l).some((c) => !isSync(c.ty));
+}
+
 /** How a lambda holds a captured variable: a pointer to it, or its own copy. */
 export function captureMode(lambda: N<'Lambda'>, ty: Ty, facts: SyncFacts): 'ref' | 'copy' {
   return isConcurrentLambda(lambda) && !facts.isSync(ty) ? 'copy' : 'ref';
@@ -99,6 +124,8 @@ interface Binder { readonly state: BlockState; readonly index: number; readonly 
 interface Frame {
   /** the captured variables, each as the place it is reached by from the body */
   readonly access: Map<number, (span: Span) => Expr>;
+  /** its bindings to lambdas that copy (spawnsCopyOf) */
+  readonly copied: Map<number, N<'Lambda'>>;
   /** the state of its body block, once entered (null for a static's initializer) */
   body: BlockState | null;
 }
@@ -113,6 +140,8 @@ class FunctionConverter {
   readonly lifted: AnyNode[] = [];
   private count = 0;
   private readonly binders = new Map<number, Binder>();
+  /** lambdas that copy, as converted where they are: for a `spawn` of the variable bound to one */
+  private readonly converted = new Map<N<'Lambda'>, { fnName: string; envTy: Ty; optId: number; spawned: string | null }>();
   private readonly rw: Rewriter<Ctx>;
 
   constructor(private readonly owner: string, private readonly facts: SyncFacts, private readonly pass: PassContext) {
@@ -128,10 +157,13 @@ class FunctionConverter {
         id: node.id,
       }),
       Lambda: (node: N<'Lambda'>, _next, ctx) => this.lambda(node, ctx, false),
-      Call: (node: N<'Call'>, next, ctx) =>
-        isSpawnOfLambda(node)
-          ? { kind: 'Call', span: node.span, callee: node.callee, args: [this.lambda(node.args[0] as N<'Lambda'>, ctx, true)], ty: node.ty }
-          : next(node),
+      Call: (node: N<'Call'>, next, ctx) => {
+        if (isSpawnOfLambda(node)) {
+          return { kind: 'Call', span: node.span, callee: node.callee, args: [this.lambda(node.args[0] as N<'Lambda'>, ctx, true)], ty: node.ty };
+        }
+        const copied = spawnsCopyOf(node, ctx.frame.copied);
+        return copied ? { kind: 'Call', span: node.span, callee: node.callee, args: [this.spawnedCopy(copied, node.args[0].span)], ty: node.ty } : next(node);
+      },
       Name: (node: N<'Name'>, _next, ctx) => {
         const ref = node.ref as NameRef;
         const access = ref.k === 'local' ? ctx.frame.access.get(ref.id) : undefined;
@@ -142,12 +174,12 @@ class FunctionConverter {
 
   /** A function or method body; `params` are its parameters' ids and mutability. */
   functionBody(body: N<'Block'>, params: readonly (readonly [number, boolean])[]): AnyNode {
-    return this.block(body, { frame: { access: new Map(), body: null }, block: null }, params, true);
+    return this.block(body, { frame: { access: new Map(), copied: new Map(), body: null }, block: null }, params, true);
   }
 
   /** A static's initializer: no parameters, no enclosing block. */
   initializer(e: AnyNode): AnyNode {
-    return this.rw(e, { frame: { access: new Map(), body: null }, block: null });
+    return this.rw(e, { frame: { access: new Map(), copied: new Map(), body: null }, block: null });
   }
 
   private block(node: N<'Block'>, ctx: Ctx, declared: readonly (readonly [number, boolean])[], frameBody: boolean): AnyNode {
@@ -160,6 +192,7 @@ class FunctionConverter {
       state.index = i;
       const out = this.rw(s, inner);
       if (s.kind === 'Let') this.binders.set(s.id, { state, index: i, mut: s.mut });
+      if (bindsCopyingLambda(s, this.facts.isSync)) ctx.frame.copied.set(s.id, s.init);
       changed ||= out !== s;
       return out;
     });
@@ -218,7 +251,7 @@ class FunctionConverter {
     const fieldTys = captures.map((c, i) => (modes[i] === 'copy' ? c.ty : ptr(c.ty, muts[i])));
 
     // the body, with captured variables reached through `env`
-    const frame: Frame = { access: new Map(), body: null };
+    const frame: Frame = { access: new Map(), copied: new Map(), body: null };
     captures.forEach((c, i) => frame.access.set(c.id, (at) => {
       const env: Expr = { kind: 'Name', span: at, name: 'env', ref: { k: 'local', id: envId }, ty: envParamTy };
       const record: Expr = { kind: 'Deref', span: at, ptr: env, ty: envTy };
@@ -281,7 +314,40 @@ class FunctionConverter {
     const block = ctx.block;
     invariant(block, 'a lambda that copies captured variables is inside a block', l);
     this.insert(block, block.index - 1, { kind: 'Let', span, name: `${fnName}.env`, mut: true, ty: optTy, init: none, id });
+    this.converted.set(l, { fnName, envTy, optId: id, spawned: null });
     return evaluated;
+  }
+
+  /**
+   * `spawn(g)` for `g` bound to lambda `l` (spawnsCopyOf): a Closure over a copy of g's
+   * record in a Box, whose function `outer.lambdaN.spawned` calls l's with a pointer into
+   * the Box and drops it when it returns, as a spawned lambda's function does.
+   */
+  private spawnedCopy(l: N<'Lambda'>, span: Span): Expr {
+    const c = this.converted.get(l);
+    invariant(c && l.ty.k === 'fn', 'a lambda that copies is converted before a spawn of the variable bound to it', l);
+    const { fnName, envTy, optId } = c;
+    const boxTy = gen('box', envTy);
+    const envPtrTy = ptr(envTy, false);
+    const ret = l.ty.ret;
+    if (c.spawned === null) {
+      c.spawned = `${fnName}.spawned`;
+      const envId = this.pass.freshId();
+      const env: Expr = { kind: 'Name', span, name: 'env', ref: { k: 'local', id: envId }, ty: boxTy };
+      const pointer: Expr = { kind: 'AddrOf', span, mut: false, place: { kind: 'Deref', span, ptr: env, ty: envTy }, ty: envPtrTy };
+      const params = l.params.map((p) => ({ kind: 'Name', span, name: p.name, ref: { k: 'local', id: p.id }, ty: p.ty }));
+      const callee: Expr = { kind: 'Name', span, name: fnName, ref: { k: 'fn', name: fnName }, ty: fnTy([envPtrTy, ...l.params.map((p) => p.ty as Ty)], ret) };
+      const call: Expr = { kind: 'Call', span, callee, args: [pointer, ...params], ty: ret };
+      const envParam = { kind: 'Param', span, name: 'env', mut: false, ty: boxTy, id: envId };
+      this.lifted.push({
+        kind: 'FnDecl', span, name: c.spawned, params: [envParam, ...l.params], ret,
+        body: { kind: 'Block', span, stmts: [], tail: call, ty: ret }, unsafe: false, mutSelf: false, isStatic: false,
+      });
+    }
+    const optTy = gen('option', envTy);
+    const record: Expr = { kind: 'OptPayload', span, value: { kind: 'Name', span, name: `${fnName}.env`, ref: { k: 'local', id: optId }, ty: optTy }, ty: envTy };
+    const boxNew = { kind: 'Path', span, owner: 'Box', tyArgs: [envTy], member: 'new', ty: fnTy([envTy], boxTy) };
+    return { kind: 'Closure', span, fn: c.spawned, env: { kind: 'Call', span, callee: boxNew, args: [record], ty: boxTy }, ty: l.ty };
   }
 }
 

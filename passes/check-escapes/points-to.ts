@@ -49,7 +49,7 @@ import type { Lptr, NameRef, Node } from '../../ir/languages.js';
 import { T, type Ty } from '../../ir/types.js';
 import { invariant } from '../pass.js';
 import type { PointerTypes } from './pointer-types.js';
-import { isSpawnOfLambda } from '../desugar-lambdas.js';
+import { bindsCopyingLambda, isSpawnOfLambda, spawnsCopyOf } from '../desugar-lambdas.js';
 
 type N<K extends string> = Node<typeof Lptr, K>;
 type Expr = AnyNode & { readonly ty: Ty };
@@ -96,6 +96,8 @@ interface Frame {
   readonly lambda: boolean;
   /** ids of variables declared outside this lambda that it uses */
   readonly captures: Set<number>;
+  /** its bindings to lambdas that copy (a `spawn` of one copies the record to the heap) */
+  readonly copied: Map<number, N<'Lambda'>>;
 }
 
 const EMPTY: Targets = new Set();
@@ -185,7 +187,7 @@ export class FunctionPointsTo {
 
   private enterFrame(lambda: boolean): Frame {
     this.current = this.newScope();
-    const frame: Frame = { index: this.frameCount++, scope: this.current, lambda, captures: new Set() };
+    const frame: Frame = { index: this.frameCount++, scope: this.current, lambda, captures: new Set(), copied: new Map() };
     this.frames.push(frame);
     return frame;
   }
@@ -309,6 +311,7 @@ export class FunctionPointsTo {
         const value = this.expr(l.init);
         const loc = this.declareVar(l.id, l.name, l.ty);
         this.store(value, [loc], l.init, l);
+        if (bindsCopyingLambda(l, (t) => this.types.isSync(t))) this.frames[this.frames.length - 1].copied.set(l.id, l.init);
         return;
       }
       case 'Assign': {
@@ -503,6 +506,10 @@ export class FunctionPointsTo {
     const callee = this.expr(c.callee);
     let out = callee;
     for (const a of c.args) out = union(out, this.expr(a));
+    // `spawn(g)` of a lambda that copies: the thread gets a copy of g's record (not g's own)
+    const copied = spawnsCopyOf(c, this.frames[this.frames.length - 1].copied);
+    const record = copied && this.tempLoc.get(copied);
+    if (record !== undefined && out.has(record)) out = new Set([...out].filter((t) => t !== record));
     const ref = c.callee.kind === 'Name' ? (c.callee as N<'Name'>).ref as NameRef : null;
     // what a foreign function returns is the programmer's responsibility (spec §9)
     if (!holds || ref?.k === 'extern') return EMPTY;

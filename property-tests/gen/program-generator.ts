@@ -107,7 +107,7 @@ export const FEATURES: Readonly<Record<string, keyof GenOptions | null>> = {
   'move-arg': 'ownership', 'cond-move': 'ownership', 'return-heap': 'ownership', 'drop-fields': 'ownership',
   'field-reassign': 'ownership', 'option-string': 'ownership', 'option-res': 'ownership', 'vec-string': 'ownership',
   'move-out-option': 'ownership',
-  'spawn': 'threads', 'thread-result': 'threads', 'thread-atomic': 'threads', 'thread-capture': 'threads',
+  'spawn': 'threads', 'spawn-var': 'threads', 'thread-result': 'threads', 'thread-atomic': 'threads', 'thread-capture': 'threads',
   'pointer-field': 'pointerClasses', 'pointer-return': 'pointerClasses', 'field-pointer': 'pointerClasses',
   'option-class-pointer': 'pointerClasses', 'region-return': 'pointerClasses',
 };
@@ -2212,8 +2212,9 @@ class ProgramGen {
   // ---- threads ----------------------------------------------------------------------
 
   /**
-   * `t := spawn(() -> { ... });` then `t.join()` right away, so what the thread prints comes
-   * before anything main prints next, on every engine. The body is random statements over
+   * `t := spawn(() -> { ... });` (or the lambda bound to a variable first, `g: concurrent
+   * fn() -> T := () -> { ... }; t := spawn(g);`) then `t.join()` right away, so what the
+   * thread prints comes before anything main prints next, on every engine. The body is random statements over
    * its own locals; it reads outer scalars (captured by copy) and may bump a shared Atomic.
    * No outer heap value, pointer, lambda or region is used in it (E0041, E0050), no outer
    * loop is left from it, and it calls no function (like lambda bodies).
@@ -2228,6 +2229,7 @@ class ProgramGen {
       this.emit(`${atomic} := Atomic::new(${this.rng.int(0, 9)}i64);`);
     }
     const t = this.fresh('th');
+    const viaVar = this.rng.chance(0.3) ? this.fresh('g') : null;
     const saved = {
       floor: this.lambdaFloor, captures: this.lambdaCaptures, heap: this.lambdaHeap, fnRet: this.fnRet, loopDepth: this.loopDepth,
       regions: this.regions, noExit: this.noExit, depth: this.depth,
@@ -2240,7 +2242,8 @@ class ProgramGen {
     this.loopDepth = 0;
     this.regions = [];
     this.noExit = 0;
-    this.emit(`${t} := spawn(() -> {`);
+    if (viaVar) this.feat('spawn-var');
+    this.emit(viaVar ? `${viaVar}: concurrent fn() -> ${ret} := () -> {` : `${t} := spawn(() -> {`);
     const changes = this.arm(() => {
       this.openScope();
       if (atomic) this.emit(`${atomic}.fetch_add(${this.i64()});`);
@@ -2251,7 +2254,8 @@ class ProgramGen {
       this.closeScope();
     });
     this.merge([changes], true);
-    this.emit('});');
+    this.emit(viaVar ? '};' : '});');
+    if (viaVar) this.emit(`${t} := spawn(${viaVar});`);
     Object.assign(this, {
       lambdaFloor: saved.floor, lambdaCaptures: saved.captures, lambdaHeap: saved.heap, fnRet: saved.fnRet, loopDepth: saved.loopDepth,
       regions: saved.regions, noExit: saved.noExit, depth: saved.depth,

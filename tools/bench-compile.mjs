@@ -7,7 +7,9 @@
 // on the generated C (10k and 100k; pass --cc-1m to include 1M).
 //
 // Wall time is what a user waits; CPU time (this process, garbage collector threads
-// included) is reported too, since a machine shared with other jobs stretches wall time.
+// included) is reported too, since a machine shared with other jobs stretches wall time,
+// and so are the page faults of the compile (memory touched for the first time: on a VM
+// that hands freed memory back to its host, each costs ~10-15 µs).
 // The JIT is warmed up first (--warmup runs on a 10k-line program, 20 by default: with every
 // pass in one sweep V8 is still optimizing functions in the 11th to 13th compile, measured
 // with --trace-opt, and those compiles take twice as long), and each size is compiled
@@ -81,18 +83,20 @@ try {
     const passMin = new Map(); // pass -> fastest { ms, cpu } over the repeats (--passes)
     for (let rep = 0; rep < repeats; rep++) {
       passCpu = new Map();
+      const f0 = process.resourceUsage().minorPageFault;
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       const res = runPipeline(src, { passes });
       const t2 = performance.now();
       const c2 = process.cpuUsage(c0);
+      const faults = process.resourceUsage().minorPageFault - f0;
       if (!res.ir) {
         process.stderr.write(renderHuman(src, res.diagnostics.slice(0, 5)));
         throw new Error(`generated program of ${lines} lines did not compile`);
       }
       const c = res.ir.code; // the CSource's C (bytes, as a build writes them to the .c file)
       totals.push(t2 - t0);
-      if (best === null || t2 - t0 < best.t2 - best.t0) best = { timings: res.timings, cBytes: c.length, t0, t2, c2, passCpu };
+      if (best === null || t2 - t0 < best.t2 - best.t0) best = { timings: res.timings, cBytes: c.length, t0, t2, c2, passCpu, faults };
       for (const t of [...res.timings.filter((x) => !emitPasses.has(x.pass)), { pass: 'C emit', ms: emitMsOf(res.timings) }]) {
         const cpu = t.pass === 'C emit' ? emitCpuOf(passCpu) : passCpu.get(t.pass) ?? 0;
         const m = passMin.get(t.pass);
@@ -100,7 +104,7 @@ try {
       }
       lastIr = res.ir;
     }
-    const { timings, cBytes, t0, t2, c2 } = best;
+    const { timings, cBytes, t0, t2, c2, faults } = best;
     passCpu = best.passCpu;
     let ccMs = null;
     if (!noCc && (n < 1_000_000 || ccAll)) {
@@ -114,7 +118,7 @@ try {
     const cpuTotal = cpuMs(c2);
     rows.push({
       lines, frontMs, emitMs, totalMs, cpuMs: cpuTotal, emitCpu: emitCpuOf(passCpu),
-      linesPerSec: lines / (totalMs / 1000), medianLinesPerSec: lines / (median(totals) / 1000), linesPerCpuSec: lines / (cpuTotal / 1000), ccMs, cBytes,
+      faults, linesPerSec: lines / (totalMs / 1000), medianLinesPerSec: lines / (median(totals) / 1000), linesPerCpuSec: lines / (cpuTotal / 1000), ccMs, cBytes,
       passes: timings.filter((t) => !emitPasses.has(t.pass)).map((t) => ({ pass: t.pass, ...passMin.get(t.pass) })), emitMin: passMin.get('C emit'),
     });
     const slowest = [...timings].filter((t) => !emitPasses.has(t.pass)).sort((a, b) => b.ms - a.ms).slice(0, 3).map((t) => `${t.pass} ${t.ms.toFixed(0)}ms`).join(', ');
@@ -126,12 +130,12 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-console.log('\n| lines | passes (ms) | C emit (ms) | wall lines/s | CPU (ms) | CPU lines/s | time ratio vs previous | cc -O2 (s) |');
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('\n| lines | passes (ms) | C emit (ms) | wall lines/s | CPU (ms) | CPU lines/s | page faults | time ratio vs previous | cc -O2 (s) |');
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 rows.forEach((r, i) => {
   const ratio = i === 0 ? '' : `${(r.totalMs / rows[i - 1].totalMs).toFixed(1)}x for ${(r.lines / rows[i - 1].lines).toFixed(0)}x lines`;
   console.log(`| ${r.lines} | ${r.frontMs.toFixed(0)} | ${r.emitMs.toFixed(0)} | ${r.linesPerSec.toFixed(0)} | ${r.cpuMs.toFixed(0)} | ` +
-    `${r.linesPerCpuSec.toFixed(0)} | ${ratio} | ${r.ccMs === null ? '-' : (r.ccMs / 1000).toFixed(1)} |`);
+    `${r.linesPerCpuSec.toFixed(0)} | ${r.faults} | ${ratio} | ${r.ccMs === null ? '-' : (r.ccMs / 1000).toFixed(1)} |`);
 });
 
 if (showPasses) {

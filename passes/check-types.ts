@@ -682,9 +682,17 @@ class Checker {
 
   /** Reports the error for a `mut` method call or `*mut` on a place that is not mutable. */
   private requireMutable(m: Mutability, span: Span, action: { method: string } | 'pointer'): void {
-    if (m.ok || m.why === 'temporary') return;
+    if (m.ok) return;
     const doing = action === 'pointer' ? 'take a mutable pointer to' : `call \`mut\` method \`${action.method}\` on`;
     switch (m.why) {
+      case 'temporary':
+        // §5.2 and §3: `*mut e` and a `mut` method need a mutable place, and a value is none
+        this.diag.error('E0011', span, `cannot ${doing} a temporary value`, {
+          label: 'not a mutable place',
+          help: action === 'pointer' ? 'store the value in a `mut` variable and take the pointer to it'
+            : 'store the value in a `mut` variable and call the method on it',
+        });
+        return;
       case 'binding':
         this.diag.error('E0011', span, `cannot ${doing} \`${m.name}\`, an immutable ${m.param ? 'parameter' : 'binding'}`,
           { label: 'immutable place', help: `declare it \`mut ${m.name}\`` });

@@ -110,9 +110,26 @@ function checkFunction(fn: FnDef, classes: ClassTable, ctx: PassContext): void {
       help: `take a pointer with \`*${sourceText(ctx, op.span)}\` instead, or use the value only once`,
     });
   };
+  const repeated = (elem: Ty, form: string, span: Span) => {
+    const cls = dropClassIn(elem, classes);
+    if (cls === null && !holdsGuard(elem, classes)) return;
+    const what = cls === null ? `\`${showTy(elem)}\`, which is or holds a mutex guard`
+      : elem.k === 'class' && elem.name === cls ? `\`${cls}\`, which implements Drop` : `\`${showTy(elem)}\`, which holds a \`${cls}\` (it implements Drop)`;
+    ctx.diag.error('E0050', span, `\`${form}\` copies its element, ${what}`, {
+      label: 'copied here',
+      help: form === '[v; n]' ? 'write the elements out one by one (`[a, b, c]`), so that each is made once'
+        : 'push each element on its own (in a loop), so that each is made once',
+    });
+  };
   for (const b of fn.blocks) {
     for (const s of b.stmts) {
       forEachOperand(s, report);
+      // `[v; n]` and `Vec::filled(n, v)` copy their element n times, moved or not
+      if ((s.kind === 'Assign' || s.kind === 'Eval') && (s.value.kind === 'Repeat' || (s.value.kind === 'Builtin' && s.value.op === 'vec.filled'))) {
+        const rv = s.value;
+        const elem = rv.ty.k === 'array' ? rv.ty.elem : rv.ty.k === 'vec' ? rv.ty.of : null;
+        if (elem !== null) repeated(elem, rv.kind === 'Repeat' ? '[v; n]' : 'Vec::filled(n, v)', rv.span);
+      }
       // `t.join()` hands out a copy of the result the thread keeps (joining again gives it again)
       if (s.kind === 'Assign' && s.value.kind === 'Builtin' && s.value.op === 'thread.join') {
         const cls = dropClassIn(s.value.ty, classes);

@@ -22,6 +22,9 @@
 // computed callee-first to a fixpoint, and a call changes what the summary says, seen
 // through the call's arguments. A call of a function value uses the summary of the
 // lambda whose environment the value may point to (its record's class names it).
+// A call may also use the pointers it is given after its own change (`grow(*mut v, *v[0])`
+// pushes, then reads through its second argument): so for a change a call makes, the
+// pointers its operands hold count as in use, as Rust's borrow checker counts them.
 
 import type { Span } from '../ir/lang.js';
 import { Lcfg, type Node } from '../ir/languages.js';
@@ -75,9 +78,12 @@ interface ChangeCtx {
   readonly localTys: ReadonlyMap<number, Ty>;
 }
 
+/** A change a statement may make: to these places (target ids), and whether a call makes it (its callee's summary). */
+interface Changed { ids: Iterable<number>; how: Change | 'call'; span: Span; byCall?: true }
+
 /** The places (target ids) a statement may change, and how: directly, or through a call's effects. */
-function changedTargets(pt: FnPointsTo, s: Stmt, st: PointsToState, cc: ChangeCtx): { ids: Iterable<number>; how: Change | 'call'; span: Span }[] {
-  const out: { ids: Iterable<number>; how: Change | 'call'; span: Span }[] = [];
+function changedTargets(pt: FnPointsTo, s: Stmt, st: PointsToState, cc: ChangeCtx): Changed[] {
+  const out: Changed[] = [];
   if (s.kind === 'Drop') return out;
   if (s.kind === 'Delete') {
     // a delete through a pointer (or of a lambda's capture) is E0027 and deletes nothing here
@@ -105,7 +111,7 @@ function changedTargets(pt: FnPointsTo, s: Stmt, st: PointsToState, cc: ChangeCt
         const srcs = e.load ? st.get(pt.target(a).root) ?? [] : [a];
         for (const src of srcs) { const t = pt.target(src); ids.push(pt.targetId(t.root, joinPath(t.path, e.path), s.span)); }
       }
-      if (ids.length > 0) out.push({ ids, how: e.how, span: s.span });
+      if (ids.length > 0) out.push({ ids, how: e.how, span: s.span, byCall: true });
     }
   };
   /** A call of the function value `callee`: the effects of each lambda it may be. */
@@ -129,6 +135,19 @@ function changedTargets(pt: FnPointsTo, s: Stmt, st: PointsToState, cc: ChangeCt
     passedOn(rv.callee);
   }
   if (s.kind === 'Assign') out.push({ ids: pt.placeTargets(s.place, st), how: 'reassigned', span: s.span });
+  return out;
+}
+
+/** The locals whose values a call statement passes (its arguments, and a function value's callee). */
+function callOperandLocals(s: Stmt): number[] {
+  if (s.kind !== 'Assign' && s.kind !== 'Eval') return [];
+  const rv = s.value;
+  const ops = rv.kind === 'CallFn' ? rv.args : rv.kind === 'CallValue' ? [rv.callee, ...rv.args] : [];
+  const out: number[] = [];
+  for (const op of ops) {
+    const root = op.kind === 'Copy' || op.kind === 'Move' ? ownedRoot(op.place) : null;
+    if (root !== null) out.push(root);
+  }
   return out;
 }
 
@@ -215,12 +234,14 @@ function checkFunction(pt: FnPointsTo, cc: ChangeCtx, ctx: PassContext): void {
     let liveBefore: Set<number>[] | null = null;
     pt.walkBlock(block, pt.entry[block.id], (s, i, st) => {
       const changes = changesOf(s, st);
-      for (const { places, how, span } of changes) {
+      for (const { places, how, span, byCall } of changes) {
         if (places.length === 0) continue;
         liveBefore ??= liveBeforeEachStmt(fn, live, block.id);
         const after = liveBefore[i + 1];
+        // a call may use the pointers it is given after its own change (`grow(*mut v, *v[0])`)
+        const passed = byCall ? callOperandLocals(s) : [];
         let found: { q: Target; holder: number; target: number } | null = null;
-        pt.forEachReachableTarget(st, after, (holder, target) => {
+        pt.forEachReachableTarget(st, passed.length === 0 ? after : [...after, ...passed], (holder, target) => {
           const t = pt.target(target);
           for (const q of places) if (invalidates(q, t, how)) { found = { q, holder, target }; return true; }
           return false;
@@ -229,11 +250,14 @@ function checkFunction(pt: FnPointsTo, cc: ChangeCtx, ctx: PassContext): void {
         const { q, holder, target } = found as { q: Target; holder: number; target: number };
         const name = pt.describe(q);
         const taken = lineCol(ctx.src, pt.origin(target).start).line;
-        const useLine = searches++ < MAX_USE_SEARCHES ? nextUseLine(fn, block.id, i + 1, holder, ctx) : null;
+        const inCall = !after.has(holder);
+        const useLine = !inCall && searches++ < MAX_USE_SEARCHES ? nextUseLine(fn, block.id, i + 1, holder, ctx) : null;
         ctx.diag.error('E0024', span, `cannot change \`${name}\` while a pointer into it is in use`, {
           label: `\`${name}\` is ${how} here`,
-          help: 'finish using the pointer first, or copy the element out',
-          notes: [`note: the pointer taken at line ${taken} is used later${useLine === null ? '' : ` at line ${useLine}`}`],
+          help: inCall ? 'pass a copy of the element instead of a pointer to it' : 'finish using the pointer first, or copy the element out',
+          notes: [inCall
+            ? `note: the pointer taken at line ${taken} is passed to the same call, which may use it after the change`
+            : `note: the pointer taken at line ${taken} is used later${useLine === null ? '' : ` at line ${useLine}`}`],
         });
         return;
       }
@@ -241,19 +265,19 @@ function checkFunction(pt: FnPointsTo, cc: ChangeCtx, ctx: PassContext): void {
   }
 
   /** The places a statement invalidates, as targets (only those some pointer may point into). */
-  function changesOf(s: Stmt, st: PointsToState): { places: Target[]; how: Change; span: Span }[] {
+  function changesOf(s: Stmt, st: PointsToState): { places: Target[]; how: Change; span: Span; byCall?: true }[] {
     if (s.kind === 'Delete' || (s.kind === 'Assign' && s.value.kind !== 'CallFn' && s.value.kind !== 'CallValue' && s.value.kind !== 'Builtin')) {
       // cheap exits before evaluating places: a change of a local nothing points into
       const r = ownedRoot(s.place);
       if (r !== null && !(s.kind === 'Delete' ? anyRoots : heapRoots).has(r)) return [];
     }
-    const out: { places: Target[]; how: Change; span: Span }[] = [];
-    for (const { ids, how, span } of changedTargets(pt, s, st, cc)) {
+    const out: { places: Target[]; how: Change; span: Span; byCall?: true }[] = [];
+    for (const { ids, how, span, byCall } of changedTargets(pt, s, st, cc)) {
       if (how === 'call') continue; // a parameter's function value: the caller checks it
       const roots = how === 'deleted' ? anyRoots : heapRoots;
       const places: Target[] = [];
       for (const id of ids) { const t = pt.target(id); if (roots.has(t.root)) places.push(t); }
-      out.push({ places, how, span });
+      out.push({ places, how, span, byCall });
     }
     return out;
   }

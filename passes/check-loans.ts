@@ -114,12 +114,23 @@ function changedTargets(pt: FnPointsTo, s: Stmt, st: PointsToState, cc: ChangeCt
       if (ids.length > 0) out.push({ ids, how: e.how, span: s.span, byCall: true });
     }
   };
-  /** A call of the function value `callee`: the effects of each lambda it may be. */
+  /**
+   * A call of the function value `callee`: the effects of each lambda it may be. One that
+   * may be none of them (a parameter, a named function's value) may change anything its
+   * `*mut` arguments point to.
+   */
   function callValue(callee: Operand, args: readonly Operand[], depth: number): void {
     const seen = new Set<string>();
     for (const a of pt.operandValue(callee, st)) {
       const f = lambdaOfRecord(cc.localTys.get(pt.target(a).root), cc.fnNames);
       if (f !== null && !seen.has(f)) { seen.add(f); applyEffects(cc.effects.get(f), [callee, ...args], depth); }
+    }
+    if (seen.size > 0) return;
+    for (const arg of args) {
+      const t = arg.kind === 'Const' ? arg.ty : arg.kind === 'FnRef' ? null : arg.place.ty;
+      if (t?.k !== 'ptr' || !t.mut) continue;
+      const ids = [...pt.operandValue(arg, st)];
+      if (ids.length > 0) out.push({ ids, how: 'reassigned', span: s.span, byCall: true });
     }
   }
   /** A call of a function value this function received as a parameter: its summary says so. */
@@ -167,8 +178,10 @@ function effectSummaries(m: Module, mp: ModulePointsTo, fnNames: ReadonlySet<str
   const byName = new Map(m.fns.map((f) => [f.name, f]));
   // who may call whom: direct calls, and functions that make a closure of a lambda (and may call it)
   const callers = new Map<string, Set<string>>();
+  const callsValues = new Set<string>();
   for (const f of m.fns) for (const b of f.blocks) for (const s of b.stmts) {
     if (s.kind !== 'Assign' && s.kind !== 'Eval') continue;
+    if (s.value.kind === 'CallValue') callsValues.add(f.name);
     const callee = s.value.kind === 'CallFn' || s.value.kind === 'Closure' ? s.value.fn : null;
     if (callee === null) continue;
     if (!callers.has(callee)) callers.set(callee, new Set());
@@ -186,7 +199,10 @@ function effectSummaries(m: Module, mp: ModulePointsTo, fnNames: ReadonlySet<str
     const oldKeys = new Set(old.map(key));
     if (next.length === old.length && next.every((e) => oldKeys.has(key(e)))) continue;
     effects.set(name, next);
-    for (const c of callers.get(name) ?? []) if (!queued.has(c) && (byName.get(c)?.params.length ?? 0) > 0) { queued.add(c); queue.push(c); }
+    // (a call of a function value may be a call of this one: those callers are not known by name)
+    for (const c of [...callers.get(name) ?? [], ...callsValues]) {
+      if (!queued.has(c) && (byName.get(c)?.params.length ?? 0) > 0) { queued.add(c); queue.push(c); }
+    }
   }
   return effects;
 }

@@ -142,7 +142,8 @@ main() {
     p := *mut c;
     p.add(10);
     println(p.get());                     // 18
-    println(Counter::make(41).bump());    // 42
+    mut d := Counter::make(41);           // (a \`mut\` method needs a mutable place: E0011 on a temporary)
+    println(d.bump());                    // 42
     mut b := Box::new(Counter::make(1));
     b.add(1);
     println(b.get());                     // 2

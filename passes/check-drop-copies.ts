@@ -86,6 +86,11 @@ function classesReachingGuard(classes: ClassTable): Set<string> {
   return found;
 }
 
+/** `t` in a message, as a Drop class (`cls`, found in it by dropClassIn) or as holding one. */
+function dropValue(t: Ty, cls: string): string {
+  return t.k === 'class' && t.name === cls ? `\`${cls}\`, which implements Drop` : `\`${showTy(t)}\`, which holds a \`${cls}\` (it implements Drop)`;
+}
+
 function checkFunction(fn: FnDef, classes: ClassTable, ctx: PassContext): void {
   const report: OperandVisit = (op: Operand, consumed: boolean) => {
     if (!consumed || op.kind !== 'Copy') return;
@@ -100,9 +105,7 @@ function checkFunction(fn: FnDef, classes: ClassTable, ctx: PassContext): void {
       }
       return;
     }
-    const what = t.k === 'class' && t.name === cls
-      ? `copy of \`${cls}\`, which implements Drop`
-      : `copy of \`${showTy(t)}\`, which holds a \`${cls}\` (it implements Drop)`;
+    const what = `copy of ${dropValue(t, cls)}`;
     // a variable can give its value away at its last use; any other place only copies
     const whole = op.place.kind === 'LocalPlace' || (op.place.kind === 'PayloadPlace' && op.place.base.kind === 'LocalPlace');
     ctx.diag.error('E0050', op.span, what, {
@@ -113,8 +116,7 @@ function checkFunction(fn: FnDef, classes: ClassTable, ctx: PassContext): void {
   const repeated = (elem: Ty, form: string, span: Span) => {
     const cls = dropClassIn(elem, classes);
     if (cls === null && !holdsGuard(elem, classes)) return;
-    const what = cls === null ? `\`${showTy(elem)}\`, which is or holds a mutex guard`
-      : elem.k === 'class' && elem.name === cls ? `\`${cls}\`, which implements Drop` : `\`${showTy(elem)}\`, which holds a \`${cls}\` (it implements Drop)`;
+    const what = cls === null ? `\`${showTy(elem)}\`, which is or holds a mutex guard` : dropValue(elem, cls);
     ctx.diag.error('E0050', span, `\`${form}\` copies its element, ${what}`, {
       label: 'copied here',
       help: form === '[v; n]' ? 'write the elements out one by one (`[a, b, c]`), so that each is made once'
@@ -134,9 +136,7 @@ function checkFunction(fn: FnDef, classes: ClassTable, ctx: PassContext): void {
       if (s.kind === 'Assign' && s.value.kind === 'Builtin' && s.value.op === 'thread.join') {
         const cls = dropClassIn(s.value.ty, classes);
         if (cls !== null) {
-          const t = s.value.ty;
-          const what = t.k === 'class' && t.name === cls ? `\`${cls}\`, which implements Drop` : `\`${showTy(t)}\`, which holds a \`${cls}\` (it implements Drop)`;
-          ctx.diag.error('E0050', s.value.span, `joining a thread copies its result, ${what}`, {
+          ctx.diag.error('E0050', s.value.span, `joining a thread copies its result, ${dropValue(s.value.ty, cls)}`, {
             label: 'copied here',
             help: 'return a value without a Drop class from the thread, or send the resource over a channel',
           });

@@ -81,6 +81,9 @@ interface ChangeCtx {
 /** A change a statement may make: to these places (target ids), and whether a call makes it (its callee's summary). */
 interface Changed { ids: Iterable<number>; how: Change | 'call'; span: Span; byCall?: true }
 
+/** A change as checkFunction looks for pointers it breaks: the places, as targets. */
+interface Invalidation { places: Target[]; how: Change; span: Span; byCall?: true }
+
 /** The places (target ids) a statement may change, and how: directly, or through a call's effects. */
 function changedTargets(pt: FnPointsTo, s: Stmt, st: PointsToState, cc: ChangeCtx): Changed[] {
   const out: Changed[] = [];
@@ -281,13 +284,13 @@ function checkFunction(pt: FnPointsTo, cc: ChangeCtx, ctx: PassContext): void {
   }
 
   /** The places a statement invalidates, as targets (only those some pointer may point into). */
-  function changesOf(s: Stmt, st: PointsToState): { places: Target[]; how: Change; span: Span; byCall?: true }[] {
+  function changesOf(s: Stmt, st: PointsToState): Invalidation[] {
     if (s.kind === 'Delete' || (s.kind === 'Assign' && s.value.kind !== 'CallFn' && s.value.kind !== 'CallValue' && s.value.kind !== 'Builtin')) {
       // cheap exits before evaluating places: a change of a local nothing points into
       const r = ownedRoot(s.place);
       if (r !== null && !(s.kind === 'Delete' ? anyRoots : heapRoots).has(r)) return [];
     }
-    const out: { places: Target[]; how: Change; span: Span; byCall?: true }[] = [];
+    const out: Invalidation[] = [];
     for (const { ids, how, span, byCall } of changedTargets(pt, s, st, cc)) {
       if (how === 'call') continue; // a parameter's function value: the caller checks it
       const roots = how === 'deleted' ? anyRoots : heapRoots;

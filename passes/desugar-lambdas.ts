@@ -290,7 +290,7 @@ class FunctionConverter {
 
     if (spawned) {
       const boxTy = envParamTy;
-      const boxNew = { kind: 'Path', span, owner: 'Box', tyArgs: [envTy], member: 'new', ty: fnTy([envTy], boxTy) };
+      const boxNew = boxNewOf(envTy, span);
       return closure({ kind: 'Call', span, callee: boxNew, args: [record], ty: boxTy });
     }
     const id = this.pass.freshId();
@@ -346,10 +346,14 @@ class FunctionConverter {
     }
     const optTy = gen('option', envTy);
     const record: Expr = { kind: 'OptPayload', span, value: { kind: 'Name', span, name: `${fnName}.env`, ref: { k: 'local', id: optId }, ty: optTy }, ty: envTy };
-    const boxNew = { kind: 'Path', span, owner: 'Box', tyArgs: [envTy], member: 'new', ty: fnTy([envTy], boxTy) };
+    const boxNew = boxNewOf(envTy, span);
     return { kind: 'Closure', span, fn: c.spawned, env: { kind: 'Call', span, callee: boxNew, args: [record], ty: boxTy }, ty: l.ty };
   }
 }
+
+/** `Box::new` for a record of type `envTy` (the heap copy a spawned thread owns). */
+const boxNewOf = (envTy: Ty, span: Span): Expr =>
+  ({ kind: 'Path', span, owner: 'Box', tyArgs: [envTy], member: 'new', ty: fnTy([envTy], gen('box', envTy)) });
 
 /** Whether a lambda occurs in `root`: a function without one is left as it is (most are). */
 function hasLambda(root: AnyNode): boolean {

@@ -99,7 +99,7 @@ export function lex(text: string, diag: Diagnostics): Tokens {
 
 /**
  * The arrays of tokens no compile reads any more (releaseTokens), kept for the next lex.
- * Why: a large file's arrays are large (13 bytes per token, 80 MB for a million lines), and
+ * Why: a large file's arrays are large (17 bytes per token, ~100 MB for a million lines), and
  * the first touch of fresh memory costs a page fault per 4 KB: on the benchmark's host,
  * 14 µs each, half a second for a million-line file, every compile.
  */
@@ -157,8 +157,9 @@ class Lexer {
   constructor(private readonly text: string, private readonly diag: Diagnostics) {
     this.n = text.length;
     this.cap = (this.n >> 1) + 16;
-    if (spare !== null && spare.kind.length >= this.cap && spare.match.length >= this.cap) {
-      // (every slot below `count` is written before it is read; `match` is filled by pairBrackets)
+    if (spare !== null && spare.kind.length >= this.cap) {
+      // (every slot below `count` is written before it is read; `match` is filled by
+      // pairBrackets, which takes a fresh one if it is too short)
       ({ kind: this.kind, start: this.start, end: this.end, aux: this.aux, match: this.spareMatch } = spare);
       this.cap = this.kind.length;
       spare = null;

@@ -22,7 +22,10 @@ interface Ctx { freshId(): number }
 function isPlace(e: AnyNode): boolean {
   switch (e.kind) {
     case 'Name': { const r = e.ref as { k: string }; return r.k === 'local' || r.k === 'global'; }
-    case 'Field': case 'Index': return isPlace(e.object as AnyNode);
+    // `g.value` of a Guard, even a temporary one, is the place in the mutex (lower-builtins
+    // makes it a Deref, and keeps a temporary guard locked to the end of its statement)
+    case 'Field': return (e.object as Expr).ty.k === 'guard' || isPlace(e.object as AnyNode);
+    case 'Index': return isPlace(e.object as AnyNode);
     case 'Deref': return true;
     default: return false;
   }

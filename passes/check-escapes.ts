@@ -106,6 +106,11 @@ class EscapeDiagnostics implements EscapeReporter {
       'outlives its target', 'return the value itself, or take the target as a parameter');
   }
 
+  escapesCopyByReturn(site: AnyNode, value: AnyNode & { ty: Ty }, copied: Loc): void {
+    this.report('E0023', site, `returns ${refersTo(value.ty)} the concurrent lambda's copy of \`${copied.name}\`, which is dropped when the lambda returns`,
+      'outlives its target', `a concurrent lambda copies the variables it captures (spec §8): return a copy of the value, or share a Sync one`);
+  }
+
   escapesByStore(site: AnyNode, value: AnyNode & { ty: Ty }, target: Loc, dest: Loc, droppedFirst: boolean): void {
     if (droppedFirst) {
       this.report('E0023', site, `${refersTo(value.ty)} ${targetName(target)} is stored in \`${dest.name}\`, whose drop may use it after ${target.kind === 'local' ? `\`${target.name}\`` : 'it'} is dropped`,

@@ -25,6 +25,8 @@
 // A call may also use the pointers it is given after its own change (`grow(*mut v, *v[0])`
 // pushes, then reads through its second argument): so for a change a call makes, the
 // pointers its operands hold count as in use, as Rust's borrow checker counts them.
+// `spawn(f)` counts as a call of f: the thread may change what f shares (a Mutex's value)
+// while the spawning function still holds a pointer into it.
 
 import type { Span } from '../ir/lang.js';
 import { Lcfg, type Node } from '../ir/languages.js';
@@ -76,6 +78,19 @@ interface ChangeCtx {
   readonly effects: Effects;
   readonly fnNames: ReadonlySet<string>;
   readonly localTys: ReadonlyMap<number, Ty>;
+  /** the Closure each local holding a closure was assigned (a `spawn` argument is one) */
+  readonly closures: ReadonlyMap<number, Closure>;
+}
+
+type Closure = Extract<Stmt, { kind: 'Assign' }>['value'] & { kind: 'Closure' };
+
+/** What `changedTargets` needs of function `fn`, given the module's effects. */
+function changeCtx(fn: FnDef, effects: Effects, fnNames: ReadonlySet<string>): ChangeCtx {
+  const closures = new Map<number, Closure>();
+  for (const b of fn.blocks) for (const s of b.stmts) {
+    if (s.kind === 'Assign' && s.value.kind === 'Closure' && s.place.kind === 'LocalPlace') closures.set(s.place.id, s.value);
+  }
+  return { effects, fnNames, localTys: new Map(fn.locals.map((l) => [l.id, l.ty])), closures };
 }
 
 /** A change a statement may make: to these places (target ids), and whether a call makes it (its callee's summary). */
@@ -136,6 +151,16 @@ function changedTargets(pt: FnPointsTo, s: Stmt, st: PointsToState, cc: ChangeCt
       if (ids.length > 0) out.push({ ids, how: 'reassigned', span: s.span, byCall: true });
     }
   }
+  /**
+   * `spawn(f)`: a call of f. A lambda made for a thread owns its environment, a Box (its
+   * record on the heap) passed by value: what the Box holds is what the lambda reaches.
+   */
+  function spawned(f: Operand): void {
+    const closure = f.kind === 'Copy' || f.kind === 'Move' ? (f.place.kind === 'LocalPlace' ? cc.closures.get(f.place.id) : undefined) : undefined;
+    if (closure?.env != null && (closure.env.kind === 'Copy' || closure.env.kind === 'Move') && closure.env.place.ty.k === 'box') {
+      applyEffects(cc.effects.get(closure.fn), [closure.env], 0);
+    } else callValue(f, [], 0);
+  }
   /** A call of a function value this function received as a parameter: its summary says so. */
   function passedOn(callee: Operand): void {
     for (const a of pt.operandValue(callee, st)) {
@@ -144,6 +169,8 @@ function changedTargets(pt: FnPointsTo, s: Stmt, st: PointsToState, cc: ChangeCt
     }
   }
   if (rv.kind === 'CallFn') applyEffects(cc.effects.get(rv.fn), rv.args, 0);
+  // a thread may run its lambda any time before it is joined: as if called at `spawn`
+  else if (rv.kind === 'Builtin' && rv.op === 'spawn' && rv.args.length === 1) spawned(rv.args[0]);
   else if (rv.kind === 'CallValue') {
     callValue(rv.callee, rv.args, 0);
     passedOn(rv.callee);
@@ -170,7 +197,7 @@ function changesDirectly(fn: FnDef): boolean {
   for (const b of fn.blocks) for (const s of b.stmts) {
     if (s.kind === 'Assign' && ownedRoot(s.place) === null && s.place.kind !== 'GlobalPlace') return true;
     if ((s.kind === 'Assign' || s.kind === 'Eval') && s.value.kind === 'Builtin' && RESIZING.has(s.value.op)) return true;
-    if ((s.kind === 'Assign' || s.kind === 'Eval') && s.value.kind === 'CallValue') return true;
+    if ((s.kind === 'Assign' || s.kind === 'Eval') && (s.value.kind === 'CallValue' || (s.value.kind === 'Builtin' && s.value.op === 'spawn'))) return true;
   }
   return false;
 }
@@ -184,7 +211,7 @@ function effectSummaries(m: Module, mp: ModulePointsTo, fnNames: ReadonlySet<str
   const callsValues = new Set<string>();
   for (const f of m.fns) for (const b of f.blocks) for (const s of b.stmts) {
     if (s.kind !== 'Assign' && s.kind !== 'Eval') continue;
-    if (s.value.kind === 'CallValue') callsValues.add(f.name);
+    if (s.value.kind === 'CallValue' || (s.value.kind === 'Builtin' && s.value.op === 'spawn')) callsValues.add(f.name);
     const callee = s.value.kind === 'CallFn' || s.value.kind === 'Closure' ? s.value.fn : null;
     if (callee === null) continue;
     if (!callers.has(callee)) callers.set(callee, new Set());
@@ -196,7 +223,7 @@ function effectSummaries(m: Module, mp: ModulePointsTo, fnNames: ReadonlySet<str
     const name = queue[head];
     queued.delete(name);
     const fn = byName.get(name)!;
-    const next = summarize(mp.fn(fn), { effects, fnNames, localTys: new Map(fn.locals.map((l) => [l.id, l.ty])) });
+    const next = summarize(mp.fn(fn), changeCtx(fn, effects, fnNames));
     const old = effects.get(name) ?? [];
     const key = (e: Effect) => `${e.param}/${e.load}/${e.path}/${e.how}`;
     const oldKeys = new Set(old.map(key));
@@ -353,7 +380,7 @@ export const checkLoansPass = defineCfgFunctionPass({
     const s = facts.summaries();
     if (!FnPointsTo.mayPointIntoHeap(s.mp, fn, true)) return fn;
     s.effects ??= effectSummaries(s.whole, s.mp, s.fnNames);
-    checkFunction(s.mp.fn(fn), { effects: s.effects, fnNames: s.fnNames, localTys: new Map(fn.locals.map((l) => [l.id, l.ty])) }, ctx);
+    checkFunction(s.mp.fn(fn), changeCtx(fn, s.effects, s.fnNames), ctx);
     return fn;
   },
 });

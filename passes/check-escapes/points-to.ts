@@ -75,6 +75,8 @@ export interface Loc {
 export interface EscapeReporter {
   /** `site` returns (`value`: the returned expression) something pointing into `target`, owned by the returning frame */
   escapesByReturn(site: AnyNode, value: Expr, target: Loc, fromLambda: boolean): void;
+  /** a concurrent lambda returns (at `site`) something pointing into its own copy of captured variable `copied` */
+  escapesCopyByReturn(site: AnyNode, value: Expr, copied: Loc): void;
   /**
    * `site` stores `value`, which points into `target`, into `dest`, which `target` does not
    * outlive; `droppedFirst` when both are in one block and `target` is dropped before `dest`
@@ -98,6 +100,8 @@ interface Frame {
   readonly captures: Set<number>;
   /** its bindings to lambdas that copy (a `spawn` of one copies the record to the heap) */
   readonly copied: Map<number, N<'Lambda'>>;
+  /** a concurrent lambda, which copies the non-Sync variables it captures */
+  copies: boolean;
 }
 
 const EMPTY: Targets = new Set();
@@ -187,7 +191,7 @@ export class FunctionPointsTo {
 
   private enterFrame(lambda: boolean): Frame {
     this.current = this.newScope();
-    const frame: Frame = { index: this.frameCount++, scope: this.current, lambda, captures: new Set(), copied: new Map() };
+    const frame: Frame = { index: this.frameCount++, scope: this.current, lambda, captures: new Set(), copied: new Map(), copies: false };
     this.frames.push(frame);
     return frame;
   }
@@ -289,6 +293,13 @@ export class FunctionPointsTo {
       const loc = this.locs[t];
       if ((loc.kind === 'local' || loc.kind === 'temp' || loc.kind === 'region') && this.encloses(frame.scope, loc.scope)) {
         this.reporter?.escapesByReturn(site, value, loc, frame.lambda);
+      }
+    }
+    // a concurrent lambda's copies die with it (with its thread)
+    if (frame.copies && src.size > 0) {
+      for (const id of frame.captures) {
+        const loc = this.varLoc.get(id)!;
+        if (src.has(loc) && !this.types.isSync(this.varTy.get(id)!)) this.reporter?.escapesCopyByReturn(site, value, this.locs[loc]);
       }
     }
   }
@@ -540,12 +551,12 @@ export class FunctionPointsTo {
   private lambda(l: N<'Lambda'>): Targets {
     const frame = this.enterFrame(true);
     l.params.forEach((p, i) => this.declareParam(p.id, p.name, p.ty, frame, String(i)));
+    // a concurrent lambda shares Sync variables and copies the others (spec §8)
+    const copies = frame.copies = l.ty.k === 'fn' && l.ty.concurrent && !l.unsafe;
     const value = this.expr(l.body);
     this.returned(value, valueSite(l.body), valueSite(l.body), frame);
     this.exitFrame();
     if (frame.captures.size === 0) return EMPTY;
-    // a concurrent lambda shares Sync variables and copies the others (spec §8)
-    const copies = l.ty.k === 'fn' && l.ty.concurrent && !l.unsafe;
     const out = new Set<number>();
     let copied = false;
     for (const id of frame.captures) {

@@ -67,7 +67,7 @@ import { builtinConstructor, builtinConstructorNames, builtinMethod, builtinMeth
 import { derefLevels, derefMutability, fieldStop, indexable, placeMutability, type Mutability, type PlaceEnv } from './check-types/places.js';
 import { closestName } from './resolve-names.js';
 import { checkProgram as checkUnsafeProgram, unsafeTable } from './check-unsafe.js';
-import { BrokenBodies } from './check-types/broken-bodies.js';
+import { BrokenBodies, hasNever } from './check-types/broken-bodies.js';
 
 type R<K extends string> = Node<typeof Lresolved, K>;
 type RExpr = R<'IntLit'> | R<'FloatLit'> | R<'StrLit'> | R<'BoolLit'> | R<'Name'> | R<'Path'> | R<'Unary'> | R<'Star'> |
@@ -222,6 +222,9 @@ class Checker {
 
   constructor(readonly diag: Diagnostics) {}
 
+  /** functions whose signature names an unknown type (now `never`): they and their users are left out after check-types */
+  readonly brokenSignatures = new Set<string>();
+
   // ================================================================ items
   collect(program: R<'Program'>): void {
     for (const item of program.items) {
@@ -229,6 +232,7 @@ class Checker {
         case 'FnDecl': case 'ExternFn': {
           const params = item.params.map((p) => p.ty!);
           (item.kind === 'FnDecl' ? this.fns : this.externs).set(item.name, { params, ret: item.ret, ty: fnTy(params, item.ret) });
+          if (item.kind === 'FnDecl' && (params.some(hasNever) || hasNever(item.ret))) this.brokenSignatures.add(item.name);
           break;
         }
         case 'StaticDecl': this.statics.set(item.name, { ty: item.ty, mut: item.mut }); break;
@@ -1450,7 +1454,8 @@ export const checkTypesPass = defineItemPass<Facts>({
   runFunction(item, { checker, ctx, broken }) {
     const typed = checker.item(item as R<'Program'>['items'][number]);
     const breaking = breakingSpans(checker, ctx);
-    return breaking.length === 0 ? typed : broken.leaveOut(typed, breaking);
+    const out = breaking.length === 0 ? typed : broken.leaveOut(typed, breaking);
+    return checker.brokenSignatures.size === 0 ? out : broken.leaveOutUsers(out, checker.brokenSignatures);
   },
   goesOn: ({ checker, ctx, broken }) => !broken.stops(breakingSpans(checker, ctx)),
   finish(program, { checker, ctx, broken }, _ctx, output) {

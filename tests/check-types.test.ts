@@ -444,12 +444,16 @@ describe('control flow', () => {
     expect(stops('main() { x: i32 := true; }')).toEqual([['E0003'], false]);
     expect(stops('main() { println(nope); }')).toEqual([['E0002'], false]);
     expect(stops('f() {}\nmain() { f(1); }')).toEqual([['E0004'], false]);
-    // in a declaration: every function may depend on it
-    expect(stops('f(x: Nope) {}\nmain() {}')).toEqual([['E0002'], true]);
+    // in a function's signature: that function and the bodies that name it are left out
+    expect(stops('f(x: Nope) {}\nmain() {}')).toEqual([['E0002'], false]);
+    expect(stops('f() -> Nope { loop {} }\nmain() { f(); }')).toEqual([['E0002'], false]);
+    // in another declaration: every function may depend on it
+    expect(stops('static S: Nope = 1;\nmain() {}')).toEqual([['E0002'], true]);
+    expect(stops('class C(x: Nope) {}\nmain() {}')).toEqual([['E0002'], true]);
     expect(stops('main() -> i64 { return 0; }')).toEqual([['E0003'], true]);
     // the unsafe operations are still reported (spec §11): of a body left out, and when stopping
     expect(stops('extern "C" g() -> i32;\nmain() { x: i32 := true; y := g(); }')).toEqual([['E0003', 'E0030'], false]);
-    expect(stops('extern "C" g() -> i32;\nf(x: Nope) {}\nmain() { y := g(); }')).toEqual([['E0002', 'E0030'], true]);
+    expect(stops('extern "C" g() -> i32;\nclass C(x: Nope) {}\nmain() { y := g(); }')).toEqual([['E0002', 'E0030'], true]);
   });
   it('leaves out exactly the bodies (of functions, methods, statics) that hold an ill-typed error', () => {
     const src = { path: 't.zeta', text: 'class P(x: i32) { a() -> i32 { return x + nope; } b() -> i32 { return x; } }\nstatic S: i32 = true;\nf() -> i32 { return 1; }\nmain() {}' };

@@ -141,16 +141,34 @@ describe('sweeps of function passes', () => {
 
   it('end where check-types stops the pipeline, as if the passes after it had not run', () => {
     // f's use after delete (check-deletes, after check-types in the sweep) is found before
-    // g's signature error: it must not be reported, since the pipeline stops at check-types
+    // the error in S's type: it must not be reported, since the pipeline stops at check-types
     const text = [
       'f() {', '    b := Box::new(1);', '    unsafe { delete b; }', '    println(*b);', '}',
-      'g(x: Nope) -> i32 { return 1; }',
-      'main() { f(); println(g(1)); }',
+      'static S: Nope = 1;',
+      'main() { f(); }',
     ].join('\n');
     for (const wholeModule of [false, true]) {
       const res = runPipeline({ path: 't.zeta', text }, { wholeModule, verifyEach: true });
       expect(res.diagnostics.map((d) => d.code)).toEqual(['E0002']);
       expect(res.lastPass).toBe('check-types');
+      expect(res.ir).toBeNull();
+    }
+  });
+
+  it('leave out a function with an unknown type in its signature, and the bodies that name it, wherever they are', () => {
+    const text = [
+      'user() -> i64 { x := 1; return g(*x).len(); }',
+      'g(p: *Nope) -> Vec<Nope> { loop {} }',
+      'f() {', '    b := Box::new(1);', '    unsafe { delete b; }', '    println(*b);', '}',
+      'h() -> *i64 { n: i64 := 4; return *n; }',
+      'main() { f(); q := g; println(*h()); }',
+    ].join('\n');
+    for (const wholeModule of [false, true]) {
+      const res = runPipeline({ path: 't.zeta', text }, { wholeModule, verifyEach: true });
+      // (in pipeline order: check-escapes' E0023 before check-deletes' E0020; the parameter's
+      // unknown type is reported at the parameter, the result's at the declaration)
+      expect(res.diagnostics.map((d) => `${d.code}@${d.span.start}`)).toEqual(
+        [`E0002@${text.indexOf('p: *Nope')}`, `E0002@${text.indexOf('g(p')}`, `E0023@${text.indexOf('return *n')}`, `E0020@${text.indexOf('*b)')}`]);
       expect(res.ir).toBeNull();
     }
   });

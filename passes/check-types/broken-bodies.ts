@@ -7,16 +7,33 @@
 // errors of every other function went unreported. Now a body holding such an error is
 // replaced by a stub, `{ loop {} }`: well-typed for any result type, holding nothing, so
 // the later checks report nothing in it and see every other function as it is. The unsafe
-// operations of a body left out are still checked (E0030) before it goes. An error outside
-// every body (a signature, a field, a class, `main`'s signature) still stops the pipeline
-// after check-types: any function may depend on the declaration it breaks.
+// operations of a body left out are still checked (E0030) before it goes. An unknown type in
+// a free function's signature (it becomes `never`) leaves out that function and every body
+// that names it (their typed trees may hold `never` values), with `i32` standing in for the
+// parameter's type. Any other error outside every body (a field, a class, a static's type,
+// `main`'s signature) still stops the pipeline after check-types: any function may depend
+// on the declaration it breaks.
 
 import type { AnyNode, Span } from '../../ir/lang.js';
 import type { Diagnostics } from '../../ir/diagnostics.js';
-import { T } from '../../ir/types.js';
+import { T, type Ty } from '../../ir/types.js';
+import { Ltyped, type NameRef } from '../../ir/languages.js';
+import { someNode } from '../../ir/traverse.js';
 import { checkItem as checkUnsafeItem, type UnsafeTable } from '../check-unsafe.js';
 
 const within = (s: Span, body: Span) => s.start >= body.start && s.end <= body.end;
+
+/** Whether `never` (what an unknown type becomes) is anywhere in t. */
+export function hasNever(t: Ty): boolean {
+  switch (t.k) {
+    case 'never': return true;
+    case 'ptr': return hasNever(t.to);
+    case 'array': return hasNever(t.elem);
+    case 'fn': return t.params.some(hasNever) || hasNever(t.ret);
+    case 'option': case 'box': case 'vec': case 'thread': case 'channel': case 'mutex': case 'atomic': case 'guard': return hasNever(t.of);
+    default: return false;
+  }
+}
 
 /** `{ loop {} }` at `span`, in Ltyped: it never finishes, so it fits any result type. */
 function stub(span: Span): AnyNode {
@@ -37,12 +54,41 @@ export class BrokenBodies {
   leaveOut(item: AnyNode, breaking: readonly Span[]): AnyNode {
     const broken = (body: AnyNode) => breaking.some((s) => within(s, body.span));
     switch (item.kind) {
-      case 'FnDecl': return broken(item.body as AnyNode) ? this.stubbed(item, 'body') : item;
+      case 'FnDecl': {
+        // an error in a free function's signature: its body goes, and the whole function
+        // counts as left out (its callers were checked against what could be typed)
+        if (breaking.some((s) => within(s, item.span) && !within(s, (item.body as AnyNode).span))) {
+          const out = this.stubbed(item, 'body');
+          this.leftOut.push(item.span);
+          // (an unknown type became `never`, which no parameter may have: a stand-in for the passes after)
+          const params = (out.params as readonly AnyNode[]).map((p) => (hasNever(p.ty as Ty) ? { ...p, ty: T.i32 } : p));
+          return { ...out, params };
+        }
+        return broken(item.body as AnyNode) ? this.stubbed(item, 'body') : item;
+      }
       case 'StaticDecl': return broken(item.init as AnyNode) ? this.stubbed(item, 'init') : item;
       case 'ClassDecl': {
         const methods = item.methods as readonly AnyNode[];
         if (!methods.some((m) => broken(m.body as AnyNode))) return item;
         return { ...item, methods: methods.map((m) => (broken(m.body as AnyNode) ? this.stubbed(m, 'body') : m)) };
+      }
+      default: return item;
+    }
+  }
+
+  /**
+   * `item` with each body that names one of `fns` (functions left out for an error in
+   * their signature) replaced by a stub: its typed tree may hold values of type `never`.
+   */
+  leaveOutUsers(item: AnyNode, fns: ReadonlySet<string>): AnyNode {
+    const uses = (body: AnyNode) => someNode(Ltyped, body, (n) => n.kind === 'Name' && (n.ref as NameRef).k === 'fn' && fns.has((n.ref as { name: string }).name));
+    switch (item.kind) {
+      case 'FnDecl': return !fns.has(item.name as string) && uses(item.body as AnyNode) ? this.stubbed(item, 'body') : item;
+      case 'StaticDecl': return uses(item.init as AnyNode) ? this.stubbed(item, 'init') : item;
+      case 'ClassDecl': {
+        const methods = item.methods as readonly AnyNode[];
+        if (!methods.some((m) => uses(m.body as AnyNode))) return item;
+        return { ...item, methods: methods.map((m) => (uses(m.body as AnyNode) ? this.stubbed(m, 'body') : m)) };
       }
       default: return item;
     }

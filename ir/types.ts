@@ -42,6 +42,18 @@ export const arrayTy = (elem: Ty, n: number): Ty => ({ k: 'array', elem, n });
 export const fnTy = (params: readonly Ty[], ret: Ty, concurrent = false): Ty => ({ k: 'fn', params, ret, concurrent });
 export const classTy = (name: string): Ty => ({ k: 'class', name });
 
+/** Whether `t`, or a type anywhere inside it, is of kind `k` (`infer`, or `never` where an unknown type was). */
+export function tyHasKind(t: Ty, k: Ty['k']): boolean {
+  if (t.k === k) return true;
+  switch (t.k) {
+    case 'ptr': return tyHasKind(t.to, k);
+    case 'array': return tyHasKind(t.elem, k);
+    case 'fn': return tyHasKind(t.ret, k) || t.params.some((p) => tyHasKind(p, k));
+    case 'option': case 'box': case 'vec': case 'thread': case 'channel': case 'mutex': case 'atomic': case 'guard': return tyHasKind(t.of, k);
+    default: return false;
+  }
+}
+
 export const INT_NAMES: readonly IntName[] = ['i8', 'i16', 'i32', 'i64', 'u8', 'u16', 'u32', 'u64'];
 export const isInt = (t: Ty): t is TyOf<'int'> => t.k === 'int';
 export const isFloat = (t: Ty): t is TyOf<'float'> => t.k === 'float';

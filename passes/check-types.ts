@@ -58,7 +58,7 @@
 
 import { nodeBuilder, type AnyNode, type Span } from '../ir/lang.js';
 import { Lresolved, Ltyped, type Node, type NameRef } from '../ir/languages.js';
-import { T, arrayTy, classTy, fnTy, gen, intRange, isSigned, ptr, type FloatName, type IntName, type Ty } from '../ir/types.js';
+import { T, arrayTy, classTy, fnTy, gen, intRange, isSigned, ptr, tyHasKind, type FloatName, type IntName, type Ty } from '../ir/types.js';
 import { ORDERING } from '../ir/builtins.js';
 import type { Diagnostics } from '../ir/diagnostics.js';
 import { defineItemPass, invariant, type PassContext } from './pass.js';
@@ -110,16 +110,7 @@ const build = nodeBuilder(Ltyped);
 const TYPE_FIELDS = new Map([...Ltyped.fields].map(([k, fs]) => [k, fs.filter((f) => f.base === 'type')]));
 
 /** Whether `t` mentions an inference variable (bound or not). */
-function hasInfer(t: Ty): boolean {
-  switch (t.k) {
-    case 'infer': return true;
-    case 'ptr': return hasInfer(t.to);
-    case 'array': return hasInfer(t.elem);
-    case 'fn': return hasInfer(t.ret) || t.params.some(hasInfer);
-    case 'option': case 'box': case 'vec': case 'thread': case 'channel': case 'mutex': case 'atomic': case 'guard': return hasInfer(t.of);
-    default: return false;
-  }
-}
+const hasInfer = (t: Ty): boolean => tyHasKind(t, 'infer');
 
 /** How the callee of a call is named in messages (made only when one is reported). */
 function calleeText(call: R<'Call'> | R<'MethodCall'>, cls: ClassInfo | null): string {

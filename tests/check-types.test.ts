@@ -6,7 +6,7 @@ import { Diagnostics, lineCol, type Diagnostic } from '../ir/diagnostics.js';
 import { validate, type AnyNode } from '../ir/lang.js';
 import { Lresolved, Ltyped } from '../ir/languages.js';
 import { forEachNode } from '../ir/traverse.js';
-import { showTy, type Ty } from '../ir/types.js';
+import { showTy, tyHasKind, type Ty } from '../ir/types.js';
 import { parseProgram } from '../passes/parse.js';
 import { resolveNamesPass } from '../passes/resolve-names.js';
 import { checkTypesPass } from '../passes/check-types.js';
@@ -64,17 +64,7 @@ function letTypes(body: string, before = ''): Record<string, string> {
 function assertWellTyped(out: AnyNode): void {
   expect(validate(Ltyped, out)).toEqual([]);
   const infer: string[] = [];
-  const hasInfer = (t: Ty): boolean => {
-    switch (t.k) {
-      case 'infer': return true;
-      case 'ptr': return hasInfer(t.to);
-      case 'array': return hasInfer(t.elem);
-      case 'fn': return t.params.some(hasInfer) || hasInfer(t.ret);
-      case 'option': case 'box': case 'vec': case 'thread': case 'channel': case 'mutex': case 'atomic': case 'guard': return hasInfer(t.of);
-      default: return false;
-    }
-  };
-  const visitTy = (t: Ty, at: string) => { if (hasInfer(t)) infer.push(`${at}: ${showTy(t)}`); };
+  const visitTy = (t: Ty, at: string) => { if (tyHasKind(t, 'infer')) infer.push(`${at}: ${showTy(t)}`); };
   forEachNode(Ltyped, out, (n) => {
     for (const f of Ltyped.fields.get(n.kind) ?? []) {
       if (f.base !== 'type') continue;

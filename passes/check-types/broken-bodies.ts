@@ -16,7 +16,7 @@
 
 import type { AnyNode, Span } from '../../ir/lang.js';
 import type { Diagnostics } from '../../ir/diagnostics.js';
-import { T, type Ty } from '../../ir/types.js';
+import { T, tyHasKind, type Ty } from '../../ir/types.js';
 import { Ltyped, type NameRef } from '../../ir/languages.js';
 import { someNode } from '../../ir/traverse.js';
 import { checkItem as checkUnsafeItem, type UnsafeTable } from '../check-unsafe.js';
@@ -24,16 +24,7 @@ import { checkItem as checkUnsafeItem, type UnsafeTable } from '../check-unsafe.
 const within = (s: Span, body: Span) => s.start >= body.start && s.end <= body.end;
 
 /** Whether `never` (what an unknown type becomes) is anywhere in t. */
-export function hasNever(t: Ty): boolean {
-  switch (t.k) {
-    case 'never': return true;
-    case 'ptr': return hasNever(t.to);
-    case 'array': return hasNever(t.elem);
-    case 'fn': return t.params.some(hasNever) || hasNever(t.ret);
-    case 'option': case 'box': case 'vec': case 'thread': case 'channel': case 'mutex': case 'atomic': case 'guard': return hasNever(t.of);
-    default: return false;
-  }
-}
+export const hasNever = (t: Ty): boolean => tyHasKind(t, 'never');
 
 /** `{ loop {} }` at `span`, in Ltyped: it never finishes, so it fits any result type. */
 function stub(span: Span): AnyNode {
@@ -52,28 +43,16 @@ export class BrokenBodies {
    * initializer) that holds one of the `breaking` errors replaced by a stub.
    */
   leaveOut(item: AnyNode, breaking: readonly Span[]): AnyNode {
-    const broken = (body: AnyNode) => breaking.some((s) => within(s, body.span));
-    switch (item.kind) {
-      case 'FnDecl': {
-        // an error in a free function's signature: its body goes, and the whole function
-        // counts as left out (its callers were checked against what could be typed)
-        if (breaking.some((s) => within(s, item.span) && !within(s, (item.body as AnyNode).span))) {
-          const out = this.stubbed(item, 'body');
-          this.leftOut.push(item.span);
-          // (an unknown type became `never`, which no parameter may have: a stand-in for the passes after)
-          const params = (out.params as readonly AnyNode[]).map((p) => (hasNever(p.ty as Ty) ? { ...p, ty: T.i32 } : p));
-          return { ...out, params };
-        }
-        return broken(item.body as AnyNode) ? this.stubbed(item, 'body') : item;
-      }
-      case 'StaticDecl': return broken(item.init as AnyNode) ? this.stubbed(item, 'init') : item;
-      case 'ClassDecl': {
-        const methods = item.methods as readonly AnyNode[];
-        if (!methods.some((m) => broken(m.body as AnyNode))) return item;
-        return { ...item, methods: methods.map((m) => (broken(m.body as AnyNode) ? this.stubbed(m, 'body') : m)) };
-      }
-      default: return item;
+    // an error in a free function's signature: its body goes, and the whole function counts
+    // as left out (its users are left out too: leaveOutUsers)
+    if (item.kind === 'FnDecl' && breaking.some((s) => within(s, item.span) && !within(s, (item.body as AnyNode).span))) {
+      const out = this.stubbed(item, 'body');
+      this.leftOut.push(item.span);
+      // (an unknown type became `never`, which no parameter may have: a stand-in for the passes after)
+      const params = (out.params as readonly AnyNode[]).map((p) => (hasNever(p.ty as Ty) ? { ...p, ty: T.i32 } : p));
+      return { ...out, params };
     }
+    return this.stubBodies(item, (body) => breaking.some((s) => within(s, body.span)));
   }
 
   /**
@@ -81,14 +60,19 @@ export class BrokenBodies {
    * their signature) replaced by a stub: its typed tree may hold values of type `never`.
    */
   leaveOutUsers(item: AnyNode, fns: ReadonlySet<string>): AnyNode {
-    const uses = (body: AnyNode) => someNode(Ltyped, body, (n) => n.kind === 'Name' && (n.ref as NameRef).k === 'fn' && fns.has((n.ref as { name: string }).name));
+    if (item.kind === 'FnDecl' && fns.has(item.name as string)) return item;
+    return this.stubBodies(item, (body) => someNode(Ltyped, body, (n) => n.kind === 'Name' && (n.ref as NameRef).k === 'fn' && fns.has((n.ref as { name: string }).name)));
+  }
+
+  /** `item` with each body (of a function, a method, a static's initializer) that `goes` replaced by a stub. */
+  private stubBodies(item: AnyNode, goes: (body: AnyNode) => boolean): AnyNode {
     switch (item.kind) {
-      case 'FnDecl': return !fns.has(item.name as string) && uses(item.body as AnyNode) ? this.stubbed(item, 'body') : item;
-      case 'StaticDecl': return uses(item.init as AnyNode) ? this.stubbed(item, 'init') : item;
+      case 'FnDecl': return goes(item.body as AnyNode) ? this.stubbed(item, 'body') : item;
+      case 'StaticDecl': return goes(item.init as AnyNode) ? this.stubbed(item, 'init') : item;
       case 'ClassDecl': {
         const methods = item.methods as readonly AnyNode[];
-        if (!methods.some((m) => uses(m.body as AnyNode))) return item;
-        return { ...item, methods: methods.map((m) => (uses(m.body as AnyNode) ? this.stubbed(m, 'body') : m)) };
+        if (!methods.some((m) => goes(m.body as AnyNode))) return item;
+        return { ...item, methods: methods.map((m) => (goes(m.body as AnyNode) ? this.stubbed(m, 'body') : m)) };
       }
       default: return item;
     }

@@ -91,7 +91,7 @@ const ORDER = new Set(['<', '<=', '>', '>=']);
 
 interface FnSig { params: readonly Ty[]; ret: Ty }
 /** A top-level function or extern: its signature and, made once, its type as a value. */
-interface FnInfo extends FnSig { ty: Ty }
+interface FnInfo extends FnSig { ty: Ty; unsafe?: boolean }
 interface MethodInfo extends FnSig { mutSelf: boolean; isStatic: boolean }
 interface ClassInfo { name: string; fields: Map<string, Ty>; methods: Map<string, MethodInfo> }
 interface LocalInfo { name: string; ty: Ty; mut: boolean; param: boolean }
@@ -222,7 +222,7 @@ class Checker {
       switch (item.kind) {
         case 'FnDecl': case 'ExternFn': {
           const params = item.params.map((p) => p.ty!);
-          (item.kind === 'FnDecl' ? this.fns : this.externs).set(item.name, { params, ret: item.ret, ty: fnTy(params, item.ret) });
+          (item.kind === 'FnDecl' ? this.fns : this.externs).set(item.name, { params, ret: item.ret, ty: fnTy(params, item.ret), unsafe: item.kind === 'FnDecl' && item.unsafe });
           if (item.kind === 'FnDecl' && (params.some(hasNever) || hasNever(item.ret))) this.brokenSignatures.add(item.name);
           break;
         }
@@ -880,6 +880,12 @@ class Checker {
       case 'fn': {
         const f = this.fns.get(ref.name);
         if (!f) invariant(false, `function ${ref.name} is declared`, e);
+        if (f.unsafe) {
+          // a fn value is called without `unsafe`: the call would go unmarked (spec §9)
+          this.error('E0003', e.span, `unsafe function \`${e.name}\` can only be called`,
+            { label: 'not a value', help: `wrap the call in a lambda: \`(x) -> unsafe { ${e.name}(x) }\`` });
+          return this.bad(e);
+        }
         // a named function captures nothing, so it may also be used as a concurrent fn
         const x = exp && this.inf.shallow(exp);
         return this.typedName(e, x?.k === 'fn' && x.concurrent ? fnTy(f.params, f.ret, true) : f.ty);

@@ -1,7 +1,8 @@
 // check-unsafe: the operations of spec §9 are allowed only in an unsafe context (E0030).
 //
 // The unsafe operations are `delete`, pointer arithmetic (`p + n`, `p - n`, `p += n`),
-// casts between pointers and integers, and calls of `extern "C"` functions and of
+// casts between pointers and integers, casts between pointer types other than `*mut T` to
+// `*T` (the spec lists no such cast: it would forge a `*mut` or retype memory), and calls of `extern "C"` functions and of
 // functions or methods declared `unsafe`. An unsafe context is the body of an `unsafe { }`
 // block, of an `unsafe` function or method, or of an `unsafe` lambda (spec §8), and
 // everything lexically inside one, lambdas included. The check needs the types (a `+` is
@@ -11,11 +12,20 @@
 import type { AnyNode, Span } from '../ir/lang.js';
 import { Ltyped, type Node, type NameRef } from '../ir/languages.js';
 import { rewriter } from '../ir/traverse.js';
-import type { Ty } from '../ir/types.js';
+import { tyEq, type Ty } from '../ir/types.js';
 import type { Diagnostics } from '../ir/diagnostics.js';
 import { defineItemPass } from './pass.js';
 
 type N<K extends string> = Node<typeof Ltyped, K>;
+
+/**
+ * Whether a pointer cast only forgets: the same pointee, `*mut T` to `*T` at most. Any
+ * other (`*x as *mut i32`, `*i32 as *i64`) makes a pointer that the checks of §5.2 and
+ * the backends' type-based aliasing cannot vouch for, like an integer cast to a pointer.
+ */
+function weakens(from: Ty, to: Ty): boolean {
+  return from.k === 'ptr' && to.k === 'ptr' && tyEq(from.to, to.to) && (from.mut || !to.mut);
+}
 
 /** Unsafe functions, and unsafe methods by class, of a program; whether it has any callee whose call is unsafe. */
 export interface UnsafeTable { fns: ReadonlySet<string>; methods: ReadonlyMap<string, ReadonlySet<string>>; unsafeCallees: boolean }
@@ -74,6 +84,8 @@ export function checkItem(item: AnyNode, table: UnsafeTable, diag: Diagnostics):
       const to = node.ty.k;
       if ((from === 'ptr' && to === 'int') || (from === 'int' && to === 'ptr')) {
         report(node.span, from === 'ptr' ? 'casting a pointer to an integer' : 'casting an integer to a pointer', 'pointer/integer cast');
+      } else if (from === 'ptr' && to === 'ptr' && !weakens(node.expr.ty, node.ty)) {
+        report(node.span, 'casting a pointer to another pointer type', 'pointer cast');
       }
       return next(node);
     },

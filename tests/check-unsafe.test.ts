@@ -28,6 +28,11 @@ describe('check-unsafe', () => {
     expect(r.diags[0].message).toBe('pointer arithmetic is unsafe');
     expect(r.diags[0].notes).toEqual(['help: wrap it in `unsafe { ... }`']);
   });
+  it('casts between pointer types need unsafe, but for `*mut T` to `*T`', () => {
+    const r = check('main() {\n x := 1;\n mut y := 2;\n p := *x as *mut i32;\n q := *mut y as *i64;\n r := *mut y as *i32;\n s := *x as *i32;\n t := unsafe { *x as *u8 };\n}');
+    expect(r.errors).toEqual(['E0030@4', 'E0030@5']);
+    expect(r.diags[0].message).toBe('casting a pointer to another pointer type is unsafe');
+  });
   it('casts between pointers and integers need unsafe', () => {
     expect(check('main() {\n x := 1;\n p := *x;\n n := p as u64;\n q := n as *i32;\n m := unsafe { p as i64 };\n f := 1 as f64;\n}').errors)
       .toEqual(['E0030@4', 'E0030@5']);

@@ -32,7 +32,7 @@ import type { Span } from '../ir/lang.js';
 import { Lcfg, type Node } from '../ir/languages.js';
 import { lineCol } from '../ir/diagnostics.js';
 import {
-  liveBeforeEachStmt, stmtUsesDefs, successors, termUses, type FnDef, type Liveness, type Operand, type Stmt,
+  liveBeforeEachStmt, stmtUsesDefs, successors, termUses, type FnDef, type Liveness, type Operand, type Rvalue, type Stmt,
 } from '../ir/cfg.js';
 import {
   crossesHeap, FnPointsTo, joinPath, ModulePointsTo, ownedRoot, pathWithin, PointerTypes, type PointsToState, type Target,
@@ -82,7 +82,10 @@ interface ChangeCtx {
   readonly closures: ReadonlyMap<number, Closure>;
 }
 
-type Closure = Extract<Stmt, { kind: 'Assign' }>['value'] & { kind: 'Closure' };
+type Closure = Extract<Rvalue, { kind: 'Closure' }>;
+
+/** Whether an rvalue calls a function value: a CallValue, or `spawn` (its thread calls it). */
+const callsFnValue = (rv: Rvalue): boolean => rv.kind === 'CallValue' || (rv.kind === 'Builtin' && rv.op === 'spawn');
 
 /** What `changedTargets` needs of function `fn`, given the module's effects. */
 function changeCtx(fn: FnDef, effects: Effects, fnNames: ReadonlySet<string>): ChangeCtx {
@@ -156,7 +159,7 @@ function changedTargets(pt: FnPointsTo, s: Stmt, st: PointsToState, cc: ChangeCt
    * record on the heap) passed by value: what the Box holds is what the lambda reaches.
    */
   function spawned(f: Operand): void {
-    const closure = f.kind === 'Copy' || f.kind === 'Move' ? (f.place.kind === 'LocalPlace' ? cc.closures.get(f.place.id) : undefined) : undefined;
+    const closure = (f.kind === 'Copy' || f.kind === 'Move') && f.place.kind === 'LocalPlace' ? cc.closures.get(f.place.id) : undefined;
     if (closure?.env != null && (closure.env.kind === 'Copy' || closure.env.kind === 'Move') && closure.env.place.ty.k === 'box') {
       applyEffects(cc.effects.get(closure.fn), [closure.env], 0);
     } else callValue(f, [], 0);
@@ -197,7 +200,7 @@ function changesDirectly(fn: FnDef): boolean {
   for (const b of fn.blocks) for (const s of b.stmts) {
     if (s.kind === 'Assign' && ownedRoot(s.place) === null && s.place.kind !== 'GlobalPlace') return true;
     if ((s.kind === 'Assign' || s.kind === 'Eval') && s.value.kind === 'Builtin' && RESIZING.has(s.value.op)) return true;
-    if ((s.kind === 'Assign' || s.kind === 'Eval') && (s.value.kind === 'CallValue' || (s.value.kind === 'Builtin' && s.value.op === 'spawn'))) return true;
+    if ((s.kind === 'Assign' || s.kind === 'Eval') && callsFnValue(s.value)) return true;
   }
   return false;
 }
@@ -211,7 +214,7 @@ function effectSummaries(m: Module, mp: ModulePointsTo, fnNames: ReadonlySet<str
   const callsValues = new Set<string>();
   for (const f of m.fns) for (const b of f.blocks) for (const s of b.stmts) {
     if (s.kind !== 'Assign' && s.kind !== 'Eval') continue;
-    if (s.value.kind === 'CallValue' || (s.value.kind === 'Builtin' && s.value.op === 'spawn')) callsValues.add(f.name);
+    if (callsFnValue(s.value)) callsValues.add(f.name);
     const callee = s.value.kind === 'CallFn' || s.value.kind === 'Closure' ? s.value.fn : null;
     if (callee === null) continue;
     if (!callers.has(callee)) callers.set(callee, new Set());

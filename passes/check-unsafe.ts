@@ -2,8 +2,8 @@
 //
 // The unsafe operations are `delete`, pointer arithmetic (`p + n`, `p - n`, `p += n`),
 // casts between pointers and integers, casts between pointer types other than `*mut T` to
-// `*T` (the spec lists no such cast: it would forge a `*mut` or retype memory), and calls of `extern "C"` functions and of
-// functions or methods declared `unsafe`. An unsafe context is the body of an `unsafe { }`
+// `*T` (the spec lists no such cast: it would forge a `*mut` or retype memory), and calls
+// of `extern "C"` functions and of functions or methods declared `unsafe`. An unsafe context is the body of an `unsafe { }`
 // block, of an `unsafe` function or method, or of an `unsafe` lambda (spec §8), and
 // everything lexically inside one, lambdas included. The check needs the types (a `+` is
 // pointer arithmetic only when its left operand is a pointer), so it runs after

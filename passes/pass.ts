@@ -71,6 +71,13 @@ export function definePass<I extends AnyNode, O extends AnyNode>(p: {
   return p as unknown as Pass;
 }
 
+/**
+ * What threads compiling parts of one module made cannot be joined as it is (two C names
+ * came out differently): not an error of the program nor of the compiler, the compile is
+ * redone in one thread (FunctionPassParts.shard).
+ */
+export class ShardMismatch extends Error {}
+
 /** An internal compiler error: a broken invariant, with the pass and node where it broke. */
 export class InternalError extends Error {
   constructor(message: string, readonly pass?: string, readonly node?: AnyNode) { super(message); }
@@ -148,6 +155,15 @@ export interface FunctionPassParts<In extends AnyNode, Unit, Facts, Out extends 
   /** the IR nodes of one function's output, which --verify-each validates (default: the output) */
   nodesOf?(fn: Done): readonly AnyNode[];
   /**
+   * For the last pass of a sweep that may be split between threads (tools/shards.ts: each
+   * thread runs the sweep over some of the functions): `save` gives what this pass made of a
+   * shard's functions as data another thread can take (structured-clonable), and `merge` takes
+   * it into the facts of the thread that assembles the module, after its own functions
+   * (`fns`), giving all of them. `merge` throws ShardMismatch when the two cannot be joined
+   * as they are (the compile is then redone in one thread).
+   */
+  shard?: { save(facts: Facts, fns: readonly Done[]): unknown; merge(facts: Facts, fns: readonly Done[], saved: unknown): readonly Done[] };
+  /**
    * What a unit is, coming in and going out: a sweep goes on from one pass to the next
    * only where they agree (an 'item' is also a one-item group of 'items'). Absent: the
    * pass runs alone.
@@ -208,10 +224,10 @@ export interface UnitBridge {
 export function defineFunctionPass<In extends AnyNode, Unit, Facts, Out extends AnyNode, Done>(
   p: { name: string; description: string; from: Language; to: Language; generatesCode?: boolean } & FunctionPassParts<In, Unit, Facts, Out, Done>,
 ): FunctionPass {
-  const { functionsOf, prepare, runFunction, assemble, finish, goesOn, declare, bridge, nodesOf, units, appliesTo } = p;
+  const { functionsOf, prepare, runFunction, assemble, finish, goesOn, declare, bridge, nodesOf, units, appliesTo, shard } = p;
   const pass: FunctionPass<In, Unit, Facts, Out, Done> = {
     name: p.name, description: p.description, from: p.from, to: p.to, generatesCode: p.generatesCode,
-    perFunction: { functionsOf, prepare, runFunction, assemble, finish, goesOn, declare, bridge, nodesOf, units, appliesTo },
+    perFunction: { functionsOf, prepare, runFunction, assemble, finish, goesOn, declare, bridge, nodesOf, units, appliesTo, shard },
     run(ir: AnyNode, ctx: PassContext): AnyNode {
       const module = ir as In;
       const facts = prepare(module, ctx);

@@ -12,7 +12,7 @@ if (!existsSync(join(root, 'tools/cli.ts'))) {
   process.exit(0);
 }
 await build({
-  entryPoints: { cli: join(root, 'tools/cli.ts'), api: join(root, 'tools/api.ts') },
+  entryPoints: { cli: join(root, 'tools/cli.ts'), api: join(root, 'tools/api.ts'), 'shard-worker': join(root, 'tools/shard-worker.ts') },
   outdir: join(root, 'dist'),
   outExtension: { '.js': '.mjs' },
   bundle: true,

@@ -8,7 +8,9 @@ import { Diagnostics, type Diagnostic, type SourceFile } from '../ir/diagnostics
 import { printIR } from '../ir/print.js';
 import { InternalError, isFunctionPass, unitsChain, type FunctionPass, type Pass, type PassContext } from '../passes/pass.js';
 import { PIPELINE } from '../passes/pipeline.js';
-import { describeNode, freshIds, runSweep, SweepError, verifyOutput, type SweepResult } from './sweep.js';
+import { describeNode, freshIds, runSweep, runSweepShard, SweepError, verifyOutput, type SweepResult, type SweepShard } from './sweep.js';
+import { splits, startShard } from './shards.js';
+import { getBackend } from '../backends/index.js';
 
 export interface PipelineOptions {
   /** validate every pass's output against its output language (and deep-freeze it) */
@@ -24,6 +26,17 @@ export interface PipelineOptions {
    * same; tests compare the two ways)
    */
   wholeModule?: boolean;
+  /**
+   * How many threads a large compile may be split between (tools/shards.ts): 1 never splits;
+   * by default, as many as the machine has cores (two are used). The output is the same.
+   */
+  jobs?: number;
+  /** the smallest source (bytes) that is split (tests split small programs; default shards.ts SHARD_MIN_BYTES) */
+  shardMinBytes?: number;
+  /** the share of the source the main thread compiles when split (tests; default one half) */
+  shardShare?: number;
+  /** for the worker of a split compile (tools/shard-worker.ts): its side of the split sweep */
+  shardOf?: SweepShard;
 }
 
 export interface PassTiming { pass: string; ms: number }
@@ -35,6 +48,10 @@ export interface PipelineResult {
   diagnostics: Diagnostic[];
   dumps: { pass: string; text: string }[];
   timings: PassTiming[];
+  /** how many threads compiled it: 2 when it was split (tools/shards.ts) */
+  threads: number;
+  /** for the worker of a split compile: what its part of the sweep made, to send */
+  shardSaved?: unknown;
 }
 
 export class InternalCompilerError extends Error {
@@ -47,22 +64,43 @@ export class InternalCompilerError extends Error {
 
 export function runPipeline(src: SourceFile, opts: PipelineOptions = {}): PipelineResult {
   const atEnd: (() => void)[] = [];
+  const passes = opts.passes ?? PIPELINE;
+  const shard = opts.shardOf ?? splitShard(src, opts, passes);
   try {
-    return pipeline(src, opts, atEnd);
+    return pipeline(src, opts, passes, shard, atEnd);
   } finally {
+    shard?.giveUp?.(); // (the worker stops if the compile ended before joining it)
     for (const release of atEnd) release();
   }
 }
 
-function pipeline(src: SourceFile, opts: PipelineOptions, atEnd: (() => void)[]): PipelineResult {
-  const passes = opts.passes ?? PIPELINE;
+/**
+ * The main thread's side of a split compile, with the worker started, when this compile is
+ * split (tools/shards.ts): a large program through the C backend's whole pipeline, with
+ * nothing asked for that looks between passes.
+ */
+function splitShard(src: SourceFile, opts: PipelineOptions, passes: readonly Pass[]): SweepShard | null {
+  if (!splits(src.text.length, opts.jobs, opts.shardMinBytes) || opts.wholeModule || opts.dumpAfter || opts.stopAfter) return null;
+  let c: readonly Pass[];
+  try {
+    c = [...PIPELINE, ...getBackend('c').passes];
+  } catch {
+    return null;
+  }
+  if (passes.length !== c.length || passes.some((p, i) => p !== c[i])) return null;
+  return startShard({ path: src.path, text: src.text, backend: 'c', verifyEach: opts.verifyEach ?? false, share: opts.shardShare ?? 0.5 });
+}
+
+function pipeline(
+  src: SourceFile, opts: PipelineOptions, passes: readonly Pass[], shard: SweepShard | null, atEnd: (() => void)[],
+): PipelineResult {
   const diag = new Diagnostics();
   let stopped = false;
   const ctx: PassContext = {
     src, diag, freshId: () => { throw new InternalError('freshId of no pass'); }, stop: () => { stopped = true; }, reported: () => diag.list,
     atEnd: (release) => { atEnd.push(release); },
   };
-  const result: PipelineResult = { ir: null, lastPass: null, diagnostics: diag.list, dumps: [], timings: [] };
+  const result: PipelineResult = { ir: null, lastPass: null, diagnostics: diag.list, dumps: [], timings: [], threads: 1 };
   let ir: AnyNode = { kind: 'SourceText', span: { start: 0, end: src.text.length }, path: src.path, text: src.text };
   const wantDump = (name: string) => opts.dumpAfter === 'all' || (opts.dumpAfter ?? []).includes(name);
   /** An internal error of `pass`, carrying the dumps made so far (to debug it with). */
@@ -81,9 +119,22 @@ function pipeline(src: SourceFile, opts: PipelineOptions, atEnd: (() => void)[])
     const sweep = opts.wholeModule ? 1 : sweepLength(passes, p, opts);
     if (sweep > 1) {
       const group = passes.slice(p, p + sweep) as FunctionPass[];
-      let made: SweepResult;
+      let made: SweepResult | null = null;
       try {
-        made = runSweep(group, p, ir, ctx, opts, result.timings);
+        // split between threads: the whole rest of the pipeline, only from a clean start
+        if (shard && p + sweep === passes.length && diag.list.length === 0) {
+          const split = runSplitSweep(group, p, ir, ctx, opts, shard);
+          if (split === 'run-alone') { /* (run below, in this thread) */ } else if ('saved' in split) {
+            result.shardSaved = split.saved;
+            return result;
+          } else {
+            made = split.made;
+            result.timings.push(...split.timings);
+            result.threads = 2;
+          }
+        }
+        if (made === null && shard !== null && shard.join === undefined) return result; // (a worker gives up: the main thread compiles alone)
+        made ??= runSweep(group, p, ir, ctx, opts, result.timings);
       } catch (e) {
         if (!(e instanceof SweepError)) throw iceOf(pass, e);
         throw e.detail !== undefined ? ice(e.pass, e.detail) : iceOf(e.pass, e.cause);
@@ -116,6 +167,21 @@ function pipeline(src: SourceFile, opts: PipelineOptions, atEnd: (() => void)[])
   // checks that do not stop the pipeline still prevent code generation
   result.ir = diag.hasErrors ? null : ir;
   return result;
+}
+
+/**
+ * This thread's side of a split sweep, into a context of its own: what it reports (or a
+ * `stop`) means the sweep runs again in one thread, which reports it as it always does.
+ */
+function runSplitSweep(
+  group: readonly FunctionPass[], first: number, ir: AnyNode, ctx: PassContext, opts: PipelineOptions, shard: SweepShard,
+): { made: SweepResult; timings: PassTiming[] } | { saved: unknown } | 'run-alone' {
+  const timings: PassTiming[] = [];
+  let stopped = false;
+  const own: PassContext = { ...ctx, diag: new Diagnostics(), stop: () => { stopped = true; } };
+  const out = runSweepShard(group, first, ir, own, opts, timings, shard);
+  if (out === 'run-alone' || 'saved' in out) return out;
+  return stopped || own.diag.list.length > 0 ? 'run-alone' : { made: out, timings };
 }
 
 /**

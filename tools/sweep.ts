@@ -9,7 +9,7 @@ import { validate, type AnyNode } from '../ir/lang.js';
 import { Diagnostics, type Diagnostic } from '../ir/diagnostics.js';
 import type { PassTiming } from './driver.js';
 import { takeCensus, type Census } from '../ir/census.js';
-import { InternalError, needsBridge, sameUnit, unitNodes, type FunctionPass, type FunctionPassParts, type Pass, type PassContext, type UnitBridge } from '../passes/pass.js';
+import { InternalError, needsBridge, sameUnit, ShardMismatch, unitNodes, type FunctionPass, type FunctionPassParts, type Pass, type PassContext, type UnitBridge } from '../passes/pass.js';
 
 export function describeNode(n: AnyNode | undefined): string {
   return n ? `${n.kind} at bytes ${n.span?.start}..${n.span?.end}` : 'unknown node';
@@ -63,6 +63,29 @@ class PipelineEnds {
 /** What a sweep made: its output (null: errors left no code to generate) and its last pass that ran. */
 export interface SweepResult { ir: AnyNode | null; last: number }
 
+/**
+ * One thread's part of a sweep split between two threads (tools/shards.ts): the main
+ * thread runs some functions and assembles the module, a worker runs the others and gives
+ * what its last pass made of them (FunctionPassParts.shard). Only a compile without any
+ * diagnostic is joined: as soon as either thread has one, both give up and the driver
+ * runs the sweep in one thread, so diagnostics come out exactly as they always do.
+ */
+export interface SweepShard {
+  /** which units of the sweep's first pass are this thread's (both threads compute the same split) */
+  mine(units: readonly unknown[]): (u: number) => boolean;
+  /** whether this thread runs the units held back to the end (the statics' initializers) */
+  end: boolean;
+  /** whether to give up now (the other thread did) */
+  givenUp(): boolean;
+  /** main thread: tells the worker to give up */
+  giveUp?(): void;
+  /** main thread: the worker's saved part, once it is done (null: it gave up) */
+  join?(): unknown;
+}
+
+/** What a split sweep gives instead: the worker's saved part, or that the sweep must run in one thread. */
+export type ShardOutcome = { saved: unknown } | 'run-alone';
+
 /** The switches of runPipeline a sweep reads. */
 export interface SweepOptions { verifyEach?: boolean }
 
@@ -78,6 +101,17 @@ export function runSweep(
   timings: PassTiming[],
 ): SweepResult {
   return new Sweep(group, first, ir, ctx, opts).run(timings);
+}
+
+/**
+ * Runs this thread's part of a split sweep (SweepShard). The main thread (with `join`)
+ * gets the module assembled from both parts; a worker gets its saved part to send.
+ */
+export function runSweepShard(
+  group: readonly FunctionPass[], first: number, ir: AnyNode, ctx: PassContext, opts: SweepOptions,
+  timings: PassTiming[], shard: SweepShard,
+): SweepResult | ShardOutcome {
+  return new Sweep(group, first, ir, ctx, opts, shard).runShard(timings);
 }
 
 class Sweep {
@@ -109,7 +143,7 @@ class Sweep {
 
   constructor(
     private readonly group: readonly FunctionPass[], private readonly first: number, private readonly ir: AnyNode,
-    private readonly ctx: PassContext, private readonly opts: SweepOptions,
+    private readonly ctx: PassContext, private readonly opts: SweepOptions, private readonly shard: SweepShard | null = null,
   ) {
     const k = this.k = group.length;
     this.parts = group.map((p) => p.perFunction);
@@ -144,6 +178,34 @@ class Sweep {
     }
     const k = this.k;
     const out = this.timed(k - 1, () => this.parts[k - 1].assemble(into[k - 1], this.facts[k - 1], done));
+    if (this.opts.verifyEach) verifyOutput(this.group[k - 1], out, (detail) => new SweepError(this.group[k - 1], null, detail));
+    this.report(timings);
+    return { ir: out, last: k - 1 };
+  }
+
+  /** run() for one thread's part of a split sweep: see runSweepShard. */
+  runShard(timings: PassTiming[]): SweepResult | ShardOutcome {
+    const shard = this.shard!;
+    const k = this.k;
+    const { shard: parts } = this.parts[k - 1];
+    if (!parts) throw new InternalError(`the sweep's last pass, ${this.group[k - 1].name}, cannot be split between threads`);
+    this.prepare();
+    const { done, into } = this.runUnits();
+    const reported = () => this.ctxs.some((c) => c.diag.list.length > 0);
+    if (this.ran < k || reported() || shard.givenUp()) { shard.giveUp?.(); return 'run-alone'; }
+    if (!shard.join) return { saved: this.timed(k - 1, () => parts.save(this.facts[k - 1], done)) };
+    const saved = shard.join();
+    if (saved === null) return 'run-alone';
+    let all: readonly unknown[];
+    try {
+      all = this.timed(k - 1, () => parts.merge(this.facts[k - 1], done, saved));
+    } catch (e) {
+      if (e instanceof SweepError && e.cause instanceof ShardMismatch) return 'run-alone';
+      throw e;
+    }
+    this.finish(into);
+    if (this.ran < k || reported()) return 'run-alone';
+    const out = this.timed(k - 1, () => this.parts[k - 1].assemble(into[k - 1], this.facts[k - 1], all));
     if (this.opts.verifyEach) verifyOutput(this.group[k - 1], out, (detail) => new SweepError(this.group[k - 1], null, detail));
     this.report(timings);
     return { ir: out, last: k - 1 };
@@ -187,8 +249,10 @@ class Sweep {
     const b = group.findIndex((p, i) => i > 0 && needsBridge(group[i - 1], p));
     const bridge: UnitBridge | null = b > 0 ? this.parts[b].bridge!(this.shells[b]) : null;
     const units = this.parts[0].functionsOf(this.ir);
+    const mine = this.shard?.mine(units);
     const done: unknown[] = [];
     for (let u = 0; u < units.length; u++) {
+      if (mine !== undefined && (!mine(u) || this.shard!.givenUp())) continue;
       this.census = null; // (what the bridge makes of a unit is the same function: it keeps its census)
       if (!bridge) { done.push(this.runPasses(units[u], 0, k)); continue; }
       const x = this.runPasses(units[u], 0, b);
@@ -199,7 +263,7 @@ class Sweep {
     }
     const into = this.shells.slice();
     if (bridge && this.ran > b) {
-      for (const y of bridge.end()) { this.census = null; done.push(this.runPasses(y, b, k)); }
+      if (this.shard?.end !== false) for (const y of bridge.end()) { this.census = null; done.push(this.runPasses(y, b, k)); }
       into[b] = bridge.module();
       for (let j = b; j < k - 1; j++) into[j + 1] = this.timed(j, () => this.parts[j].assemble(into[j], this.facts[j], []));
     }

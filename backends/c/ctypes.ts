@@ -18,7 +18,7 @@
 import type { Ty } from '../../ir/types.js';
 import type { Lcfg, Node } from '../../ir/languages.js';
 import { InternalError } from '../../passes/pass.js';
-import { CNames, cIdent, cIntType, tyMnemonic } from './names.js';
+import { CNames, cIdent, cIntType, tyMnemonic, type Made } from './names.js';
 
 type ClassDef = Node<typeof Lcfg, 'ClassDef'>;
 
@@ -61,10 +61,15 @@ export class CTypes {
   private readonly pointers = new Map<string, string>();
   private readonly classNames = new Map<string, string>();
 
-  constructor(private readonly classes: Map<string, ClassDef>, private readonly names: CNames) {}
+  constructor(
+    private readonly classes: Map<string, ClassDef>, private readonly names: CNames,
+    /** where what is added to the file is recorded (see Made) */
+    private readonly made: Made[],
+  ) {}
 
   /** Adds a class declared after the module was read (a closure environment), and names its struct. */
   declareClass(c: ClassDef): void {
+    this.made.push({ k: 'declare', cls: c });
     this.classes.set(c.name, c);
     this.className(c.name);
   }
@@ -114,6 +119,7 @@ export class CTypes {
     if (n === undefined) {
       n = this.names.unique(`zs_${cIdent(name)}`);
       this.classNames.set(name, n);
+      this.made.push({ k: 'class', name, c: n });
     }
     return n;
   }
@@ -145,6 +151,7 @@ export class CTypes {
     if (!e) {
       const name = t.k === 'class' ? this.className(t.name) : this.names.unique(`zt_${tyMnemonic(t)}`);
       e = { name, ty: t, state: 'declared' };
+      this.made.push({ k: 'struct', ty: t, c: name });
       table.set(key, e);
       this.structs.push(e);
       this.forwards.push(`typedef struct ${name} ${name};`);
@@ -158,7 +165,11 @@ export class CTypes {
     return e.name;
   }
 
+  /** The struct of a struct type t, declared (as `pointee` declares it) or also defined (`complete`). */
+  structOf(t: Ty, complete: boolean): string { return this.struct(t, complete); }
+
   private define(e: StructEntry): void {
+    this.made.push({ k: 'define', ty: e.ty });
     e.state = 'defining';
     const t = e.ty;
     let body: string[];

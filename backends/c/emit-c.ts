@@ -31,10 +31,10 @@ import { Lcfg, operandTy, rvalueTy, type Node } from '../../ir/languages.js';
 import { Diagnostics } from '../../ir/diagnostics.js';
 import { intBits, isSigned, type Generic, type Ty, type TyOf } from '../../ir/types.js';
 import { ORDERING } from '../../ir/builtins.js';
-import { defineFunctionPass, InternalError, type FunctionPass, type PassContext } from '../../passes/pass.js';
+import { defineFunctionPass, InternalError, ShardMismatch, type FunctionPass, type PassContext } from '../../passes/pass.js';
 import { CTypes, fieldName, isNullableOption } from './ctypes.js';
 import { Glue } from './glue.js';
-import { CNames, cFloatLiteral, cIdent, cIntLiteral, cIntType, cStringLiteral } from './names.js';
+import { CNames, cFloatLiteral, cIdent, cIntLiteral, cIntType, cStringLiteral, tyMnemonic, type Made } from './names.js';
 import { LocalNames, TextBuffer } from './text.js';
 
 /**
@@ -86,6 +86,7 @@ function defineEmitC(header: string): FunctionPass {
     declare: (m, e) => { for (const c of m.classes) e.types.declareClass(c); },
     runFunction: (fn, e) => e.function(fn),
     assemble: (m, e, fns) => ({ kind: 'CSource', span: m.span, code: e.finish(header, fns) }),
+    shard: { save: (e, fns) => e.save(fns), merge: (e, fns, saved) => [...fns, ...e.merge(saved as EmittedShard)] },
   });
 }
 
@@ -109,6 +110,15 @@ export function emitC(mod: Module, options: EmitCOptions = {}): string {
   return cText(pass.run(mod, ctx) as CSource);
 }
 
+/** What an emitter wrote of some of a module's functions, for the emitter writing the file to take (ModuleEmitter.merge). */
+interface EmittedShard {
+  /** what those functions added to the file's state, in order */
+  made: readonly Made[];
+  /** their C definitions (a Buffer arrives from another thread as a plain Uint8Array) */
+  code: Uint8Array | string;
+  fns: readonly CFunction[];
+}
+
 /** A user function named so far: its C name, and whether its definition has been written. */
 interface FnName { cname: string; defined: boolean }
 
@@ -118,6 +128,8 @@ interface Trampoline { name: string; fn: string; closure: boolean }
 /** The state shared by the functions of a module: what `prepare` makes and `assemble` finishes. */
 class ModuleEmitter {
   readonly names = new CNames();
+  /** what the functions written so far added to the file's state, in order (see Made) */
+  readonly made: Made[] = [];
   readonly types: CTypes;
   readonly glue: Glue;
   readonly externs = new Map<string, ExternDef>();
@@ -143,10 +155,10 @@ class ModuleEmitter {
       this.names.reserve(e.name);
       this.externs.set(e.name, e);
     }
-    this.types = new CTypes(new Map(mod.classes.map((c) => [c.name, c])), this.names);
+    this.types = new CTypes(new Map(mod.classes.map((c) => [c.name, c])), this.names, this.made);
     for (const c of mod.classes) this.types.className(c.name);
     for (const g of mod.globals) this.globals.set(g.name, this.names.unique(`zg_${cIdent(g.name)}`));
-    this.glue = new Glue(this.types, this.names, (n) => this.fnC(n));
+    this.glue = new Glue(this.types, this.names, (n) => this.fnC(n), this.made);
     // (before any function: the types they name come first)
     this.globalDecls = mod.globals.map((g) => `static ${this.types.c(g.ty)} ${this.globals.get(g.name)}; /* ${g.mut ? 'static mut' : 'static'} ${g.name} */`);
     this.externDecls = mod.externs.map((e) => this.externDecl(e));
@@ -155,6 +167,7 @@ class ModuleEmitter {
     // declarations, prototypes included, known last: when they do not fit, one copy).
     const front = 4096 + 128 * (mod.classes.length + mod.globals.length + mod.externs.length) + (srcBytes >> 2);
     this.out = new TextBuffer(front + 6 * srcBytes + (1 << 16), front);
+    this.made.length = 0; // (what the declarations make, every emitter of the module makes)
   }
 
   /** int type name -> constant value -> its C literal (the same few constants recur) */
@@ -182,6 +195,7 @@ class ModuleEmitter {
     if (known !== undefined) return known.cname;
     if (this.externs.has(name)) return name;
     const cname = this.names.unique(`z_${cIdent(name.replace(/\./g, '__'))}`);
+    this.made.push({ k: 'fn', name, c: cname });
     this.fnNames.set(name, { cname, defined: false });
     return cname;
   }
@@ -202,6 +216,47 @@ class ModuleEmitter {
     const sig = fe.signature(cname, params);
     fe.emit(sig);
     return { kind: 'CFunction', span: f.span, name: f.name, cname, params, ret: f.ret, proto: `${sig};` };
+  }
+
+  /** What this emitter wrote (the functions `fns`), as data another thread can take (merge). */
+  save(fns: readonly CFunction[]): EmittedShard {
+    return { made: this.made, code: this.out.asciiBytes() ?? this.out.text(), fns };
+  }
+
+  /**
+   * Takes the functions another emitter of the same module wrote, to come after this one's
+   * in the file: redoes what they added to the file's state, in their order, which must give
+   * every addition the C name it had there (else ShardMismatch), and appends their C.
+   */
+  merge(shard: EmittedShard): readonly CFunction[] {
+    for (const m of shard.made) {
+      const c = this.redo(m);
+      if (c !== undefined && c !== (m as { c: string }).c) throw new ShardMismatch(`C name ${(m as { c: string }).c} came out as ${c}`);
+    }
+    for (const f of shard.fns) {
+      const entry = this.fnNames.get(f.name);
+      if (entry === undefined || entry.cname !== f.cname) throw new ShardMismatch(`function ${f.name} is not ${f.cname} here`);
+      if (entry.defined) throw new InternalError(`C backend: function ${f.name} is defined twice`);
+      entry.defined = true;
+    }
+    const code = shard.code;
+    if (typeof code === 'string') this.out.put(code);
+    else this.out.putBytesOf(Buffer.isBuffer(code) ? code : Buffer.from(code.buffer, code.byteOffset, code.byteLength));
+    return shard.fns;
+  }
+
+  /** Adds what `m` records (made by another emitter of the module) to this one; gives the C name it gets here. */
+  private redo(m: Made): string | undefined {
+    switch (m.k) {
+      case 'class': return this.types.className(m.name);
+      case 'struct': return this.types.structOf(m.ty, false);
+      case 'define': this.types.structOf(m.ty, true); return undefined;
+      case 'declare': this.types.declareClass(m.cls); return undefined;
+      case 'fn': return this.fnC(m.name);
+      case 'sig': return this.signatureType(m.ty);
+      case 'trampoline': return this.trampoline(m.fn, m.closure);
+      case 'glue': return this.glue.redo(m.kind, m.ty, m.extra);
+    }
   }
 
   /** The whole translation unit: the declarations and glue around the functions written so far (`fns`, in order). */
@@ -279,7 +334,9 @@ class ModuleEmitter {
     const key = `${this.types.c(t.ret)}(${params})`;
     let name = this.sigNames.get(key);
     if (name === undefined) {
-      name = this.names.unique(`zsig${this.sigNames.size}`);
+      // (named after the types, not numbered: see Made)
+      name = this.names.unique(`zsig_${[...t.params, t.ret].map(tyMnemonic).join('_')}`);
+      this.made.push({ k: 'sig', ty: t, c: name });
       this.sigNames.set(key, name);
       this.sigTypedefs.push(`typedef ${this.types.c(t.ret)} (*${name})(${params});`);
     }
@@ -296,6 +353,7 @@ class ModuleEmitter {
     let name = this.trampolineNames.get(key);
     if (name !== undefined) return name;
     name = this.names.unique(`${closure ? 'zclosure' : 'zfnref'}_${this.fnC(fnName).replace(/^z_/, '')}`);
+    this.made.push({ k: 'trampoline', fn: fnName, closure, c: name });
     this.trampolineNames.set(key, name);
     this.trampolines.push({ name, fn: fnName, closure });
     return name;

@@ -13,11 +13,8 @@ import type { Ty, TyOf, Generic } from '../../ir/types.js';
 type GenericTy = TyOf<Generic>;
 import { InternalError } from '../../passes/pass.js';
 import { CTypes, fieldName, isNullableOption } from './ctypes.js';
-import { CNames, glueKey, tyMnemonic } from './names.js';
+import { CNames, glueKey, tyMnemonic, type GlueKind, type Made } from './names.js';
 
-/** How a glue function is found again: its name, per kind and type. */
-type GlueKind = 'drop' | 'clone' | 'dropv' | 'vec_push' | 'vec_pop' | 'vec_filled' | 'vec_with_capacity' | 'vec_clear'
-  | 'box_new' | 'unwrap' | 'repeat' | 'send' | 'recv' | 'spawn' | 'join' | 'mutex_new' | 'region_alloc' | 'cas' | 'parse_i64';
 
 export class Glue {
   readonly protos: string[] = [];
@@ -31,6 +28,8 @@ export class Glue {
     private readonly names: CNames,
     /** the C name of a Zeta function (for class drop functions) */
     private readonly fnName: (zetaName: string) => string,
+    /** where what is added to the file is recorded (see Made) */
+    private readonly made: Made[],
   ) {}
 
   // ---------------------------------------------------------------- predicates
@@ -215,7 +214,7 @@ export class Glue {
         ? ['return v->len > 0 ? v->ptr[--v->len] : NULL;']
         : [`${O} r = { false };`, 'if (v->len > 0) { r.some = true; r.val = v->ptr[--v->len]; }', 'return r;'];
       return this.fn(`static inline ${O} ${name}(${V}* v)`, body);
-    });
+    }, opt);
   }
 
   /** `Vec<T> NAME(int64_t n, T x)`: n copies of x (x itself is the last one). */
@@ -310,7 +309,7 @@ export class Glue {
         ? [`${E} x = NULL;`, 'return zrt_channel_recv(c, &x) ? x : NULL;']
         : [`${O} r = { false };`, 'r.some = zrt_channel_recv(c, &r.val);', 'return r;'];
       return this.fn(`static inline ${O} ${name}(zrt_channel* c)`, body);
-    });
+    }, opt);
   }
 
   /** `zrt_thread* NAME(zrt_fn f)`: spawn, with a thunk storing the closure's result */
@@ -374,13 +373,41 @@ export class Glue {
 
   // ---------------------------------------------------------------- plumbing
 
-  private get(kind: GlueKind, t: Ty, prefix: string, make: (name: string) => void): string {
+  /** Makes the glue function a Made record describes (another emitter made it: see Made); gives its name. */
+  redo(kind: GlueKind, t: Ty, extra: Ty | undefined): string {
+    const g = t as GenericTy;
+    switch (kind) {
+      case 'drop': return this.drop(t);
+      case 'clone': return this.clone(t);
+      case 'dropv': return this.dropCallback(t);
+      case 'vec_push': return this.vecPush(g);
+      case 'vec_pop': return this.vecPop(g, extra!);
+      case 'vec_filled': return this.vecFilled(g);
+      case 'vec_with_capacity': return this.vecWithCapacity(g);
+      case 'vec_clear': return this.vecClear(g);
+      case 'box_new': return this.boxNew(g);
+      case 'unwrap': return this.unwrap(g);
+      case 'repeat': return this.repeat(t as TyOf<'array'>);
+      case 'send': return this.channelSend(t);
+      case 'recv': return this.channelRecv(t, extra!);
+      case 'spawn': return this.spawn(t);
+      case 'join': return this.join(t);
+      case 'mutex_new': return this.mutexNew(t);
+      case 'region_alloc': return this.regionAlloc(t);
+      case 'cas': return this.compareExchange(g);
+      case 'parse_i64': return this.parseI64(t);
+    }
+  }
+
+  /** The glue function of `kind` for t (`extra`: the second type vecPop and channelRecv take), made by `make` if new. */
+  private get(kind: GlueKind, t: Ty, prefix: string, make: (name: string) => void, extra?: Ty): string {
     const key = `${kind} ${glueKey(t)}`;
     let name = this.fns.get(key);
     if (name === undefined) {
       // Vec helpers are named after the element type: zvec_push_i64
       const shown = kind.startsWith('vec_') && t.k === 'vec' ? t.of : t;
       name = this.names.unique(`${prefix}_${tyMnemonic(shown)}`);
+      this.made.push({ k: 'glue', kind, ty: t, extra, c: name });
       this.fns.set(key, name); // before generating, so glue for recursive types can call itself
       make(name);
     }

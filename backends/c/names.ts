@@ -3,7 +3,8 @@
 // libc or runtime name (user names get a prefix: `z_` functions, `zg_` globals, `zs_`
 // classes, `l<id>_` locals) nor with another generated name (clashes get a `_N` suffix).
 
-import type { Ty } from '../../ir/types.js';
+import type { Ty, TyOf } from '../../ir/types.js';
+import type { Lcfg, Node } from '../../ir/languages.js';
 
 /** Letters, digits and `_` only; everything else becomes `_`. */
 export function cIdent(s: string): string {
@@ -22,6 +23,28 @@ export class CNames {
     return name;
   }
 }
+
+/** How a glue function is found again: its name, per kind and type. */
+export type GlueKind = 'drop' | 'clone' | 'dropv' | 'vec_push' | 'vec_pop' | 'vec_filled' | 'vec_with_capacity' | 'vec_clear'
+  | 'box_new' | 'unwrap' | 'repeat' | 'send' | 'recv' | 'spawn' | 'join' | 'mutex_new' | 'region_alloc' | 'cas' | 'parse_i64';
+
+/**
+ * One thing the emitter added to the file's state (a C name, a struct definition, a glue
+ * function), as what to ask the emitter for to add it again, and the C name it got. A
+ * sharded compile (tools/shards.ts) has a worker emit some functions with an emitter of
+ * its own; the emitter that writes the file then redoes the worker's additions in their
+ * order (ModuleEmitter.redo), which must give every one the same name. Recorded where each
+ * is made, before what it makes in turn, so redoing the first remakes the rest in order.
+ */
+export type Made =
+  | { k: 'class'; name: string; c: string }
+  | { k: 'struct'; ty: Ty; c: string }
+  | { k: 'define'; ty: Ty }
+  | { k: 'declare'; cls: Node<typeof Lcfg, 'ClassDef'> }
+  | { k: 'fn'; name: string; c: string }
+  | { k: 'sig'; ty: TyOf<'fn'>; c: string }
+  | { k: 'trampoline'; fn: string; closure: boolean; c: string }
+  | { k: 'glue'; kind: GlueKind; ty: Ty; extra: Ty | undefined; c: string };
 
 /**
  * A short readable name for a type, used to build the names of generated structs and

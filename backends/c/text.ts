@@ -117,6 +117,11 @@ export class TextBuffer {
     this.putBytes(o.bytes, o.start, o.n);
   }
 
+  /** Appends ASCII bytes (text another buffer gave as asciiBytes). */
+  putBytesOf(bytes: Buffer): void {
+    this.putBytes(bytes, 0, bytes.length);
+  }
+
   /** Appends bytes [start, end) of `from`. */
   private putBytes(from: Buffer, start: number, end: number): void {
     const len = end - start;

@@ -3,6 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { zeta, writeProgram } from './helpers.js';
+// @ts-expect-error -- a plain .mjs script (the benchmark's program generator), without types
+import { generateProgram } from '../tools/gen-program.mjs';
 import { PIPELINE } from '../passes/pipeline.js';
 
 const hello = 'main() {\n    x := 40;\n    println(x + 2);\n}\n';
@@ -96,6 +98,20 @@ describe('zeta-nano CLI', () => {
     const bad = zeta(['check', file, '--dump-after=nonsense']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/no pass named `nonsense`/);
+  });
+
+  it('splits a large file\'s compile between two threads (--jobs) with the same C', () => {
+    const file = writeProgram(generateProgram(10_000)); // (~250 KB: over the size that is split)
+    const one = zeta(['compile', file, '--emit=c', '-o', `${file}.1.c`, '--jobs', '1', '--time-passes']);
+    const two = zeta(['compile', file, '--emit=c', '-o', `${file}.2.c`, '--jobs', '2', '--time-passes']);
+    expect(one.status).toBe(0);
+    expect(two.status).toBe(0);
+    expect(readFileSync(`${file}.2.c`, 'utf8')).toBe(readFileSync(`${file}.1.c`, 'utf8'));
+    expect(one.stderr).not.toMatch(/split between/);
+    expect(two.stderr).toMatch(/split between 2 threads/);
+    const bad = zeta(['compile', file, '--emit=c', '--jobs', '0']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--jobs.*positive whole number/);
   });
 
   it('says clearly when a file cannot be read', () => {

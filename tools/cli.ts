@@ -2,7 +2,7 @@
 // Exit status: 0 success, 1 the program has errors (diagnostics printed), 2 bad usage
 // or unreadable input, 70 internal compiler error (a bug: please report it).
 
-import { Command, Option, CommanderError } from 'commander';
+import { Command, Option, CommanderError, InvalidArgumentError } from 'commander';
 import { readFileSync, writeFileSync, renameSync, mkdtempSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,7 @@ interface CommonOpts {
   verifyEach?: boolean;
   dumpAfter?: string;
   timePasses?: boolean;
+  jobs?: number;
 }
 
 function readSource(file: string): SourceFile {
@@ -64,7 +65,7 @@ function compileFile(file: string, o: CommonOpts, backendPasses: readonly Pass[]
   }
   let res;
   progress(`${basename(file)}: front end and ${passes.length} passes (${lineCol(src, src.text.length).line} lines)`);
-  const opts: PipelineOptions = { verifyEach: o.verifyEach, dumpAfter, timePasses: o.timePasses };
+  const opts: PipelineOptions = { verifyEach: o.verifyEach, dumpAfter, timePasses: o.timePasses, jobs: o.jobs };
   try {
     res = runPipeline(src, { ...opts, passes });
   } catch (e) {
@@ -80,7 +81,7 @@ function compileFile(file: string, o: CommonOpts, backendPasses: readonly Pass[]
   if (o.timePasses) {
     const total = res.timings.reduce((s, t) => s + t.ms, 0);
     for (const t of res.timings) process.stderr.write(`${t.ms.toFixed(2).padStart(10)} ms  ${t.pass}\n`);
-    process.stderr.write(`${total.toFixed(2).padStart(10)} ms  total\n`);
+    process.stderr.write(`${total.toFixed(2).padStart(10)} ms  total${res.threads > 1 ? ` (this thread's share: the compile was split between ${res.threads} threads)` : ''}\n`);
   }
   if (res.diagnostics.length > 0) {
     process.stderr.write(o.errorFormat === 'json' ? renderJson(src, res.diagnostics) : renderHuman(src, res.diagnostics));
@@ -146,7 +147,14 @@ const withCommon = (c: Command) => c
   .addOption(new Option('--error-format <format>', 'diagnostics format').choices(['human', 'json']).default('human'))
   .option('--verify-each', 'validate the IR after every pass against its language')
   .option('--dump-after <passes>', 'print the IR after these passes (comma-separated names, or "all") to stderr')
-  .option('--time-passes', 'print the time each pass takes');
+  .option('--time-passes', 'print the time each pass takes')
+  .option('-j, --jobs <n>', 'threads a large file\'s compile may be split between (1: never split; default: the cores, at most 2)', parseJobs);
+
+function parseJobs(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
 
 const withBackend = (c: Command) => c
   .addOption(new Option('--backend <backend>', 'code generator').choices(['c', 'llvm']).default('c'))

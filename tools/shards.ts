@@ -14,6 +14,7 @@
 
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
 import type { AnyNode } from '../ir/lang.js';
 import type { SweepShard } from './sweep.js';
 
@@ -74,9 +75,9 @@ class ShardWorker {
   private nextId = 1;
   dead = false;
 
-  constructor() {
+  constructor(file: URL) {
     const { port1, port2 } = new MessageChannel();
-    this.worker = new Worker(new URL('../dist/shard-worker.mjs', import.meta.url), {
+    this.worker = new Worker(file, {
       workerData: { port: port2, signal: this.signal },
       transferList: [port2],
       // as the CLI's own compile thread (bin/zeta-nano.mjs): deep programs need a deep stack
@@ -143,10 +144,13 @@ export interface ShardRequest {
  */
 export function startShard(req: ShardRequest): SweepShard | null {
   if (worker === null || worker.dead) {
+    // (the bundle beside dist/cli.mjs and dist/api.mjs, and beside tools/ for the sources)
+    const file = new URL('../dist/shard-worker.mjs', import.meta.url);
+    if (!existsSync(file)) return null; // (not built: one thread it is)
     try {
-      worker = new ShardWorker();
+      worker = new ShardWorker(file);
     } catch {
-      return null; // (no worker threads here: one thread it is)
+      return null;
     }
   }
   const w = worker;

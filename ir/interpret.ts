@@ -216,7 +216,7 @@ function sizeAlign(t: Ty, classes: Map<string, readonly Ty[]>): [number, number]
         off = Math.ceil(off / a) * a + s;
         align = Math.max(align, a);
       }
-      return [Math.max(1, Math.ceil(off / align) * align), align];
+      return [Math.ceil(off / align) * align, align];
     }
     default: return [8, 8];
   }
@@ -446,6 +446,7 @@ class Interpreter {
       case 'region.alloc': {
         const r = obj(a[0]) as { cap: number; used: number };
         const [size, align] = sizeAlign(operandTy(as[1]), this.classTys);
+        if (size === 0) return some({ t: 'ptr', o: { v: a[1] }, k: 'v' });
         const start = Math.ceil(r.used / align) * align;
         if (start + size > r.cap) return none();
         r.used = start + size;

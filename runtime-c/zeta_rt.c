@@ -38,8 +38,16 @@ static inline void* traced_alloc(void* p) {
   if (g_trace_alloc && p) atomic_fetch_add_explicit(&g_trace_allocs, 1, memory_order_relaxed);
   return p;
 }
-/** free(p), counted when p is not NULL. */
+/*
+ * The buffer of a non-empty array of zero-sized elements (a Vec<[T; 0]>, a Vec of a class
+ * without fields): no memory, but a non-null base aligned for any Zeta type, since C forbids
+ * member access through a null pointer. Never allocated, never freed.
+ */
+static _Alignas(16) unsigned char g_zero_sized[1];
+
+/** free(p), counted when p is not NULL; nothing for g_zero_sized. */
 static inline void traced_free(void* p) {
+  if (p == g_zero_sized) return;
   if (g_trace_alloc && p) atomic_fetch_add_explicit(&g_trace_frees, 1, memory_order_relaxed);
   free(p);
 }
@@ -300,7 +308,8 @@ void* zrt_alloc(int64_t size, int64_t align) {
 
 void* zrt_alloc_array(int64_t n, int64_t elem_size) {
   if (n < 0 || (elem_size > 0 && n > INT64_MAX / elem_size)) zrt_panic_cstr("capacity overflow");
-  if (n == 0 || elem_size == 0) return NULL;
+  if (n == 0) return NULL;
+  if (elem_size == 0) return g_zero_sized;
   void* p = malloc((size_t)(n * elem_size));
   if (!p) zrt_panic_cstr("out of memory");
   return traced_alloc(p);
@@ -308,7 +317,7 @@ void* zrt_alloc_array(int64_t n, int64_t elem_size) {
 
 void* zrt_realloc_array(void* p, int64_t n, int64_t elem_size) {
   if (n < 0 || (elem_size > 0 && n > INT64_MAX / elem_size)) zrt_panic_cstr("capacity overflow");
-  if (n == 0 || elem_size == 0) { traced_free(p); return NULL; }
+  if (n == 0 || elem_size == 0) { traced_free(p); return n == 0 ? NULL : g_zero_sized; }
   void* q = realloc(p, (size_t)(n * elem_size));
   if (!q) zrt_panic_cstr("out of memory");
   /* growing a block keeps it one allocation; growing from NULL makes one */

@@ -115,7 +115,10 @@ int zrt_fmt_f32(char* buf, float v);
 
 /** malloc with alignment; panics "out of memory". */
 void* zrt_alloc(int64_t size, int64_t align);
-/** An array of n elements (NULL for n == 0); panics "capacity overflow" for n < 0 or overflow. */
+/**
+ * An array of n elements (NULL for n == 0; a shared non-null base, never freed, for
+ * zero-sized elements); panics "capacity overflow" for n < 0 or overflow.
+ */
 void* zrt_alloc_array(int64_t n, int64_t elem_size);
 /** Resizes an array from zrt_alloc_array to n elements (contents kept). */
 void* zrt_realloc_array(void* p, int64_t n, int64_t elem_size);
@@ -165,9 +168,14 @@ zrt_region* zrt_region_new(int64_t cap);
 /** Releases the whole block (in ASan builds the block is poisoned first). */
 void zrt_region_free(zrt_region* r);
 
-/** Aligned bump allocation; NULL when the block is full. `align` is a power of two. */
+/**
+ * Aligned bump allocation; NULL when the block is full. `align` is a power of two. A
+ * zero-sized value takes no bytes and no padding: it always fits, at the offset rounded down
+ * to its alignment (still in the block: the base suits every alignment), and bumps nothing.
+ */
 static inline void* zrt_region_alloc(zrt_region* r, int64_t size, int64_t align) {
   uintptr_t mask = (uintptr_t)align - 1;
+  if (size == 0) return (void*)(r->cur & ~mask);
   uintptr_t p = (r->cur + mask) & ~mask;
   if (ZRT_UNLIKELY(p > r->end || (uintptr_t)size > r->end - p)) return NULL;
   r->cur = p + (uintptr_t)size;

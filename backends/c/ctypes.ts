@@ -9,6 +9,9 @@
 //   Option<T> -> struct {bool some; T val}, except a nullable pointer when T is a pointer,
 //   a Box or a runtime handle, class -> struct, fn values -> zrt_fn {code, env},
 //   Region/Thread/Channel/Mutex/Guard -> pointers to runtime objects, Atomic<T> -> struct {_Atomic T v}.
+// `[T; 0]` (`T a[0]`) and a class without fields (`struct {}`) are zero-sized, as in the LLVM
+// backend's layout: GNU C allows both (gcc and clang, silently without -pedantic), so a
+// zero-sized value takes no bytes in a region and no room in a class (spec §6, DECISIONS).
 //
 // Structs are declared (`typedef struct X X;`) when first named and defined when a complete
 // type is first needed; a definition first completes the types it holds by value, so the
@@ -179,11 +182,10 @@ export class CTypes {
         const def = this.classDef(t.name);
         comment = ` /* class ${t.name} */`;
         body = def.fields.map((f) => `  ${this.c(f.ty)} ${fieldName(f.name)};`);
-        if (body.length === 0) body = ['  char f__empty; /* C structs cannot be empty */'];
         break;
       }
       case 'vec': body = [`  ${this.pointee(t.of)}* ptr;`, '  int64_t len;', '  int64_t cap;']; break;
-      case 'array': body = [`  ${this.c(t.elem)} a[${Math.max(t.n, 1)}];`]; break;
+      case 'array': body = [`  ${this.c(t.elem)} a[${t.n}];`]; break;
       case 'option': body = ['  bool some;', `  ${this.c(t.of)} val;`]; break;
       case 'atomic': body = [`  _Atomic(${this.c(t.of)}) v;`]; break;
       default: throw new InternalError(`C backend: ${t.k} is not a struct type`);

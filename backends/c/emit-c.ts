@@ -528,7 +528,7 @@ class FnEmitter {
       case 'int': case 'float': case 'bool': return ' = 0';
       case 'array': if (t.n > 64 && !this.glue.needsDrop(t)) return ''; break;
     }
-    return c.endsWith('*') ? ' = NULL' : ' = { 0 }';
+    return c.endsWith('*') ? ' = NULL' : ' = { }';
   }
 
   /** An indented line. */
@@ -800,7 +800,7 @@ class FnEmitter {
       case 'Aggregate': {
         const ops = this.ownAll(rv.ops as Operand[], ctx);
         const c = this.types.c(rv.ty);
-        const elems = ops.length ? ops.join(', ') : '0';
+        const elems = ops.join(', ');
         if (rv.ty.k === 'array') x.put('(', c, '){ { ', elems, ' } }');
         else if (rv.ty.k === 'class') x.put('(', c, '){ ', elems, ' }');
         else throw new InternalError(`C backend: aggregate of type ${rv.ty.k}`);

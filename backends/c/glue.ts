@@ -279,7 +279,7 @@ export class Glue {
       const A = this.types.c(arr), E = this.types.c(arr.elem);
       const body: string[] = [];
       if (arr.n === 0) {
-        body.push(`${A} r = { { 0 } };`);
+        body.push(`${A} r = { };`);
         if (this.needsDrop(arr.elem)) body.push(`${this.drop(arr.elem)}(&x);`);
       } else {
         const each = this.needsClone(arr.elem) ? `${this.clone(arr.elem)}(&x)` : 'x';

@@ -1514,6 +1514,8 @@ export class ModuleEmitter {
     const mask = L.alignOf(t) - 1;
     const curP = this.field(b, L.region, r, 0);
     const cur = b.CreateLoad(L.i64, curP);
+    // zero-sized: no bytes, no padding, always fits (see zrt_region_alloc); nothing to store
+    if (size === 0) return b.CreateIntToPtr(b.CreateAnd(cur, this.i64(-mask - 1)), L.ptr(L.of(t)));
     const end = b.CreateLoad(L.i64, this.field(b, L.region, r, 1));
     const p = b.CreateAnd(b.CreateAdd(cur, this.i64(mask)), this.i64(-mask - 1));
     // full when p > end or size > end - p (no overflow either way)

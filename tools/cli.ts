@@ -65,6 +65,8 @@ function compileFile(file: string, o: CommonOpts, backendPasses: readonly Pass[]
   }
   let res;
   progress(`${basename(file)}: front end and ${passes.length} passes (${lineCol(src, src.text.length).line} lines)`);
+  // one thread by default: a second one starts with a cold JIT of its own, which a one-off
+  // compile pays in full (docs/DECISIONS.md, "Compile speed": slower up to 1M lines here)
   const opts: PipelineOptions = { verifyEach: o.verifyEach, dumpAfter, timePasses: o.timePasses, jobs: o.jobs };
   try {
     res = runPipeline(src, { ...opts, passes });
@@ -148,7 +150,7 @@ const withCommon = (c: Command) => c
   .option('--verify-each', 'validate the IR after every pass against its language')
   .option('--dump-after <passes>', 'print the IR after these passes (comma-separated names, or "all") to stderr')
   .option('--time-passes', 'print the time each pass takes')
-  .option('-j, --jobs <n>', 'threads a large file\'s compile may be split between (1: never split; default: the cores, at most 2)', parseJobs);
+  .option('-j, --jobs <n>', 'threads a large file\'s compile may be split between (2 or more: split files of 200 KB and up)', parseJobs, 1);
 
 function parseJobs(v: string): number {
   const n = Number(v);

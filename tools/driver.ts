@@ -119,22 +119,24 @@ function pipeline(
     const sweep = opts.wholeModule ? 1 : sweepLength(passes, p, opts);
     if (sweep > 1) {
       const group = passes.slice(p, p + sweep) as FunctionPass[];
-      let made: SweepResult | null = null;
+      let made: SweepResult;
       try {
-        // split between threads: the whole rest of the pipeline, only from a clean start
-        if (shard && p + sweep === passes.length && diag.list.length === 0) {
-          const split = runSplitSweep(group, p, ir, ctx, opts, shard);
-          if (split === 'run-alone') { /* (run below, in this thread) */ } else if ('saved' in split) {
-            result.shardSaved = split.saved;
-            return result;
-          } else {
-            made = split.made;
-            result.timings.push(...split.timings);
-            result.threads = 2;
-          }
+        // split between threads: the whole rest of the pipeline, and only from a clean start
+        const split = shard && p + sweep === passes.length && diag.list.length === 0
+          ? runSplitSweep(group, p, ir, ctx, opts, shard) : 'run-alone';
+        if (split !== 'run-alone' && 'saved' in split) {
+          result.shardSaved = split.saved; // (a worker's part, to send)
+          return result;
         }
-        if (made === null && shard !== null && shard.join === undefined) return result; // (a worker gives up: the main thread compiles alone)
-        made ??= runSweep(group, p, ir, ctx, opts, result.timings);
+        if (split !== 'run-alone') {
+          made = split.made;
+          result.timings.push(...split.timings);
+          result.threads = 2;
+        } else if (shard !== null && shard.join === undefined) {
+          return result; // (a worker gives up: the main thread compiles alone)
+        } else {
+          made = runSweep(group, p, ir, ctx, opts, result.timings);
+        }
       } catch (e) {
         if (!(e instanceof SweepError)) throw iceOf(pass, e);
         throw e.detail !== undefined ? ice(e.pass, e.detail) : iceOf(e.pass, e.cause);

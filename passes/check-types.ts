@@ -26,7 +26,7 @@
 //   `concurrent fn` → `fn`; a named function → `concurrent fn` (it captures nothing).
 //   No node is inserted: the value keeps its own type where the coercion happened.
 // - `==`/`!=` work on integers, floats, bool, str, String and pointers, both sides of one
-//   type (`String == str` is E0003: write `String::from`); `< <= > >=` on numbers only.
+//   type, or a String and a str (compared as text); `< <= > >=` on numbers only.
 //   `& | ^` work on integers and bool. Unary `-` needs a signed integer or a float.
 // - Casts: numeric ↔ numeric, bool → integer, pointer ↔ any integer type, pointer →
 //   pointer, and a type to itself; E0030 for the pointer ones is check-unsafe's.
@@ -1009,6 +1009,10 @@ class Checker {
       if (this.inf.kind(rt) === 'int') return this.typedBinary(e, left, right, left.ty);
       this.error('E0003', right.span, `pointer arithmetic needs an integer offset, found ${this.q(rt)}`, { label: 'not an integer' });
       return this.bad(e, { left, right });
+    }
+    // `String == str` compares the text, as a String and a &str do in Rust (lower-builtins makes the str a String)
+    if (EQUALITY.has(op) && ((lt.k === 'string' && rt.k === 'str') || (lt.k === 'str' && rt.k === 'string'))) {
+      return this.typedBinary(e, left, right, T.bool);
     }
     if (!this.inf.unify(lt, rt)) {
       this.error('E0003', e.span, `mismatched types: ${this.q(lt)} ${op} ${this.q(rt)}`,

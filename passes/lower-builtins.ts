@@ -6,9 +6,9 @@
 // stored in a local first), `Vec<i32>::new()` is `vec.new`, `println(x)` is `println`.
 // Options get their own nodes: `Some(x)` is OptSome, `None` OptNone, `o.is_some()`
 // OptIsSome. Constants need no op: `Ordering::Relaxed` is its i32 value and `a.len()` of
-// an array is N. Atomic operations without an ordering get SeqCst (spec §8). The
-// `value` of a Guard is the target of the pointer `guard.value` returns. `unsafe { b }`
-// is just `b`, check-unsafe having run.
+// an array is N. `String == str` compares two Strings. Atomic operations without an
+// ordering get SeqCst (spec §8). The `value` of a Guard is the target of the pointer
+// `guard.value` returns. `unsafe { b }` is just `b`, check-unsafe having run.
 
 import type { AnyNode, Span } from '../ir/lang.js';
 import { Lnomethods, Lcore, type Node } from '../ir/languages.js';
@@ -95,6 +95,15 @@ const lower: Rewriter<Ctx> = rewriter<Ctx>(Lnomethods, {
     return { kind: 'Deref', span: f.span, ptr: valuePtr, ty: f.ty };
   },
   Unsafe: (node: N<'Unsafe'>, next) => next(node).body,
+  Binary: (node: N<'Binary'>, next, c) => {
+    const b = next(node);
+    if (b.op !== '==' && b.op !== '!=') return b;
+    // `String == str`: the str is copied into a temporary String (as for `str.parse_i64`)
+    const text = (e: Expr) => (e.ty.k === 'str' ? builtin('string.from', [e], T.string, e.span) : e);
+    const { left, right } = b as unknown as { left: Expr; right: Expr };
+    if ((left.ty.k === 'string') === (right.ty.k === 'string')) return b;
+    return { kind: 'Binary', span: b.span, op: b.op, left: text(left), right: text(right), ty: b.ty };
+  },
 });
 
 export const lowerBuiltinsPass = defineBodyPass({

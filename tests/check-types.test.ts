@@ -141,9 +141,10 @@ describe('operators', () => {
     expect(errorsIn('a := 1.5 << 2;')).toEqual(['E0003@1']);
   });
   it('comparisons give bool; == on str and String; ordering needs numbers', () => {
-    expect(letTypes('a := 1 < 2; b := String::from("a") == String::from("b"); c := "x" != "y"; d := true == false;'))
-      .toMatchObject({ a: 'bool', b: 'bool', c: 'bool', d: 'bool' });
-    expect(errorsIn('a := "x" == String::from("x");\nb := true < false;\nc := "a" + "b";')).toEqual(['E0003@1', 'E0003@2', 'E0003@3']);
+    expect(letTypes('a := 1 < 2; b := String::from("a") == String::from("b"); c := "x" != "y"; d := true == false; e := "x" == String::from("x");'))
+      .toMatchObject({ a: 'bool', b: 'bool', c: 'bool', d: 'bool', e: 'bool' });
+    expect(errorsIn('a := "x" < String::from("x");\nb := true < false;\nc := "a" + "b";\nd := String::from("a") == 1;'))
+      .toEqual(['E0003@1', 'E0003@2', 'E0003@3', 'E0003@4']);
   });
   it('logic and bitwise operators', () => {
     expect(letTypes('a := 5 & 3; b := true | false; c := ~0; d := !true; e := 1 < 2 && 2 < 3;'))

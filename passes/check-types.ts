@@ -55,6 +55,9 @@
 //   E0003 otherwise. Its `this` is `*mut Self` (as Rust's `drop(&mut self)`, and as
 //   lower-methods and the drop glue call it). An unknown trait name is E0002.
 // - `let` of a void value (`x := println(1);`) is E0003.
+// - A class that contains itself by value (through its fields, other classes, arrays,
+//   Option, Atomic: all stored inline) has no finite size: E0003 at the field that leads
+//   back to it, for every class of the cycle (check-types/recursive-classes.ts).
 
 import { nodeBuilder, type AnyNode, type Span } from '../ir/lang.js';
 import { Lresolved, Ltyped, type Node, type NameRef } from '../ir/languages.js';
@@ -68,6 +71,7 @@ import { derefLevels, derefMutability, fieldStop, indexable, placeMutability, ty
 import { closestName } from './resolve-names.js';
 import { checkProgram as checkUnsafeProgram, unsafeTable } from './check-unsafe.js';
 import { BrokenBodies, hasNever } from './check-types/broken-bodies.js';
+import { boxedSuggestion, cycleOf, valueCycles, type ClassFields } from './check-types/recursive-classes.js';
 
 type R<K extends string> = Node<typeof Lresolved, K>;
 type RExpr = R<'IntLit'> | R<'FloatLit'> | R<'StrLit'> | R<'BoolLit'> | R<'Name'> | R<'Path'> | R<'Unary'> | R<'Star'> |
@@ -279,7 +283,34 @@ class Checker {
         this.diag.error('E0003', drop.span, '`drop` must be declared `drop()`: no parameters, no result, not static');
       }
     }
+    if (this.valueCycles().has(c.name)) this.recursiveClass(c);
     return build(c, { methods: c.methods.map((m) => this.fnDecl(m, info)) });
+  }
+
+  /** the classes that contain themselves by value (made at the first class checked: declarations only) */
+  private cycles: Map<string, number> | null = null;
+  private classFields: ClassFields | null = null;
+  private valueCycles(): Map<string, number> {
+    if (this.cycles === null) {
+      this.classFields = new Map([...this.classes].map(([name, info]) => [name, info.fields]));
+      this.cycles = valueCycles(this.classFields);
+    }
+    return this.cycles;
+  }
+
+  /** E0003 for a class that contains itself by value, at the field that leads back to it. */
+  private recursiveClass(c: R<'ClassDecl'>): void {
+    const chain = cycleOf(c.name, this.classFields!, this.cycles!);
+    const first = chain[0];
+    const field = first && c.fields.find((f) => f.name === first.field);
+    if (!field) return;
+    const id = this.cycles!.get(c.name);
+    const suggestion = boxedSuggestion(first.ty, (cls) => this.cycles!.get(cls) === id);
+    const label = `\`${first.field}\` holds \`${first.holds}\` by value` + chain.slice(1).map((s) => `, whose \`${s.field}\` holds \`${s.holds}\``).join('');
+    this.diag.error('E0003', field.span, `class \`${c.name}\` contains itself by value: it would have infinite size`, {
+      label,
+      help: 'store it apart, behind a `Box`, a `Vec` or a pointer' + (suggestion ? `: \`${first.field}: ${suggestion}\`` : ''),
+    });
   }
 
   private staticDecl(s: R<'StaticDecl'>): AnyNode {

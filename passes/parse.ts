@@ -20,6 +20,8 @@
 // - Block-like expressions (if, blocks, unsafe) at the start of a statement end it (no `;`
 //   needed); at the end of a block they are its tail.
 // - Unary `&`/`&mut` (and `&T` in types) report E0012 and are read as `*`/`*mut`.
+// - `Some`, `None` and `this` are lexed as names (they are names in Lsrc), but no declaration
+//   may take one (spec §1 lists them as keywords): E0001 at the name (expectDeclName).
 
 import type { Cat, Span } from '../ir/lang.js';
 import { Lskimmed, Lsource, Lsrc, type Node } from '../ir/languages.js';
@@ -64,6 +66,8 @@ for (const [prec, ops] of [
 ] as const) {
   for (const [tok, op] of ops) { BINARY_PREC[tok] = prec; BINARY_OP[tok] = op; }
 }
+/** Keywords the lexer reads as identifiers (they are names in Lsrc) that no declaration may take (spec §1). */
+const NAME_KEYWORDS = new Set(['Some', 'None', 'this']);
 const COMPOUND_OP: Record<number, string> = {
   [Tok.PlusEq]: '+', [Tok.MinusEq]: '-', [Tok.StarEq]: '*', [Tok.SlashEq]: '/', [Tok.PercentEq]: '%',
   [Tok.AmpEq]: '&', [Tok.PipeEq]: '|', [Tok.CaretEq]: '^', [Tok.ShlEq]: '<<', [Tok.ShrEq]: '>>',
@@ -280,6 +284,27 @@ class Parser {
     this.advance();
     return name;
   }
+  /**
+   * The name a declaration introduces (a binding, parameter, field, function, class,
+   * static): an identifier that is not one of the keywords the lexer reads as names
+   * (`Some`, `None`, `this`: spec §1), which is E0001 there. The name is still taken, so
+   * the rest of the declaration parses as it would.
+   */
+  private expectDeclName(what: string): string | null {
+    if (this.at(Tok.Ident)) this.checkDeclName(this.pos);
+    return this.expectIdent(what);
+  }
+  /** E0001 when token i, a declared name, is `Some`, `None` or `this`. */
+  private checkDeclName(i: number): void {
+    const len = this.ends[i] - this.starts[i];
+    if (len !== 4) return; // (all three have four letters: most names are let through without a string)
+    const name = this.text.slice(this.starts[i], this.ends[i]);
+    if (!NAME_KEYWORDS.has(name)) return;
+    this.report('E0001', { start: this.starts[i], end: this.ends[i] }, `\`${name}\` is a keyword: it cannot be declared as a name`,
+      name === 'this'
+        ? 'choose another name; `this` is the receiver inside methods'
+        : `choose another name; \`${name}\` is the Option ${name === 'Some' ? 'constructor' : 'value'}`);
+  }
 
   // ------------------------------------------------------------------ errors
   private report(code: Code, span: Span, message: string, help?: string): void {
@@ -406,7 +431,7 @@ class Parser {
   }
 
   private parseFunction(start: number, mods: FnModifiers): FnDecl | null {
-    const name = this.expectIdent('a function name');
+    const name = this.expectDeclName('a function name');
     if (name === null) return null;
     if (!this.at(Tok.LParen)) { this.errorExpected('`(`'); return null; }
     const params = this.parseParams(true);
@@ -450,7 +475,7 @@ class Parser {
   private parseParam(requireType: boolean): Param | null {
     const start = this.tokStart;
     const mut = this.eat(Tok.Mut);
-    const name = this.expectIdent('a parameter name');
+    const name = this.expectDeclName('a parameter name');
     if (name === null) return null;
     let ty: Ty | null = null;
     if (this.eat(Tok.Colon)) ty = this.parseType();
@@ -464,7 +489,7 @@ class Parser {
   private parseClass(): N<'ClassDecl'> | null {
     const start = this.tokStart;
     this.advance();
-    const name = this.expectIdent('a class name');
+    const name = this.expectDeclName('a class name');
     if (name === null) return null;
     const fields = this.at(Tok.LParen) ? this.parseParams(true) : [];
     const traits: string[] = [];
@@ -537,7 +562,7 @@ class Parser {
       if (abi !== 'C') this.error(`unsupported ABI \`${abi}\``, 'only `extern "C"` functions are supported');
       this.advance();
     } else this.errorExpected('`"C"`', 'write `extern "C" name(params) -> T;`');
-    const name = this.expectIdent('a function name');
+    const name = this.expectDeclName('a function name');
     if (name === null) return null;
     if (!this.at(Tok.LParen)) { this.errorExpected('`(`'); return null; }
     const params = this.parseParams(true);
@@ -554,7 +579,7 @@ class Parser {
     const start = this.tokStart;
     this.advance();
     const mut = this.eat(Tok.Mut);
-    const name = this.expectIdent('a name');
+    const name = this.expectDeclName('a name');
     if (name === null) return null;
     let ty: Ty = T.void;
     if (this.eat(Tok.Colon)) ty = this.parseType();
@@ -730,6 +755,7 @@ class Parser {
   private parseLet(): N<'Let'> {
     const start = this.tokStart;
     const mut = this.eat(Tok.Mut);
+    this.checkDeclName(this.pos);
     const name = this.ident(this.pos);
     this.advance();
     let ty: Ty | null = null;
@@ -769,7 +795,7 @@ class Parser {
     if (this.at(Tok.Ident) && this.text_(this.pos) === 'Some' && this.k(1) === Tok.LParen) {
       this.advance();
       this.advance();
-      name = this.expectIdent('a name') ?? name;
+      name = this.expectDeclName('a name') ?? name;
       this.expect(Tok.RParen);
     } else {
       this.errorExpected('`Some(name)`', '`if let` and `while let` match `Some(name)` only');
@@ -795,7 +821,7 @@ class Parser {
   private parseFor(): N<'For'> {
     const start = this.tokStart;
     this.advance();
-    const name = this.expectIdent('a loop variable') ?? '<error>';
+    const name = this.expectDeclName('a loop variable') ?? '<error>';
     this.expect(Tok.In);
     const from = this.parseCondition();
     let inclusive = false;
@@ -815,7 +841,7 @@ class Parser {
   private parseRegion(): N<'RegionStmt'> {
     const start = this.tokStart;
     this.advance();
-    const name = this.expectIdent('a region name') ?? '<error>';
+    const name = this.expectDeclName('a region name') ?? '<error>';
     let capacity: Expr | null = null;
     if (this.at(Tok.LParen)) {
       const saved = this.noStruct;

@@ -254,6 +254,18 @@ main() {}`;
     expect(errorsOf('class F(fd: i32) : Drop {}\nmain() {}')).toEqual(['E0003@1']);
     expect(errorsOf('class F(fd: i32) : Drop { drop() { println(fd); fd = -1; } }\nmain() {}')).toEqual([]);
   });
+  it('a class that contains itself by value is E0003 at the field, for each class of the cycle', () => {
+    const r = front('class Node(v: i32, next: Option<Node>) {}\nmain() {}');
+    expect(r.errors).toEqual(['E0003@1']);
+    expect(r.text.slice(r.diags[0].span.start, r.diags[0].span.end)).toBe('next: Option<Node>');
+    expect(r.diags[0].notes).toEqual(['help: store it apart, behind a `Box`, a `Vec` or a pointer: `next: Option<Box<Node>>`']);
+    const m = front('class A(b: B) {}\nclass B(x: i32,\n a: [A; 3]) {}\nclass C(a: A) {}\nmain() {}');
+    expect(m.errors).toEqual(['E0003@1', 'E0003@3']);
+    expect(m.diags[1].label).toBe('`a` holds `A` by value, whose `b` holds `B`');
+    expect(errorsOf('class T(t: Atomic<T>) {}\nmain() {}')).toEqual(['E0003@1']);
+    // stored apart: fine
+    expect(errorsOf('class L(n: Option<Box<L>>, v: Vec<L>, p: Option<*L>, q: *mut L, m: Mutex<Vec<L>>, c: Channel<i64>) {}\nmain() {}')).toEqual([]);
+  });
 });
 
 // ---------------------------------------------------------------- functions and lambdas

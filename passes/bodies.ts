@@ -8,20 +8,32 @@ import { defineFunctionPass, type FunctionPass, type PassContext, type Program, 
 
 type Span = AnyNode['span'];
 
-/** The statics of a program, whose initializers run before main, in declaration order. */
+/** The statics of a program, whose initializers run before main (in the order explicate-control/static-order.ts gives them). */
 export interface StaticInit { kind: 'StaticInit'; statics: readonly AnyNode[]; span: Span }
 
 /** A function, or the statics' initializers. */
 export type Body = AnyNode | StaticInit;
 
-/** The bodies of a program: its functions in order, then its statics (when it has any). */
+/**
+ * Whether a function was lifted out of a static's initializer (a lambda there, and what
+ * closure conversion makes of it: `static.NAME.lambdaN...`; `static` is a keyword, so no
+ * other function is named so). These are held back with the statics: a compile split
+ * between threads gives every static to the worker (tools/shards.ts), with what was lifted
+ * out of it, so one thread must place them after every other function too, as the worker's
+ * part comes last.
+ */
+const liftedFromStatic = (fn: AnyNode): boolean => (fn as { name?: string } & AnyNode).name?.startsWith('static.') === true;
+
+/** The bodies of a program: its functions in order, then those lifted out of statics, then its statics (when it has any). */
 export function bodiesOf(program: Program): Body[] {
   const bodies: Body[] = [];
+  const held: AnyNode[] = [];
   const statics: AnyNode[] = [];
   for (const it of program.items) {
-    if (it.kind === 'FnDecl') bodies.push(it);
+    if (it.kind === 'FnDecl') (liftedFromStatic(it) ? held : bodies).push(it);
     else if (it.kind === 'StaticDecl') statics.push(it);
   }
+  bodies.push(...held);
   if (statics.length > 0) bodies.push({ kind: 'StaticInit', statics, span: program.span });
   return bodies;
 }
@@ -30,11 +42,14 @@ export function bodiesOf(program: Program): Body[] {
 function withBodies(program: Program, bodies: readonly Body[]): Program {
   const last = bodies[bodies.length - 1];
   const statics = last?.kind === 'StaticInit' ? (last as StaticInit).statics : [];
+  let plain = 0;
+  for (const it of program.items) if (it.kind === 'FnDecl' && !liftedFromStatic(it)) plain++;
   let f = 0;
+  let h = plain;
   let s = 0;
   let changed = false;
   const items = program.items.map((it) => {
-    const out = it.kind === 'FnDecl' ? bodies[f++] as AnyNode : it.kind === 'StaticDecl' ? statics[s++] : it;
+    const out = it.kind === 'FnDecl' ? bodies[liftedFromStatic(it) ? h++ : f++] as AnyNode : it.kind === 'StaticDecl' ? statics[s++] : it;
     if (out !== it) changed = true;
     return out;
   });
@@ -43,8 +58,8 @@ function withBodies(program: Program, bodies: readonly Body[]): Program {
 
 /**
  * How a sweep makes bodies of the item groups the passes before (lower-methods) write, group
- * by group, as bodiesOf makes them of a whole program: each function as it comes, the
- * statics together at the end. `declarations` are the program's as the sweep prepared from
+ * by group, as bodiesOf makes them of a whole program: each function as it comes, those
+ * lifted out of statics and the statics together at the end. `declarations` are the program's as the sweep prepared from
  * them; a class not among them (a closure environment) is handed on to be declared before
  * the bodies that use it. What the bodies are assembled into keeps every other item, with a
  * placeholder where each function goes (withBodies puts the functions there), so no
@@ -54,6 +69,7 @@ export function bodyBridge(declarations: Program): UnitBridge {
   const known = new Set<string>();
   for (const it of declarations.items) if (it.kind === 'ClassDecl') known.add((it as { name: string } & AnyNode).name);
   const items: AnyNode[] = [];
+  const held: AnyNode[] = [];
   const statics: AnyNode[] = [];
   const span = declarations.span;
   return {
@@ -62,8 +78,8 @@ export function bodyBridge(declarations: Program): UnitBridge {
       let late: AnyNode[] | null = null;
       for (const it of Array.isArray(unit) ? unit as readonly AnyNode[] : [unit as AnyNode]) {
         if (it.kind === 'FnDecl') {
-          bodies.push(it);
-          items.push({ kind: 'FnDecl', span: it.span } as AnyNode); // (never read: withBodies replaces it)
+          (liftedFromStatic(it) ? held : bodies).push(it);
+          items.push({ kind: 'FnDecl', span: it.span, name: it.name } as AnyNode); // (withBodies reads only its name, and replaces it)
           continue;
         }
         if (it.kind === 'StaticDecl') statics.push(it);
@@ -75,7 +91,7 @@ export function bodyBridge(declarations: Program): UnitBridge {
       }
       return { units: bodies, declarations: late && { kind: 'Program', span, items: late } };
     },
-    end: () => (statics.length > 0 ? [{ kind: 'StaticInit', statics, span }] : []),
+    end: () => (statics.length > 0 ? [...held, { kind: 'StaticInit', statics, span }] : held),
     module: () => ({ kind: 'Program', span, items }),
   };
 }

@@ -12,8 +12,9 @@
 //
 // Module level: classes → ClassDef, externs → ExternDef, functions (with lifted methods)
 // → FnDef, statics → GlobalDef plus one init function `static.init` that evaluates their
-// initializers in declaration order (`static` is a keyword, so the name cannot clash with
-// a user function or a `Class.method`). Per function see explicate-control/*.ts.
+// initializers, each after those of the statics it uses (explicate-control/static-order.ts;
+// `static` is a keyword, so the name cannot clash with a user function or a
+// `Class.method`). Per function see explicate-control/*.ts.
 
 import type { AnyNode } from '../ir/lang.js';
 import { Lnoregions, Lcfg, type Node } from '../ir/languages.js';
@@ -22,6 +23,7 @@ import { FunctionBuilder, type FnDef } from './explicate-control/function-builde
 import { FnLowering, type ModuleInfo } from './explicate-control/lower-function.js';
 import { classTable, declareClass, needsDropIn } from '../ir/needs-drop.js';
 import { bodiesOf, bodyBridge, type Body, type StaticInit } from './bodies.js';
+import { orderStatics } from './explicate-control/static-order.js';
 
 type N<K extends string> = Node<typeof Lnoregions, K>;
 type M<K extends string> = Node<typeof Lcfg, K>;
@@ -48,7 +50,7 @@ function lowerFunction(f: N<'FnDecl'>, info: ModuleInfo, fb: FunctionBuilder): F
   return fb.finish(f.name, params.map((p) => p.id), f.ret, f.unsafe);
 }
 
-/** `static.init`: stores each static's initial value, in declaration order. */
+/** `static.init`: stores each static's initial value, in the order given (orderStatics). */
 function lowerStaticInit(statics: readonly N<'StaticDecl'>[], info: ModuleInfo, fb: FunctionBuilder, span: AnyNode['span']): FnDef {
   fb.begin(span);
   const scope = fb.pushScope('fn');
@@ -76,7 +78,8 @@ export const explicateControlPass = defineFunctionPass({
     for (const it of program.items) if (it.kind === 'ClassDecl') classFields.set(it.name, it.fields.map((f) => f.name));
     const classes = classTable(program.items);
     const info: ModuleInfo = { classFields, needsDrop: needsDropIn(classes) };
-    return { info, classFields, classes, fb: new FunctionBuilder(() => ctx.freshId()) };
+    // (in a sweep `program` has no bodies: static-order asks ctx.wholeModule for them)
+    return { info, classFields, classes, fb: new FunctionBuilder(() => ctx.freshId()), program };
   },
   declare(declarations, { classFields, classes }) {
     for (const it of declarations.items) {
@@ -85,8 +88,12 @@ export const explicateControlPass = defineFunctionPass({
       declareClass(classes, it);
     }
   },
-  runFunction: (body, { info, fb }): FnDef => body.kind === 'StaticInit'
-    ? lowerStaticInit((body as StaticInit).statics as N<'StaticDecl'>[], info, fb, body.span)
+  runFunction: (body, { info, fb, classes, program }, ctx): FnDef => body.kind === 'StaticInit'
+    ? lowerStaticInit(orderStatics({
+      statics: (body as StaticInit).statics as N<'StaticDecl'>[],
+      isDropClass: (cls) => classes.get(cls)?.traits.includes('Drop') ?? false,
+      whole: () => ctx.wholeModule?.() ?? program, diag: ctx.diag, src: ctx.src,
+    }), info, fb, body.span)
     : lowerFunction(body as N<'FnDecl'>, info, fb),
   assemble(program, _facts, fns): M<'Module'> {
     const classes: M<'ClassDef'>[] = [];

@@ -45,7 +45,7 @@ export const PIPELINE: readonly Pass[] = [
   lowerMethodsPass,            // Lnolambda   -> Lnomethods
   lowerBuiltinsPass,           // Lnomethods  -> Lcore
   lowerRegionsPass,            // Lcore       -> Lnoregions
-  explicateControlPass,        // Lnoregions  -> Lcfg
+  explicateControlPass,        // Lnoregions  -> Lcfg        (E0003: a static whose initializer needs its own value)
   checkDeletesPass,            // Lcfg        (E0020, E0021)
   checkLoansPass,              // Lcfg        (E0024)
   elaborateDropsPass,          // Lcfg        (moves at last use; drops run once: flags; no Delete)

@@ -797,6 +797,30 @@ describe('explicate-control: end to end, from Zeta source', () => {
     expect(r.stdout).toBe('42\n');
   });
 
+  it('initializes a static after the statics it uses, through calls too; else in declaration order', () => {
+    const text = `
+      static FIRST: i64 = 1;
+      static A: i64 = twice_b() + LATER;
+      static B: i64 = 21;
+      static LATER: i64 = B - 20;
+      twice_b() -> i64 { return B * 2; }
+      main() { println(A); }`;
+    expect(run(text).stdout).toBe('43\n');
+    // static.init stores FIRST, B, LATER, A: the order of the GlobalPlace assignments
+    const init = fnOf(compile(text), STATIC_INIT_FN);
+    const stored = init.blocks.flatMap((b) => b.stmts).flatMap((st) => st.kind === 'Assign' && st.place.kind === 'GlobalPlace' ? [st.place.name] : []);
+    expect(stored).toEqual(['FIRST', 'B', 'LATER', 'A']);
+  });
+
+  it('reports a static whose initializer needs its own value (E0003), at its name', () => {
+    const text = 'static A: i64 = B + 1;\nstatic B: i64 = get_a();\nget_a() -> i64 { return A; }\nstatic C: i64 = A;\nmain() { println(C); }';
+    const r = runPipeline({ path: 't.zeta', text }, { stopAfter: 'explicate-control' });
+    expect(r.diagnostics.map((d) => `${d.code} ${text.slice(d.span.start, d.span.end)} ${d.label}`)).toEqual([
+      'E0003 A its initializer reads `B`, whose initializer calls `get_a`, which reads `A`',
+      'E0003 B its initializer calls `get_a`, which reads `A`, whose initializer reads `B`',
+    ]);
+  });
+
   it('stops at a panic with status 101, and main -> i32 sets the exit status', () => {
     expect(run(`main() { x := 0; println(1); println(10 / x); println(2); }`)).toMatchObject({ stdout: '1\n', status: 101, stderr: 'panic: division by zero\n' });
     expect(run(`main() -> i32 { mut i := 0; loop { i += 1; if i == 7 { return i; } } }`).status).toBe(7);

@@ -109,28 +109,35 @@ export function orderStatics({ statics, isDropClass, whole, diag, src }: StaticO
     return u;
   };
   /** the graph's successors of a node: statics named and functions called (and, if `possible`, that may run) */
+  const successors = [new Map<Key, Key[]>(), new Map<Key, Key[]>()];
   const next = (k: Key, possible: boolean): Key[] => {
+    const memo = successors[possible ? 1 : 0];
+    let out = memo.get(k);
+    if (out !== undefined) return out;
     const u = k.startsWith('s:') ? initUses.get(k.slice(2)) : usesOfFn(k.slice(2));
-    if (!u) return [];
-    const out: Key[] = u.statics.map((s): Key => `s:${s}`);
-    for (const f of u.calls) out.push(`f:${f}`);
-    if (possible) {
-      for (const f of u.values) out.push(`f:${f}`);
-      for (const c of u.drops) { const d = dropFns.get(c); if (d !== undefined) out.push(`f:${d}`); }
+    out = [];
+    if (u) {
+      for (const s of u.statics) out.push(`s:${s}`);
+      for (const f of u.calls) out.push(`f:${f}`);
+      if (possible) {
+        for (const f of u.values) out.push(`f:${f}`);
+        for (const c of u.drops) { const d = dropFns.get(c); if (d !== undefined) out.push(`f:${d}`); }
+      }
     }
+    memo.set(k, out);
     return out;
   };
   /** the statics an initializer uses: reached through functions (statics' own initializers run apart) */
   const reach = (s: string, possible: boolean): Set<string> => {
     const found = new Set<string>();
     const seen = new Set<Key>();
-    const work: Key[] = next(`s:${s}`, possible);
+    const work: Key[] = next(`s:${s}`, possible).slice();
     while (work.length > 0) {
       const k = work.pop()!;
       if (seen.has(k)) continue;
       seen.add(k);
       if (k.startsWith('s:')) found.add(k.slice(2));
-      else work.push(...next(k, possible));
+      else for (const m of next(k, possible)) work.push(m);
     }
     return found;
   };
@@ -163,7 +170,7 @@ function usesItself(s: string, certain: ReadonlyMap<string, ReadonlySet<string>>
     if (seen.has(t)) continue;
     seen.add(t);
     const more = certain.get(t);
-    if (more) work.push(...more);
+    if (more) for (const m of more) work.push(m);
   }
   return false;
 }

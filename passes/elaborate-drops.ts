@@ -14,9 +14,9 @@
 //    (ir/needs-drop.ts): falling off the end, `return` (after its value is computed),
 //    `break`, `continue`, the `return` inside `??`; in reverse order of declaration, inner
 //    scopes first (so values declared in a region's block are dropped before it is freed).
-//    A temporary's scope is its statement (a temporary method receiver's too); a
-//    condition's temporaries die on both of its edges; a value leaving a scope (a block's
-//    tail, a returned value) is first moved into a temporary of the receiving scope.
+//    A temporary's scope is its statement (a temporary method receiver's, a block tail's,
+//    an `if` arm's too: made on some paths only); a condition's temporaries die on both of
+//    its edges; a returned value is first moved into a temporary nobody drops.
 //    Storing into a place that needs drop is `t = new; Drop place; place = move t`.
 //    `o.unwrap()` is a test and a read of the payload place (so it can move out of a
 //    temporary). `panic`/`exit` run no drops. The user's `delete x` is a `Delete x`

@@ -135,6 +135,20 @@ const CASES: Case[] = [
     out: 't1\ndrop t1\ndrop t2\ndrop t3\nt3\n',
   },
   {
+    name: 'temporaries of a block\'s tail, an if arm or ?? are the statement\'s around them: dropped at its end, when made',
+    src: `show(s: str) { print("show "); println(s); }
+    main() {
+      o: Option<str> := None;
+      for i in 0..2 {
+        show(if i == 0 { mk("then").get() } else { mk("else").get() });
+      }
+      show(o ?? mk("qq").get());
+      show({ a := mk("a"); mk("tail").get() });
+      println("end");
+    }`,
+    out: 'show then\ndrop then\nshow else\ndrop else\nshow qq\ndrop qq\ndrop a\nshow tail\ndrop tail\nend\n',
+  },
+  {
     name: 'a condition\'s temporaries die before the branch runs, each time it is tested',
     src: `some(s: str) -> Option<N> { return Some(N { name: s }); }
     main() {

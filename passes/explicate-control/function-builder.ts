@@ -40,7 +40,7 @@ export const hasNoValue = (t: Ty): boolean => t.k === 'void' || t.k === 'never';
  */
 export type ExitAction = LocalPlace | ((fb: FunctionBuilder, span: Span) => void);
 
-/** `stmt`: one statement (or a block's tail, or a condition), home of its temporaries. */
+/** `stmt`: one statement (or a condition), home of its temporaries and of its blocks' tails' ones. */
 export type ScopeKind = 'fn' | 'block' | 'loop' | 'finally' | 'stmt';
 
 export class FunctionBuilder {

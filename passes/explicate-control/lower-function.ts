@@ -19,10 +19,14 @@
 // - a compiler temporary whose type needs drop gets `Drop t` at every exit of the
 //   statement that creates it (its home: the innermost `stmt` scope). Temporaries that are
 //   moved into a destination are then uninitialized there, so those drops go away;
-// - each statement, each block's tail and each `if`/`while` condition is a `stmt` scope,
-//   so temporaries die at the end of their statement (a condition's on both of its edges);
-// - a value that leaves a scope with exits (a block's tail, a returned value) is first moved
-//   into a temporary of the receiving scope (none for `return`), so no exit drops it;
+// - each statement and each `if`/`while` condition is a `stmt` scope, so temporaries die at
+//   the end of their statement (a condition's on both of its edges). A block's tail is no
+//   statement: its temporaries, like those of `??`'s right side or an `if` arm, are the
+//   statement's around the block (a pointer into one may be the block's value), dropped
+//   there only when they were made (elaborate-drops' flags). The tail of a function's,
+//   loop's or region's body, whose value nobody reads, is a statement of its own;
+// - a value that leaves a scope with exits is computed and its places read before they run;
+//   a returned value is moved into a temporary nobody drops, so no exit drops it;
 // - storing into a place that needs drop computes the new value, drops the old one, stores;
 // - a temporary method receiver (`mk().get()`, bound to `__recv` by lower-methods) is a
 //   temporary of the enclosing statement, like any other.
@@ -120,16 +124,6 @@ export class FnLowering {
     const t = this.fb.temp(ty, span, mut);
     if (home !== null) this.scheduleDrop(t, home);
     return t;
-  }
-
-  /**
-   * The value of a loop's or region's body, which nobody reads: its temporary belongs to
-   * the statement around the loop, which ends too late (after every iteration), so it is
-   * dropped now.
-   */
-  private discardValue(op: CfgOperand | null, span: Span): void {
-    if (op === null || this.fb.isDead || op.kind !== 'Move' || op.place.kind !== 'LocalPlace') return;
-    if (this.needsDrop(op.place.ty)) this.fb.emit({ kind: 'Drop', span, place: op.place });
   }
 
   // ------------------------------------------------------------ statements
@@ -265,7 +259,7 @@ export class FnLowering {
   /** The body of a loop, in a loop scope; falling off its end jumps back to `head`. */
   private lowerLoopBody(body: N<'Block'>, exit: number, head: number, span: Span): void {
     const scope = this.fb.pushScope('loop', exit, head);
-    this.discardValue(this.lowerBlock(body), body.span);
+    this.lowerBody(body);
     this.fb.popScope(scope, span);
     if (!this.fb.isDead) this.fb.goto(head, span);
   }
@@ -281,7 +275,7 @@ export class FnLowering {
       'a Finally cleanup is a built-in call on locals (so lowering it at an exit needs no temporaries)', s);
     const scope = this.fb.pushScope('finally');
     this.fb.addExit((fb, span) => fb.emit({ kind: 'Eval', span, value: { ...this.lowerRvalue(cleanup)!, span } }));
-    this.discardValue(this.lowerBlock(s.body), s.body.span);
+    this.lowerBody(s.body);
     this.fb.popScope(scope, s.span);
   }
 
@@ -301,25 +295,31 @@ export class FnLowering {
    * value outlives every scope's drops); otherwise it is evaluated for its effects.
    */
   lowerFnBody(body: N<'Block'>, ret: Ty): void {
-    const scope = this.fb.pushScope('block');
-    this.lowerStmts(body.stmts);
     const tail = body.tail;
-    if (tail !== null && !this.fb.isDead) {
-      const returned = ret.k !== 'void' && !hasNoValue(tail.ty);
-      this.lowerStmtInScope({
-        kind: 'ExprStmt', span: tail.span,
-        expr: returned ? { kind: 'Return', span: tail.span, value: tail, ty: T.never } : tail,
-      });
-    }
-    this.fb.popScope(scope, body.span);
+    const returned = tail !== null && ret.k !== 'void' && !hasNoValue(tail.ty);
+    this.lowerBody(body, returned ? { kind: 'Return', span: tail.span, value: tail, ty: T.never } : tail);
   }
 
   /**
-   * Lowers a block's statements and tail in a new scope. The tail is a scope of its own
-   * (its temporaries die with it). When leaving these scopes runs exit actions, `settle`
-   * first fixes the tail's value (reads places now, moves temporaries into ones owned by
-   * `home`, the receiving statement), since the exits run before the value is used.
-   * `rvalue`: the tail's value as an rvalue, else as an operand.
+   * The body of a function, loop or region, whose value nobody reads: its tail (or `tail`
+   * instead) is one more statement, whose temporaries die with it (the statement around a
+   * loop ends after every iteration).
+   */
+  private lowerBody(body: N<'Block'>, tail: CoreExpr | null = body.tail): void {
+    const scope = this.fb.pushScope('block');
+    this.lowerStmts(body.stmts);
+    if (tail !== null && !this.fb.isDead) this.lowerStmtInScope({ kind: 'ExprStmt', span: tail.span, expr: tail });
+    if (this.fb.hasExitsFrom(scope)) this.fb.popScope(scope, body.span);
+    else this.fb.discardScope(scope);
+  }
+
+  /**
+   * Lowers a block's statements and tail in a new scope. The tail is no statement: its
+   * temporaries belong to `home`, the statement around the block, and live on until it ends
+   * (spec §5.3: a pointer into one may be the block's value). When leaving the block's scope
+   * runs exit actions (its variables' drops), the tail's value is first computed and its
+   * places read, since the exits run before the value is used. `rvalue`: the tail's value
+   * as an rvalue, else as an operand.
    */
   private inBlockScope(b: N<'Block'>, rvalue: boolean): CfgOperand | CfgRvalue | null {
     const home = this.fb.homeDepth();
@@ -330,38 +330,29 @@ export class FnLowering {
     let r: CfgOperand | CfgRvalue | null = null;
     const tail = b.tail;
     if (tail !== null && !this.fb.isDead) {
-      const tailScope = this.fb.pushScope('stmt');
       r = rvalue ? this.lowerRvalue(tail) : this.lowerExpr(tail);
       if (r !== null && this.fb.hasExitsFrom(scope) && !this.fb.isDead) {
-        // (an operand is never a Use, an rvalue of a block's tail may be one)
-        if (r.kind === 'Use') r = use(this.settle(r.op, home));
+        // (an operand is never a Use, an rvalue of a block's tail may be one; a Move is of a
+        // temporary, which is `home`'s already)
+        if (r.kind === 'Use') { if (r.op.kind === 'Copy') r = use(this.spill(r.op, home)); }
         else if (rvalue) r = use(this.materialize(r as CfgRvalue, b.ty, b.span, home)!);
-        else r = this.settle(r as CfgOperand, home);
+        else if (r.kind === 'Copy') r = this.spill(r, home);
       }
-      // (popScope; the spans, megamorphic reads, only when exits run)
-      if (this.fb.hasExitsFrom(tailScope)) this.fb.popScope(tailScope, tail.span);
-      else this.fb.discardScope(tailScope);
     }
     if (this.fb.hasExitsFrom(scope)) this.fb.popScope(scope, b.span);
     else this.fb.discardScope(scope);
     return this.fb.isDead ? null : r;
   }
 
-  /**
-   * An operand that must survive exit actions about to run: a place is read now, and a
-   * temporary that needs drop moves into one owned by `home` (null: owned by nobody).
-   */
-  private settle(op: CfgOperand, home: number | null): CfgOperand {
-    if (op.kind === 'Copy' || (op.kind === 'Move' && this.needsDrop(op.place.ty))) return this.spill(op, home);
-    return op;
-  }
-
   private lowerReturn(e: N<'Return'>): null {
     let value: CfgOperand | null = null;
     if (e.value !== null) value = this.lowerExpr(e.value);
     if (this.fb.isDead) return null;
-    // the Return consumes the value: the temporary holding it is nobody's to drop
-    if (value !== null && this.fb.hasExitsFrom(0)) value = this.settle(value, null);
+    // The value must survive the exits about to run: a place is read now, and a temporary
+    // that needs drop moves into one nobody drops (the Return consumes it).
+    if (value !== null && this.fb.hasExitsFrom(0) && (value.kind === 'Copy' || (value.kind === 'Move' && this.needsDrop(value.place.ty)))) {
+      value = this.spill(value, null);
+    }
     this.fb.runExits(0, e.span);
     this.fb.terminateAndContinueDead({ kind: 'Return', span: e.span, value });
     return null;

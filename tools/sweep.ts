@@ -176,6 +176,11 @@ class Sweep {
       this.report(timings);
       return { ir: null, last: this.ran - 1 };
     }
+    return this.assembled(into, done, timings);
+  }
+
+  /** The last pass's output from every unit's (verified), and the sweep's report. */
+  private assembled(into: readonly AnyNode[], done: readonly unknown[], timings: PassTiming[]): SweepResult {
     const k = this.k;
     const out = this.timed(k - 1, () => this.parts[k - 1].assemble(into[k - 1], this.facts[k - 1], done));
     if (this.opts.verifyEach) verifyOutput(this.group[k - 1], out, (detail) => new SweepError(this.group[k - 1], null, detail));
@@ -204,11 +209,7 @@ class Sweep {
       throw e;
     }
     this.finish(into);
-    if (this.ran < k || reported()) return 'run-alone';
-    const out = this.timed(k - 1, () => this.parts[k - 1].assemble(into[k - 1], this.facts[k - 1], all));
-    if (this.opts.verifyEach) verifyOutput(this.group[k - 1], out, (detail) => new SweepError(this.group[k - 1], null, detail));
-    this.report(timings);
-    return { ir: out, last: k - 1 };
+    return this.ran < k || reported() ? 'run-alone' : this.assembled(into, all, timings);
   }
 
   /** Runs `f` as work of pass i: its time counts to the pass, and what it throws names it. */

@@ -95,7 +95,7 @@ const lower: Rewriter<Ctx> = rewriter<Ctx>(Lnomethods, {
     return { kind: 'Deref', span: f.span, ptr: valuePtr, ty: f.ty };
   },
   Unsafe: (node: N<'Unsafe'>, next) => next(node).body,
-  Binary: (node: N<'Binary'>, next, c) => {
+  Binary: (node: N<'Binary'>, next) => {
     const b = next(node);
     if (b.op !== '==' && b.op !== '!=') return b;
     // `String == str`: the str is copied into a temporary String (as for `str.parse_i64`)

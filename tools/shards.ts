@@ -15,7 +15,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
-import type { AnyNode } from '../ir/lang.js';
+import { unitNodes } from '../passes/pass.js';
 import type { SweepShard } from './sweep.js';
 
 /** Below this many bytes of source a compile stays on one thread (a worker's start and its cold JIT would cost more). */
@@ -44,8 +44,8 @@ export const REPLIES = 0, GIVE_UP = 1, GAVE_UP = 2;
  * the worker, which runs the statics' initializers (held back to the end by the bridge).
  */
 export function splitUnits(units: readonly unknown[], share: number): Uint8Array {
-  const size = (u: unknown) => { const n = (Array.isArray(u) ? u[0] : u) as AnyNode | undefined; return n?.span ? n.span.end - n.span.start : 0; };
-  const isStatic = (u: unknown) => ((Array.isArray(u) ? u[0] : u) as AnyNode | undefined)?.kind === 'StaticDecl';
+  const size = (u: unknown) => { const n = unitNodes(u)[0]; return n?.span ? n.span.end - n.span.start : 0; };
+  const isStatic = (u: unknown) => unitNodes(u)[0]?.kind === 'StaticDecl';
   let total = 0;
   for (const u of units) total += size(u);
   const main = new Uint8Array(units.length);
@@ -58,10 +58,16 @@ export function splitUnits(units: readonly unknown[], share: number): Uint8Array
   return main;
 }
 
+/** SweepShard.mine of the main thread (`main`) or the worker: splitUnits' answer, one side of it. */
+const sideOf = (share: number, main: boolean) => (units: readonly unknown[]) => {
+  const toMain = splitUnits(units, share);
+  return (u: number) => (toMain[u] === 1) === main;
+};
+
 /** The worker's side of a split sweep: the units splitUnits does not give the main thread, and the statics' initializers. */
 export function workerShard(share: number, givenUp: () => boolean): SweepShard {
   return {
-    mine: (units) => { const main = splitUnits(units, share); return (u) => main[u] === 0; },
+    mine: sideOf(share, false),
     end: true,
     givenUp,
   };
@@ -90,7 +96,7 @@ class ShardWorker {
   }
 
   /** Posts a job; gives its id. */
-  start(job: Omit<ShardJob, 'id'>): number {
+  start(job: ShardRequest): number {
     const id = this.nextId++;
     this.port.postMessage({ ...job, id } satisfies ShardJob);
     return id;
@@ -128,14 +134,8 @@ class ShardWorker {
 
 let worker: ShardWorker | null = null;
 
-/** How a compile is split, as the driver asks for it (PipelineOptions.jobs and friends). */
-export interface ShardRequest {
-  path: string;
-  text: string;
-  backend: string;
-  verifyEach: boolean;
-  share: number;
-}
+/** How a compile is split, as the driver asks for it: the worker's job, but for its id. */
+export type ShardRequest = Omit<ShardJob, 'id'>;
 
 /**
  * Starts the worker's half of a compile now (before the main thread parses), and gives the
@@ -159,7 +159,7 @@ export function startShard(req: ShardRequest): SweepShard | null {
   let over = false;
   const giveUp = () => { if (!over) { over = true; w.giveUp(id); } };
   return {
-    mine: (units) => { const main = splitUnits(units, req.share); return (u) => main[u] === 1; },
+    mine: sideOf(req.share, true),
     end: false,
     givenUp: () => w.gaveUp(id),
     giveUp,

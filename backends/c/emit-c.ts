@@ -231,7 +231,8 @@ class ModuleEmitter {
   merge(shard: EmittedShard): readonly CFunction[] {
     for (const m of shard.made) {
       const c = this.redo(m);
-      if (c !== undefined && c !== (m as { c: string }).c) throw new ShardMismatch(`C name ${(m as { c: string }).c} came out as ${c}`);
+      const was = (m as { c?: string }).c;
+      if (c !== undefined && c !== was) throw new ShardMismatch(`C name ${was} came out as ${c}`);
     }
     for (const f of shard.fns) {
       const entry = this.fnNames.get(f.name);

@@ -79,9 +79,10 @@ export function salvage(body: AnyNode, broken: readonly Span[]): { kept: AnyNode
     });
   }
   const cut = stmts.findIndex((st, i) => left[i] && mayNotFallThrough(st));
-  const kept = stmts.filter((st, i) => !left[i] && (cut < 0 || i < cut));
+  const keep = stmts.map((_, i) => !left[i] && (cut < 0 || i < cut));
+  const kept = stmts.filter((_, i) => keep[i]);
   if (kept.length === 0 || kept.some(undecided)) return null;
-  return { kept, out: stmts.filter((st) => !kept.includes(st)) };
+  return { kept, out: stmts.filter((_, i) => !keep[i]) };
 }
 
 export class BrokenBodies {
